@@ -1,0 +1,97 @@
+/** PostgreSQL tables (Bun's SQL client). Column names and JS types match ./sqlite.ts one for one. */
+import { sql } from "drizzle-orm";
+import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { MemberRole, StatusType, TaskPriority } from "./values.ts";
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => at("created_at").notNull().defaultNow();
+
+export const organizations = pgTable("organizations", {
+  id: uuid("id").primaryKey(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  createdAt: createdAt(),
+  updatedAt: createdAt(),
+});
+
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey(),
+  username: text("username").notNull().unique(),
+  name: text("name").notNull(),
+  email: text("email"),
+  passwordHash: text("password_hash"),
+  isActive: boolean("is_active").notNull().default(true),
+  defaultOrganizationId: uuid("default_organization_id").references(() => organizations.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+  updatedAt: createdAt(),
+});
+
+export const memberships = pgTable(
+  "memberships",
+  {
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").$type<MemberRole>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), index("memberships_user_idx").on(t.userId)],
+);
+
+export const taskStatuses = pgTable(
+  "task_statuses",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    color: text("color").notNull(),
+    type: text("type").$type<StatusType>().notNull(),
+    position: integer("position").notNull(),
+  },
+  (t) => [uniqueIndex("task_statuses_org_name_idx").on(t.organizationId, t.name)],
+);
+
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    slug: text("slug").notNull(),
+    title: text("title").notNull(),
+    description: text("description"),
+    statusId: uuid("status_id").notNull().references(() => taskStatuses.id),
+    priority: text("priority").$type<TaskPriority>().notNull(),
+    assigneeId: uuid("assignee_id").references(() => users.id, { onDelete: "set null" }),
+    creatorId: uuid("creator_id").references(() => users.id, { onDelete: "set null" }),
+    estimate: integer("estimate"),
+    dueDate: at("due_date"),
+    labels: jsonb("labels").$type<string[]>(),
+    prUrl: text("pr_url"),
+    branch: text("branch"),
+    startedAt: at("started_at"),
+    completedAt: at("completed_at"),
+    createdAt: createdAt(),
+    updatedAt: createdAt(),
+    deletedAt: at("deleted_at"),
+  },
+  (t) => [
+    uniqueIndex("tasks_org_slug_idx").on(t.organizationId, t.slug),
+    index("tasks_org_created_idx").on(t.organizationId, t.createdAt),
+    index("tasks_assignee_idx").on(t.assigneeId),
+  ],
+);
+
+/**
+ * Full-text search over tasks: a `tsvector` for words and prefixes, and a trigram index so a
+ * fragment from inside a word ("ogin" in "login") is found too. Kept out of `tasks` so both
+ * dialects share one row type; maintained by the triggers of the search migration.
+ */
+export const taskSearch = pgTable(
+  "task_search",
+  {
+    taskId: uuid("task_id").primaryKey().references(() => tasks.id, { onDelete: "cascade" }),
+    document: text("document").notNull(),
+    vector: tsvector("vector").generatedAlwaysAs(sql`to_tsvector('simple', document)`),
+  },
+  (t) => [index("task_search_vector_idx").using("gin", t.vector), index("task_search_trgm_idx").using("gin", sql`${t.document} gin_trgm_ops`)],
+);

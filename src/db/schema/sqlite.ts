@@ -1,0 +1,81 @@
+/** SQLite tables (bun:sqlite). Column names and JS types match ./postgres.ts one for one. */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { MemberRole, StatusType, TaskPriority } from "./values.ts";
+
+const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
+const createdAt = () => timestamp("created_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
+
+export const organizations = sqliteTable("organizations", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  createdAt: createdAt(),
+  updatedAt: createdAt(),
+});
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  username: text("username").notNull().unique(),
+  name: text("name").notNull(),
+  email: text("email"),
+  passwordHash: text("password_hash"),
+  isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+  defaultOrganizationId: text("default_organization_id").references(() => organizations.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+  updatedAt: createdAt(),
+});
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").$type<MemberRole>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), index("memberships_user_idx").on(t.userId)],
+);
+
+export const taskStatuses = sqliteTable(
+  "task_statuses",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    color: text("color").notNull(),
+    type: text("type").$type<StatusType>().notNull(),
+    position: integer("position").notNull(),
+  },
+  (t) => [uniqueIndex("task_statuses_org_name_idx").on(t.organizationId, t.name)],
+);
+
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    slug: text("slug").notNull(),
+    title: text("title").notNull(),
+    description: text("description"),
+    statusId: text("status_id").notNull().references(() => taskStatuses.id),
+    priority: text("priority").$type<TaskPriority>().notNull(),
+    assigneeId: text("assignee_id").references(() => users.id, { onDelete: "set null" }),
+    creatorId: text("creator_id").references(() => users.id, { onDelete: "set null" }),
+    estimate: integer("estimate"),
+    dueDate: timestamp("due_date"),
+    labels: text("labels", { mode: "json" }).$type<string[]>(),
+    prUrl: text("pr_url"),
+    branch: text("branch"),
+    startedAt: timestamp("started_at"),
+    completedAt: timestamp("completed_at"),
+    createdAt: createdAt(),
+    updatedAt: createdAt(),
+    deletedAt: timestamp("deleted_at"),
+  },
+  (t) => [
+    uniqueIndex("tasks_org_slug_idx").on(t.organizationId, t.slug),
+    index("tasks_org_created_idx").on(t.organizationId, t.createdAt),
+    index("tasks_assignee_idx").on(t.assigneeId),
+  ],
+);

@@ -1,0 +1,178 @@
+/** Organizations, users and memberships: what the CLI manages and what credentials resolve to. */
+import { and, asc, count, eq } from "drizzle-orm";
+import type { MemberRole } from "../db/schema/values.ts";
+import type { Actor } from "./actor.ts";
+import { iso, isUuid, newId, type ServiceContext } from "./context.ts";
+import { conflict, invalid, isUniqueViolation, notFound } from "./errors.ts";
+
+export interface Organization {
+  id: string;
+  name: string;
+  slug: string;
+  createdAt: string;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  name: string;
+  email: string | null;
+  isActive: boolean;
+  defaultOrganizationId: string | null;
+  createdAt: string;
+}
+
+const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$/;
+
+export function createAccountService({ db, now }: ServiceContext) {
+  const { orm, tables } = db;
+  const { organizations, users, memberships } = tables;
+
+  const toOrganization = (row: typeof organizations.$inferSelect): Organization => ({ id: row.id, name: row.name, slug: row.slug, createdAt: iso(row.createdAt)! });
+  const toUser = (row: typeof users.$inferSelect): User => ({
+    id: row.id,
+    username: row.username,
+    name: row.name,
+    email: row.email,
+    isActive: row.isActive,
+    defaultOrganizationId: row.defaultOrganizationId,
+    createdAt: iso(row.createdAt)!,
+  });
+
+  async function findOrganization(idOrSlug: string): Promise<Organization | undefined> {
+    const key = isUuid(idOrSlug) ? eq(organizations.id, idOrSlug.toLowerCase()) : eq(organizations.slug, idOrSlug);
+    const row = (await orm.select().from(organizations).where(key))[0];
+    return row && toOrganization(row);
+  }
+
+  async function findUser(idOrUsername: string): Promise<(User & { passwordHash: string | null }) | undefined> {
+    const key = isUuid(idOrUsername) ? eq(users.id, idOrUsername.toLowerCase()) : eq(users.username, idOrUsername);
+    const row = (await orm.select().from(users).where(key))[0];
+    return row && { ...toUser(row), passwordHash: row.passwordHash };
+  }
+
+  async function requireOrganization(idOrSlug: string): Promise<Organization> {
+    const organization = await findOrganization(idOrSlug);
+    if (!organization) throw notFound(`Organization "${idOrSlug}" not found; "superset orgs list" shows the organizations.`);
+    return organization;
+  }
+
+  async function requireUser(idOrUsername: string) {
+    const user = await findUser(idOrUsername);
+    if (!user) throw notFound(`User "${idOrUsername}" not found; "superset users list" shows the users.`);
+    return user;
+  }
+
+  async function insertUnique<T>(what: string, insert: () => Promise<T>): Promise<T> {
+    try {
+      return await insert();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`${what} already exists.`);
+      throw error;
+    }
+  }
+
+  return {
+    findOrganization,
+    findUser,
+    requireOrganization,
+    requireUser,
+
+    async createOrganization(input: { name: string; slug: string }): Promise<Organization> {
+      if (!SLUG_PATTERN.test(input.slug)) throw invalid(`Organization slug "${input.slug}" must be lowercase letters and digits separated by single dashes.`);
+      if (!input.name.trim()) throw invalid("Organization name must not be empty.");
+      const at = now();
+      const values = { id: newId(), name: input.name.trim(), slug: input.slug, createdAt: at, updatedAt: at };
+      await insertUnique(`Organization "${input.slug}"`, () => orm.insert(organizations).values(values));
+      return toOrganization(values);
+    },
+
+    async listOrganizations(): Promise<(Organization & { members: number })[]> {
+      const rows = await orm
+        .select({ organization: organizations, members: count(memberships.userId) })
+        .from(organizations)
+        .leftJoin(memberships, eq(memberships.organizationId, organizations.id))
+        .groupBy(organizations.id)
+        .orderBy(asc(organizations.slug));
+      return rows.map((row) => ({ ...toOrganization(row.organization), members: Number(row.members) }));
+    },
+
+    async createUser(input: { username: string; name?: string; email?: string | null; password?: string | null }): Promise<User> {
+      if (!USERNAME_PATTERN.test(input.username)) throw invalid(`Username "${input.username}" must start with a letter or digit and use only letters, digits and . _ @ + -.`);
+      const at = now();
+      const values = {
+        id: newId(),
+        username: input.username,
+        name: input.name?.trim() || input.username,
+        email: input.email ?? null,
+        passwordHash: input.password ? await Bun.password.hash(input.password) : null,
+        isActive: true,
+        defaultOrganizationId: null,
+        createdAt: at,
+        updatedAt: at,
+      };
+      await insertUnique(`User "${input.username}"`, () => orm.insert(users).values(values));
+      return toUser(values);
+    },
+
+    async listUsers(): Promise<(User & { organizations: { slug: string; role: MemberRole }[] })[]> {
+      const rows = await orm.select().from(users).orderBy(asc(users.username));
+      const roles = await orm
+        .select({ userId: memberships.userId, slug: organizations.slug, role: memberships.role })
+        .from(memberships)
+        .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+        .orderBy(asc(organizations.slug));
+      return rows.map((row) => ({ ...toUser(row), organizations: roles.filter((r) => r.userId === row.id).map(({ slug, role }) => ({ slug, role })) }));
+    },
+
+    async countUsers(): Promise<number> {
+      return Number((await orm.select({ n: count() }).from(users))[0]?.n ?? 0);
+    },
+
+    async setPassword(idOrUsername: string, password: string): Promise<void> {
+      const user = await requireUser(idOrUsername);
+      await orm.update(users).set({ passwordHash: await Bun.password.hash(password), updatedAt: now() }).where(eq(users.id, user.id));
+    },
+
+    async setActive(idOrUsername: string, isActive: boolean): Promise<void> {
+      const user = await requireUser(idOrUsername);
+      await orm.update(users).set({ isActive, updatedAt: now() }).where(eq(users.id, user.id));
+    },
+
+    /** Adds the user to the organization, or changes their role there; the first organization becomes their default. */
+    async setMembership(idOrUsername: string, organizationIdOrSlug: string, role: MemberRole): Promise<void> {
+      const user = await requireUser(idOrUsername);
+      const organization = await requireOrganization(organizationIdOrSlug);
+      await orm
+        .insert(memberships)
+        .values({ organizationId: organization.id, userId: user.id, role, createdAt: now() })
+        .onConflictDoUpdate({ target: [memberships.organizationId, memberships.userId], set: { role } });
+      if (!user.defaultOrganizationId) await orm.update(users).set({ defaultOrganizationId: organization.id }).where(eq(users.id, user.id));
+    },
+
+    /**
+     * The actor a credential stands for: an active user in the named organization, else in their
+     * default one. Returns a reason instead of an actor when that is not possible.
+     */
+    async resolveActor(username: string, organizationIdOrSlug?: string | null): Promise<Actor | { refused: string }> {
+      const user = await findUser(username);
+      if (!user) return { refused: `user "${username}" does not exist` };
+      if (!user.isActive) return { refused: `user "${username}" is disabled` };
+      const wanted = organizationIdOrSlug ?? user.defaultOrganizationId;
+      if (!wanted) return { refused: `user "${username}" belongs to no organization` };
+      const organization = await findOrganization(wanted);
+      if (!organization) return { refused: `organization "${wanted}" does not exist` };
+      const membership = (
+        await orm
+          .select({ role: memberships.role })
+          .from(memberships)
+          .where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, user.id)))
+      )[0];
+      if (!membership) return { refused: `user "${username}" is not a member of organization "${organization.slug}"` };
+      return { userId: user.id, username: user.username, organizationId: organization.id, organizationSlug: organization.slug, role: membership.role };
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;

@@ -1,0 +1,26 @@
+/**
+ * Failures a caller can act on. Tools turn them into `isError` results carrying the message as
+ * is, so every message is one plain sentence saying what was wrong and what to do.
+ */
+export type ServiceErrorKind = "not_found" | "invalid" | "forbidden" | "conflict";
+
+export class ServiceError extends Error {
+  constructor(
+    readonly kind: ServiceErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ServiceError";
+  }
+}
+
+export const notFound = (message: string) => new ServiceError("not_found", message);
+export const invalid = (message: string) => new ServiceError("invalid", message);
+export const forbidden = (message: string) => new ServiceError("forbidden", message);
+export const conflict = (message: string) => new ServiceError("conflict", message);
+
+/** True when a database error is a unique-constraint violation (SQLite or PostgreSQL). */
+export function isUniqueViolation(error: unknown): boolean {
+  const text = String((error as { code?: string; errno?: string })?.code ?? "") + " " + String((error as Error)?.message ?? "");
+  return /SQLITE_CONSTRAINT_UNIQUE|SQLITE_CONSTRAINT_PRIMARYKEY|23505|UNIQUE constraint failed|duplicate key/i.test(text);
+}

@@ -1,0 +1,21 @@
+/** The services: the only code that touches the database. Built once per process from a database and a clock. */
+import type { Database } from "../db/client.ts";
+import { createAccountService } from "./accounts.ts";
+import type { ServiceContext } from "./context.ts";
+import { createMemberService } from "./members.ts";
+import { createStatusService } from "./statuses.ts";
+import { createTaskService } from "./tasks.ts";
+
+export function createServices(db: Database, now: () => Date = () => new Date()) {
+  const context: ServiceContext = { db, now };
+  const statuses = createStatusService(context);
+  return {
+    db,
+    accounts: createAccountService(context),
+    statuses,
+    tasks: createTaskService(context, statuses),
+    members: createMemberService(context),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,252 @@
+import { and, desc, eq, isNull, like, or, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { taskSearchCondition } from "../db/search.ts";
+import type { TaskPriority } from "../db/schema/values.ts";
+import { requireRole, type Actor } from "./actor.ts";
+import { iso, isUuid, newId, type ServiceContext } from "./context.ts";
+import { invalid, isUniqueViolation, notFound } from "./errors.ts";
+import type { StatusService } from "./statuses.ts";
+import { firstFreeSlug, slugBase } from "./task-slug.ts";
+
+/** A task as tools return it (tools.md §Tasks). */
+export interface Task {
+  id: string;
+  slug: string;
+  title: string;
+  description: string | null;
+  statusId: string;
+  priority: TaskPriority;
+  assigneeId: string | null;
+  creatorId: string | null;
+  estimate: number | null;
+  dueDate: string | null;
+  labels: string[] | null;
+  prUrl: string | null;
+  branch: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  organizationId: string;
+}
+
+export interface TaskListItem {
+  task: Task;
+  assignee: { id: string; name: string } | null;
+  creator: { id: string; name: string } | null;
+  statusName: string;
+}
+
+export interface TaskFilters {
+  statusId?: string | null;
+  priority?: TaskPriority | null;
+  assigneeId?: string | null;
+  assigneeMe?: boolean | null;
+  creatorMe?: boolean | null;
+  search?: string | null;
+  limit: number;
+  offset: number;
+}
+
+export interface TaskFields {
+  title?: string;
+  description?: string | null;
+  statusId?: string | null;
+  priority?: TaskPriority;
+  assigneeId?: string | null;
+  estimate?: number | null;
+  dueDate?: string | null;
+  labels?: string[] | null;
+  prUrl?: string | null;
+}
+
+const SLUG_ATTEMPTS = 5;
+
+export function createTaskService(context: ServiceContext, statuses: StatusService) {
+  const { db, now } = context;
+  const { orm, tables } = db;
+  const { tasks, taskStatuses, users, memberships } = tables;
+  const assignee = alias(users, "assignee");
+  const creator = alias(users, "creator");
+
+  type TaskRow = typeof tasks.$inferSelect;
+  const toTask = (row: TaskRow): Task => ({
+    id: row.id,
+    slug: row.slug,
+    title: row.title,
+    description: row.description,
+    statusId: row.statusId,
+    priority: row.priority,
+    assigneeId: row.assigneeId,
+    creatorId: row.creatorId,
+    estimate: row.estimate,
+    dueDate: iso(row.dueDate),
+    labels: row.labels,
+    prUrl: row.prUrl,
+    branch: row.branch,
+    startedAt: iso(row.startedAt),
+    completedAt: iso(row.completedAt),
+    createdAt: iso(row.createdAt)!,
+    updatedAt: iso(row.updatedAt)!,
+    organizationId: row.organizationId,
+  });
+
+  const live = (actor: Actor) => and(eq(tasks.organizationId, actor.organizationId), isNull(tasks.deletedAt));
+
+  async function findRow(actor: Actor, idOrSlug: string): Promise<TaskRow | undefined> {
+    const key = isUuid(idOrSlug) ? eq(tasks.id, idOrSlug.toLowerCase()) : eq(tasks.slug, idOrSlug);
+    return (await orm.select().from(tasks).where(and(live(actor), key)).limit(1))[0];
+  }
+
+  async function requireMember(actor: Actor, userId: string): Promise<void> {
+    const rows = await orm
+      .select({ userId: memberships.userId })
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, actor.organizationId), eq(memberships.userId, userId.toLowerCase())));
+    if (rows.length === 0) throw invalid(`User ${userId} is not a member of organization ${actor.organizationSlug}; call organization_members_list for valid assignee ids.`);
+  }
+
+  async function requireStatus(actor: Actor, statusId: string) {
+    const status = await statuses.find(actor.organizationId, statusId.toLowerCase());
+    if (!status) throw invalid(`Status ${statusId} does not exist in organization ${actor.organizationSlug}; call tasks_statuses_list for valid status ids.`);
+    return status;
+  }
+
+  /** startedAt / completedAt follow the type of the status a task moves into (tools.md §Statuses). */
+  function statusTimestamps(type: string, current: Pick<TaskRow, "startedAt" | "completedAt"> | null, at: Date) {
+    if (type === "started") return { startedAt: current?.startedAt ?? at };
+    if (type === "completed") return { completedAt: at, startedAt: current?.startedAt ?? at };
+    return {};
+  }
+
+  async function reservedSlugs(organizationId: string, base: string): Promise<string[]> {
+    const rows = await orm
+      .select({ slug: tasks.slug })
+      .from(tasks)
+      .where(and(eq(tasks.organizationId, organizationId), or(eq(tasks.slug, base), like(tasks.slug, `${base}-%`))));
+    return rows.map((row) => row.slug);
+  }
+
+  return {
+    /** Tasks of the actor's organization, newest first, with assignee, creator and status name. */
+    async list(actor: Actor, filters: TaskFilters): Promise<{ items: TaskListItem[]; nextOffset: number | null }> {
+      await statuses.ensureSeeded(actor.organizationId);
+      const conditions: (SQL | undefined)[] = [live(actor)];
+      if (filters.statusId) conditions.push(eq(tasks.statusId, filters.statusId.toLowerCase()));
+      if (filters.priority) conditions.push(eq(tasks.priority, filters.priority));
+      if (filters.assigneeMe) conditions.push(eq(tasks.assigneeId, actor.userId));
+      else if (filters.assigneeId) conditions.push(eq(tasks.assigneeId, filters.assigneeId.toLowerCase()));
+      if (filters.creatorMe) conditions.push(eq(tasks.creatorId, actor.userId));
+      if (filters.search) conditions.push(taskSearchCondition(db, filters.search));
+      const rows = await orm
+        .select({ task: tasks, assigneeName: assignee.name, creatorName: creator.name, statusName: taskStatuses.name })
+        .from(tasks)
+        .innerJoin(taskStatuses, eq(taskStatuses.id, tasks.statusId))
+        .leftJoin(assignee, eq(assignee.id, tasks.assigneeId))
+        .leftJoin(creator, eq(creator.id, tasks.creatorId))
+        .where(and(...conditions))
+        .orderBy(desc(tasks.createdAt), desc(tasks.id))
+        .limit(filters.limit + 1)
+        .offset(filters.offset);
+      const page = rows.slice(0, filters.limit);
+      return {
+        items: page.map((row) => ({
+          task: toTask(row.task),
+          assignee: row.task.assigneeId && row.assigneeName !== null ? { id: row.task.assigneeId, name: row.assigneeName } : null,
+          creator: row.task.creatorId && row.creatorName !== null ? { id: row.task.creatorId, name: row.creatorName } : null,
+          statusName: row.statusName,
+        })),
+        nextOffset: rows.length > filters.limit ? filters.offset + filters.limit : null,
+      };
+    },
+
+    /** One live task by UUID or slug, or null. */
+    async get(actor: Actor, idOrSlug: string): Promise<Task | null> {
+      const row = await findRow(actor, idOrSlug);
+      return row ? toTask(row) : null;
+    },
+
+    async create(actor: Actor, fields: TaskFields & { title: string }): Promise<Task> {
+      requireRole(actor, "member", "create tasks");
+      const status = fields.statusId ? await requireStatus(actor, fields.statusId) : await statuses.firstOfType(actor.organizationId, "backlog");
+      if (!status) throw invalid(`Organization ${actor.organizationSlug} has no backlog status; pass statusId from tasks_statuses_list.`);
+      if (fields.assigneeId) await requireMember(actor, fields.assigneeId);
+      const at = now();
+      const base = slugBase(fields.title);
+      // Two creators may pick the same free slug; the unique index refuses the second, which retries.
+      for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
+        const slug = firstFreeSlug(base, await reservedSlugs(actor.organizationId, base));
+        try {
+          const [row] = await orm
+            .insert(tasks)
+            .values({
+              id: newId(),
+              organizationId: actor.organizationId,
+              slug,
+              title: fields.title,
+              description: fields.description ?? null,
+              statusId: status.id,
+              priority: fields.priority ?? "none",
+              assigneeId: fields.assigneeId?.toLowerCase() ?? null,
+              creatorId: actor.userId,
+              estimate: fields.estimate ?? null,
+              dueDate: fields.dueDate ? new Date(fields.dueDate) : null,
+              labels: fields.labels ?? null,
+              prUrl: fields.prUrl ?? null,
+              ...statusTimestamps(status.type, null, at),
+              createdAt: at,
+              updatedAt: at,
+            })
+            .returning();
+          return toTask(row!);
+        } catch (error) {
+          if (!isUniqueViolation(error) || attempt === SLUG_ATTEMPTS - 1) throw error;
+        }
+      }
+      throw new Error("unreachable: slug attempts exhausted");
+    },
+
+    /** Writes only the fields present; null clears a field. */
+    async update(actor: Actor, id: string, fields: TaskFields): Promise<Task> {
+      requireRole(actor, "member", "change tasks");
+      const current = await findRow(actor, id);
+      if (!current) throw notFound(`Task ${id} not found in organization ${actor.organizationSlug}; call tasks_list to find its id.`);
+      const at = now();
+      const changes: Partial<TaskRow> = { updatedAt: at };
+      if (fields.title !== undefined) changes.title = fields.title;
+      if (fields.description !== undefined) changes.description = fields.description;
+      if (fields.priority !== undefined) changes.priority = fields.priority;
+      if (fields.estimate !== undefined) changes.estimate = fields.estimate;
+      if (fields.labels !== undefined) changes.labels = fields.labels;
+      if (fields.prUrl !== undefined) changes.prUrl = fields.prUrl;
+      if (fields.dueDate !== undefined) changes.dueDate = fields.dueDate === null ? null : new Date(fields.dueDate);
+      if (fields.assigneeId !== undefined) {
+        if (fields.assigneeId !== null) await requireMember(actor, fields.assigneeId);
+        changes.assigneeId = fields.assigneeId?.toLowerCase() ?? null;
+      }
+      if (fields.statusId) {
+        const status = await requireStatus(actor, fields.statusId);
+        changes.statusId = status.id;
+        if (status.id !== current.statusId) Object.assign(changes, statusTimestamps(status.type, current, at));
+      }
+      const [row] = await orm.update(tasks).set(changes).where(and(live(actor), eq(tasks.id, current.id))).returning();
+      if (!row) throw notFound(`Task ${id} was deleted while it was being updated.`);
+      return toTask(row);
+    },
+
+    /** Soft delete: the row stays (its slug stays reserved) but no tool sees it again. */
+    async delete(actor: Actor, id: string): Promise<{ deleted: true; id: string }> {
+      requireRole(actor, "member", "delete tasks");
+      const rows = await orm
+        .update(tasks)
+        .set({ deletedAt: now(), updatedAt: now() })
+        .where(and(live(actor), eq(tasks.id, id.toLowerCase())))
+        .returning({ id: tasks.id });
+      if (rows.length === 0) throw notFound(`Task ${id} not found in organization ${actor.organizationSlug}; it may already be deleted.`);
+      return { deleted: true, id: rows[0]!.id };
+    },
+
+  };
+}
+
+export type TaskService = ReturnType<typeof createTaskService>;
