@@ -97,6 +97,6 @@ async function publicKeyProblem(pem: string, algorithm: string): Promise<string 
     await (label === "CERTIFICATE" ? importX509(text, algorithm) : importSPKI(text, algorithm));
     return null;
   } catch (error) {
-    return `MCP_JWT_PUBLIC_KEY does not parse as a ${algorithm} public key (${(error as Error).message}): check that the key matches MCP_JWT_ALGORITHM and was pasted whole.${hint}`;
+    return `MCP_JWT_PUBLIC_KEY does not parse as a public key for ${algorithm} (${(error as Error).message}): check that the key matches MCP_JWT_ALGORITHM and was pasted whole.${hint}`;
   }
 }

@@ -26,6 +26,9 @@ export function describeIssue(issue: v.BaseIssue<unknown>): string {
     const suggestion = nearest(key, knownKeysAt(parentKeys));
     return `unknown key "${name}"${suggestion ? `; did you mean "${[...parentKeys, suggestion].join(".")}"?` : "."}`;
   }
+  if (issue.type === "strict_object" && last?.origin === "key") {
+    return `${[...parentKeys, String(last.key)].join(".")} is required.`;
+  }
   const name = path.reduce((acc: string, item) => (typeof item.key === "number" ? `${acc}[${item.key}]` : acc ? `${acc}.${String(item.key)}` : String(item.key)), "");
   const subject = name || "the default export";
   return `${subject} ${issue.message} (got ${show(issue.input, path.map((item) => String(item.key)))}).`;
@@ -47,17 +50,23 @@ export function redactUrl(url: string): string {
   return match ? `${match[1]}[redacted]@${url.slice(match[0].length)}` : url;
 }
 
+/** The parts of a valibot schema object walked below (entries of objects, values of records, wrapped of nullable). */
+interface SchemaNode {
+  type: string;
+  entries?: Record<string, SchemaNode>;
+  value?: SchemaNode;
+  wrapped?: SchemaNode;
+}
+
 /** Keys the schema allows at a nested path (record levels such as AGENT_PRESETS.<id> are skipped). */
 function knownKeysAt(path: unknown[]): string[] {
-  let schema: v.GenericSchema = configSchema;
+  let node: SchemaNode | undefined = configSchema as SchemaNode;
   for (const key of path) {
-    const s = schema as { type: string; entries?: Record<string, v.GenericSchema>; value?: v.GenericSchema; wrapped?: v.GenericSchema };
-    if (s.type === "record" && s.value) schema = s.value;
-    else if (s.entries?.[String(key)]) schema = s.entries[String(key)]!;
-    else return [];
-    while ((schema as { wrapped?: v.GenericSchema }).wrapped) schema = (schema as { wrapped: v.GenericSchema }).wrapped;
+    node = node.type === "record" ? node.value : node.entries?.[String(key)];
+    while (node?.wrapped) node = node.wrapped;
+    if (!node) return [];
   }
-  return Object.keys((schema as { entries?: object }).entries ?? {});
+  return Object.keys(node.entries ?? {});
 }
 
 /** The candidate closest to `word` (case-insensitive edit distance), if it is close enough to be a typo. */

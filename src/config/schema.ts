@@ -46,7 +46,7 @@ const agentPresetSchema = v.strictObject(
     resumeArgs: v.optional(stringList(), []),
     env: v.optional(v.record(v.string(), v.string("must be a string"), "must be an object of strings"), {}),
   },
-  "must be an object with at least a command",
+  "must be an object",
 );
 
 /** The whole configuration after defaults; validation runs on the merged object, so every key is present. */

@@ -1,0 +1,149 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
+import { startupProblems, startupWarnings } from "../../src/config/checks.ts";
+import { defaultConfig } from "../../src/config/defaults.ts";
+import type { ResolvedConfig } from "../../src/config/schema.ts";
+
+const SECRET_32 = "0123456789abcdef0123456789abcdef";
+const AUTH_ON = { MCP_AUTH_ENABLED: true, MCP_DEV_USERNAME: null, SECRET_KEY: "k".repeat(48) };
+
+function config(patch: Partial<ResolvedConfig>): ResolvedConfig {
+  return { ...defaultConfig(false), MCP_DEV_USERNAME: "admin", ...patch };
+}
+
+let rsaPublicPem = "";
+let rsaPrivatePem = "";
+let edPublicPem = "";
+beforeAll(async () => {
+  const rsa = await generateKeyPair("RS256", { extractable: true });
+  rsaPublicPem = await exportSPKI(rsa.publicKey);
+  rsaPrivatePem = await exportPKCS8(rsa.privateKey);
+  edPublicPem = await exportSPKI((await generateKeyPair("EdDSA", { extractable: true })).publicKey);
+});
+
+describe("configurations that start", () => {
+  test("dev mode with a dev user", async () => {
+    expect(await startupProblems(config({}))).toEqual([]);
+  });
+
+  test("auth on with the built-in OAuth server and no external JWT", async () => {
+    expect(await startupProblems(config(AUTH_ON))).toEqual([]);
+  });
+
+  test("auth on with an RSA public key, an Ed25519 key, an HS256 secret", async () => {
+    expect(await startupProblems(config({ ...AUTH_ON, MCP_JWT_PUBLIC_KEY: rsaPublicPem }))).toEqual([]);
+    expect(await startupProblems(config({ ...AUTH_ON, MCP_JWT_ALGORITHM: "EdDSA", MCP_JWT_PUBLIC_KEY: edPublicPem }))).toEqual([]);
+    expect(await startupProblems(config({ ...AUTH_ON, MCP_JWT_ALGORITHM: "HS256", MCP_JWT_SECRET: SECRET_32 }))).toEqual([]);
+  });
+});
+
+describe("startup problems, one sentence each", () => {
+  test("auth off and no MCP_DEV_USERNAME", async () => {
+    expect(await startupProblems(config({ MCP_DEV_USERNAME: null }))).toEqual([
+      "MCP_DEV_USERNAME is not set while MCP_AUTH_ENABLED is false: set MCP_DEV_USERNAME to the user that requests without a credential run as, or set MCP_AUTH_ENABLED to true.",
+    ]);
+  });
+
+  test("auth on and MCP_DEV_USERNAME set", async () => {
+    expect(await startupProblems(config({ ...AUTH_ON, MCP_DEV_USERNAME: "admin" }))).toEqual([
+      'MCP_DEV_USERNAME is set ("admin") while MCP_AUTH_ENABLED is true: remove MCP_DEV_USERNAME, since a dev user must never serve a deployment that requires authentication.',
+    ]);
+  });
+
+  test("auth on and no SECRET_KEY", async () => {
+    expect(await startupProblems(config({ ...AUTH_ON, SECRET_KEY: null }))).toEqual([
+      "SECRET_KEY is not set while MCP_AUTH_ENABLED is true: set SECRET_KEY to a long random string (generate one with `openssl rand -base64 48`); it is generated only in dev mode.",
+    ]);
+  });
+
+  test("HS256 with a public key and with a JWKS URI", async () => {
+    const problems = await startupProblems(config({ MCP_JWT_ALGORITHM: "HS256", MCP_JWT_SECRET: SECRET_32, MCP_JWT_PUBLIC_KEY: rsaPublicPem, MCP_JWKS_URI: "https://idp/jwks" }));
+    expect(problems).toEqual([
+      "MCP_JWT_PUBLIC_KEY is set but MCP_JWT_ALGORITHM is HS256, which verifies with MCP_JWT_SECRET only: remove MCP_JWT_PUBLIC_KEY, or set MCP_JWT_ALGORITHM to an asymmetric algorithm such as RS256.",
+      "MCP_JWKS_URI is set but MCP_JWT_ALGORITHM is HS256, which verifies with MCP_JWT_SECRET only: remove MCP_JWKS_URI, or set MCP_JWT_ALGORITHM to an asymmetric algorithm such as RS256.",
+    ]);
+  });
+
+  test("an asymmetric algorithm with a secret", async () => {
+    expect(await startupProblems(config({ MCP_JWT_ALGORITHM: "ES256", MCP_JWT_SECRET: SECRET_32 }))).toEqual([
+      "MCP_JWT_SECRET is set but MCP_JWT_ALGORITHM is ES256, which verifies with a public key: set MCP_JWT_ALGORITHM to HS256, HS384 or HS512, or replace MCP_JWT_SECRET by MCP_JWT_PUBLIC_KEY or MCP_JWKS_URI.",
+    ]);
+  });
+
+  test("an HS secret under 32 bytes", async () => {
+    expect(await startupProblems(config({ MCP_JWT_ALGORITHM: "HS384", MCP_JWT_SECRET: "short-secret" }))).toEqual([
+      "MCP_JWT_SECRET is 12 bytes long but HS384 needs at least 32: generate one with `openssl rand -base64 48`.",
+    ]);
+  });
+
+  test("an HS algorithm with auth on and no secret", async () => {
+    expect(await startupProblems(config({ ...AUTH_ON, MCP_JWT_ALGORITHM: "HS256" }))).toEqual([
+      "MCP_JWT_SECRET is not set but MCP_JWT_ALGORITHM is HS256: set MCP_JWT_SECRET to the shared secret (at least 32 bytes), or choose an asymmetric algorithm with MCP_JWT_PUBLIC_KEY or MCP_JWKS_URI.",
+    ]);
+    expect(await startupProblems(config({ ...AUTH_ON, MCP_JWT_ALGORITHM: "HS256", MCP_AUTH_FACTORY: () => ({ verify: async () => null }) }))).toEqual([]);
+  });
+
+  test("an asymmetric algorithm with auth on and no way to verify any credential", async () => {
+    const closed = { ...AUTH_ON, MCP_OAUTH_ENABLED: false, MCP_API_KEYS_ENABLED: false };
+    expect(await startupProblems(config(closed))).toEqual([
+      "MCP_AUTH_ENABLED is true but no credential can be verified: set MCP_JWKS_URI or MCP_JWT_PUBLIC_KEY for RS256 tokens, set MCP_AUTH_FACTORY, or turn on MCP_OAUTH_ENABLED or MCP_API_KEYS_ENABLED.",
+    ]);
+    expect(await startupProblems(config({ ...closed, MCP_JWKS_URI: "https://idp/jwks" }))).toEqual([]);
+    expect(await startupProblems(config({ ...closed, MCP_AUTH_FACTORY: () => ({ verify: async () => null }) }))).toEqual([]);
+  });
+
+  test("a PEM without its BEGIN and END lines", async () => {
+    const body = rsaPublicPem.split("\n").filter((line) => !line.startsWith("-----")).join("\n");
+    expect(await startupProblems(config({ MCP_JWT_PUBLIC_KEY: body }))).toEqual([
+      'MCP_JWT_PUBLIC_KEY is not a PEM key: the "-----BEGIN PUBLIC KEY-----" and "-----END PUBLIC KEY-----" lines are missing; paste the whole public key, marker lines included.',
+    ]);
+    const noBegin = rsaPublicPem.replace("-----BEGIN PUBLIC KEY-----", "");
+    expect(await startupProblems(config({ MCP_JWT_PUBLIC_KEY: noBegin }))).toEqual([
+      'MCP_JWT_PUBLIC_KEY is not a PEM key: the "-----BEGIN PUBLIC KEY-----" line is missing; paste the whole public key, marker lines included.',
+    ]);
+  });
+
+  test("a PEM without its END line", async () => {
+    expect(await startupProblems(config({ MCP_JWT_PUBLIC_KEY: rsaPublicPem.replace("-----END PUBLIC KEY-----", "") }))).toEqual([
+      'MCP_JWT_PUBLIC_KEY is not a complete PEM key: "-----BEGIN PUBLIC KEY-----" is there but the "-----END PUBLIC KEY-----" line is missing; paste the whole key.',
+    ]);
+  });
+
+  test("a private key, a PKCS#1 key, a damaged body, a key of another algorithm", async () => {
+    expect((await startupProblems(config({ MCP_JWT_PUBLIC_KEY: rsaPrivatePem })))[0]).toStartWith('MCP_JWT_PUBLIC_KEY holds a private key ("PRIVATE KEY")');
+    const pkcs1 = "-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----";
+    expect((await startupProblems(config({ MCP_JWT_PUBLIC_KEY: pkcs1 })))[0]).toStartWith('MCP_JWT_PUBLIC_KEY is a PKCS#1 "RSA PUBLIC KEY"');
+    const damaged = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----";
+    expect((await startupProblems(config({ MCP_JWT_PUBLIC_KEY: damaged })))[0]).toMatch(/^MCP_JWT_PUBLIC_KEY does not parse as a public key for RS256 \(.+\): check that the key matches MCP_JWT_ALGORITHM and was pasted whole\.$/);
+    const wrongAlgorithm = await startupProblems(config({ MCP_JWT_ALGORITHM: "ES256", MCP_JWT_PUBLIC_KEY: rsaPublicPem }));
+    expect(wrongAlgorithm[0]).toStartWith("MCP_JWT_PUBLIC_KEY does not parse as a public key for ES256 (");
+  });
+
+  test("a PEM with literal \\n gets a hint", async () => {
+    const escaped = rsaPublicPem.trim().replaceAll("\n", "\\n");
+    expect((await startupProblems(config({ MCP_JWT_PUBLIC_KEY: escaped })))[0]).toEndWith("If the key comes from an environment variable, use real line breaks instead of \\n.");
+  });
+
+  test("MCP_STORE_CONFIG enabled without CACHE_REDIS_URL", async () => {
+    const store = { ...defaultConfig().MCP_STORE_CONFIG, enabled: true };
+    expect(await startupProblems(config({ MCP_STORE_CONFIG: store }))).toEqual([
+      "MCP_STORE_CONFIG.enabled is true but MCP_STORE_CONFIG.CACHE_REDIS_URL is not set: set it to a redis:// or rediss:// URL, or set enabled to false.",
+    ]);
+    expect(await startupProblems(config({ MCP_STORE_CONFIG: { ...store, CACHE_REDIS_URL: "redis://localhost:6379" } }))).toEqual([]);
+  });
+});
+
+describe("startup warnings", () => {
+  test("external JWT without issuer or audience", () => {
+    expect(startupWarnings(config({ ...AUTH_ON, MCP_JWKS_URI: "https://idp/jwks" }))).toEqual([
+      "MCP_JWT_ISSUER is not set: external JWTs are accepted from any issuer holding the key; set it to your identity provider's issuer.",
+      "MCP_JWT_AUDIENCE is not set: external JWTs minted for other services are accepted; set it to the audience your identity provider puts in tokens for this server.",
+    ]);
+  });
+
+  test("none with both set, with auth off or without external JWT", () => {
+    expect(startupWarnings(config({ ...AUTH_ON, MCP_JWKS_URI: "https://idp/jwks", MCP_JWT_ISSUER: "https://idp", MCP_JWT_AUDIENCE: ["a"] }))).toEqual([]);
+    expect(startupWarnings(config({ MCP_JWKS_URI: "https://idp/jwks" }))).toEqual([]);
+    expect(startupWarnings(config(AUTH_ON))).toEqual([]);
+  });
+});
