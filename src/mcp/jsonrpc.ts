@@ -1,0 +1,60 @@
+/** JSON-RPC 2.0 messages as MCP uses them, and the error answers the transport gives. */
+import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+
+export type RequestId = string | number;
+
+export interface JsonRpcRequest {
+  jsonrpc: "2.0";
+  id: RequestId;
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export interface JsonRpcNotification {
+  jsonrpc: "2.0";
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export type JsonRpcResponse =
+  | { jsonrpc: "2.0"; id: RequestId; result: unknown }
+  | { jsonrpc: "2.0"; id: RequestId | null; error: { code: number; message: string; data?: unknown } };
+
+export type IncomingMessage =
+  | { kind: "request"; message: JsonRpcRequest }
+  | { kind: "notification"; message: JsonRpcNotification }
+  | { kind: "response" };
+
+/** A protocol-level failure: becomes a JSON-RPC error object. */
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export { ErrorCode };
+
+export function errorResponse(id: RequestId | null, code: number, message: string, data?: unknown): JsonRpcResponse {
+  return { jsonrpc: "2.0", id, error: data === undefined ? { code, message } : { code, message, data } };
+}
+
+const isId = (value: unknown): value is RequestId => typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Classifies one parsed JSON value; throws RpcError(InvalidRequest) when it is no JSON-RPC 2.0 message. */
+export function classifyMessage(value: unknown): IncomingMessage {
+  if (!isPlainObject(value) || value.jsonrpc !== "2.0") throw new RpcError(ErrorCode.InvalidRequest, 'Invalid Request: expected a JSON-RPC 2.0 object with "jsonrpc": "2.0".');
+  if (value.params !== undefined && !isPlainObject(value.params)) throw new RpcError(ErrorCode.InvalidRequest, "Invalid Request: params must be an object.");
+  if (typeof value.method === "string") {
+    const params = value.params as Record<string, unknown> | undefined;
+    if (value.id === undefined) return { kind: "notification", message: { jsonrpc: "2.0", method: value.method, params } };
+    if (!isId(value.id)) throw new RpcError(ErrorCode.InvalidRequest, "Invalid Request: id must be a string or a number.");
+    return { kind: "request", message: { jsonrpc: "2.0", id: value.id, method: value.method, params } };
+  }
+  if (isId(value.id) && ("result" in value || "error" in value)) return { kind: "response" };
+  throw new RpcError(ErrorCode.InvalidRequest, "Invalid Request: a message needs a method, or an id with a result or an error.");
+}

@@ -1,0 +1,77 @@
+/**
+ * MCP sessions of this process (stateful mode): the negotiated protocol version, the log level the
+ * client asked for, the principal that opened the session (nobody else may use it) and its SSE
+ * streams. Idle sessions are dropped after a day; a client then gets 404 and initializes again.
+ */
+import { SseStream, type EventLogLimits } from "./sse.ts";
+
+export const SESSION_IDLE_TTL_MS = 24 * 60 * 60 * 1000;
+
+export const LOGGING_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;
+export type LoggingLevel = (typeof LOGGING_LEVELS)[number];
+
+export class McpSession {
+  logLevel: LoggingLevel = "info";
+  lastSeenAt = Date.now();
+  /** The stream of the GET request: server-initiated messages go there. */
+  standalone: SseStream | null = null;
+  readonly streams = new Map<string, SseStream>();
+
+  constructor(
+    readonly id: string,
+    readonly ownerKey: string,
+    readonly protocolVersion: string,
+    private readonly limits: EventLogLimits,
+  ) {}
+
+  openStream(): SseStream {
+    const stream = new SseStream(crypto.randomUUID(), this.limits);
+    this.streams.set(stream.id, stream);
+    return stream;
+  }
+
+  /** Sends a notifications/message to the standalone stream when `level` is at or above the session's level. */
+  notifyLog(level: LoggingLevel, data: unknown): void {
+    if (LOGGING_LEVELS.indexOf(level) < LOGGING_LEVELS.indexOf(this.logLevel)) return;
+    this.standalone?.send({ jsonrpc: "2.0", method: "notifications/message", params: { level, logger: "superset", data } });
+  }
+
+  close(): void {
+    for (const stream of this.streams.values()) stream.end();
+    this.streams.clear();
+  }
+}
+
+export class SessionRegistry {
+  private readonly sessions = new Map<string, McpSession>();
+
+  constructor(private readonly limits: EventLogLimits) {}
+
+  create(ownerKey: string, protocolVersion: string): McpSession {
+    this.sweep();
+    const session = new McpSession(crypto.randomUUID(), ownerKey, protocolVersion, this.limits);
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  get(id: string): McpSession | undefined {
+    const session = this.sessions.get(id);
+    if (session) session.lastSeenAt = Date.now();
+    return session;
+  }
+
+  delete(id: string): boolean {
+    const session = this.sessions.get(id);
+    session?.close();
+    return this.sessions.delete(id);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - SESSION_IDLE_TTL_MS;
+    for (const [id, session] of this.sessions) if (session.lastSeenAt < cutoff) this.delete(id);
+  }
+}

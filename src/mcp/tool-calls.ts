@@ -1,0 +1,75 @@
+/**
+ * tools/list and tools/call over the tool values of src/tools: JSON Schemas computed once,
+ * arguments validated with each tool's valibot schema, results and failures shaped as tools.md
+ * says (structuredContent plus the same value as compact JSON text; isError with one sentence).
+ */
+import { toJsonSchema } from "@valibot/to-json-schema";
+import * as v from "valibot";
+import { log } from "../log.ts";
+import { ServiceError } from "../services/errors.ts";
+import type { AnyTool, ToolContext } from "../tools/types.ts";
+
+export interface ToolDescriptor {
+  name: string;
+  title?: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema: Record<string, unknown>;
+  annotations: AnyTool["annotations"];
+}
+
+export interface CallToolResult {
+  content: { type: "text"; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+function jsonSchemaOf(schema: v.GenericSchema): Record<string, unknown> {
+  // errorMode "ignore": refinements such as v.check have no JSON Schema form and stay server-side.
+  const { $schema: _ignored, ...rest } = toJsonSchema(schema, { errorMode: "ignore" }) as Record<string, unknown>;
+  return rest;
+}
+
+/** What tools/list shows for a tool. */
+export function describeTool(tool: AnyTool): ToolDescriptor {
+  return {
+    name: tool.name,
+    title: tool.annotations.title,
+    description: tool.description,
+    inputSchema: jsonSchemaOf(tool.input),
+    outputSchema: jsonSchemaOf(tool.output),
+    annotations: tool.annotations,
+  };
+}
+
+function allowedKeys(tool: AnyTool): string[] {
+  const properties = (describeTool(tool).inputSchema.properties ?? {}) as Record<string, unknown>;
+  return Object.keys(properties);
+}
+
+/** One sentence naming the path and the rule of each problem, and the allowed keys for an unknown one. */
+export function describeInvalidArguments(tool: AnyTool, issues: v.BaseIssue<unknown>[]): string {
+  const problems = issues.map((issue) => {
+    const path = v.getDotPath(issue);
+    if (issue.type === "strict_object" && path) return `unknown key "${path}" (allowed keys: ${allowedKeys(tool).join(", ") || "none"})`;
+    if (issue.kind === "schema" && issue.input === undefined && path) return `${path}: required`;
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  return `Invalid arguments for ${tool.name}: ${problems.join("; ")}.`;
+}
+
+const textResult = (value: unknown, isError = false): CallToolResult =>
+  isError ? { content: [{ type: "text", text: String(value) }], isError: true } : { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
+
+/** Runs one tool call; never throws: every outcome is a CallToolResult. */
+export async function callTool(tool: AnyTool, rawArguments: unknown, context: ToolContext): Promise<CallToolResult> {
+  const parsed = v.safeParse(tool.input, rawArguments ?? {});
+  if (!parsed.success) return textResult(describeInvalidArguments(tool, parsed.issues), true);
+  try {
+    return textResult(await tool.handler(parsed.output, context));
+  } catch (error) {
+    if (error instanceof ServiceError) return textResult(error.message, true);
+    log.error("tool call failed", { callId: context.callId, tool: tool.name, user: context.actor.username, error: error instanceof Error ? error.stack : String(error) });
+    return textResult(`Internal error (call id ${context.callId}).`, true);
+  }
+}

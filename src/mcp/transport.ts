@@ -1,0 +1,159 @@
+/**
+ * Streamable HTTP (MCP 2025-11-25 §Transports) for an authenticated principal: POST carries
+ * JSON-RPC messages and is answered as JSON (or SSE when the request asks for progress), GET opens
+ * the session's server-to-client SSE stream, DELETE ends the session. Every malformed request
+ * gets an HTTP status and a JSON-RPC error body; nothing here throws to the framework.
+ */
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { classifyMessage, ErrorCode, errorResponse, RpcError, type JsonRpcRequest } from "./jsonrpc.ts";
+import { dispatchRequest, initializeResult, negotiateProtocolVersion, type DispatchContext } from "./dispatch.ts";
+import { parseEventId } from "./sse.ts";
+import type { McpSession, SessionRegistry } from "./sessions.ts";
+
+export type SessionMode = "stateful" | "stateless";
+
+export interface TransportOptions {
+  mode: SessionMode;
+  sessions: SessionRegistry;
+  /** Called for a response that streams, so the server can lift its idle timeout for it. */
+  onStream?: (request: Request) => void;
+}
+
+/** The caller as the transport needs it: the dispatch context minus the session, and a key naming the principal. */
+export type Caller = Omit<DispatchContext, "session"> & { principalKey: string };
+
+const JSON_HEADERS = { "Content-Type": "application/json" };
+
+function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+const httpError = (status: number, code: number, message: string) => jsonResponse(status, errorResponse(null, code, message));
+
+function accepts(request: Request, type: string): boolean {
+  const accept = request.headers.get("accept");
+  return !accept || accept.includes(type) || accept.includes("*/*");
+}
+
+function protocolVersionProblem(request: Request): Response | null {
+  const version = request.headers.get("mcp-protocol-version");
+  if (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return null;
+  return httpError(400, ErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version "${version}" (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}).`);
+}
+
+export function createTransport(options: TransportOptions) {
+  const { mode, sessions } = options;
+
+  /** The session named by Mcp-Session-Id, a Response refusing the request, or null when there is none (stateless handling). */
+  function lookupSession(request: Request, caller: Caller): McpSession | Response | null {
+    const id = request.headers.get("mcp-session-id");
+    if (mode === "stateless" || id === null) return null;
+    const session = sessions.get(id);
+    // A session belongs to the principal that opened it; to anyone else it does not exist.
+    if (!session || session.ownerKey !== caller.principalKey) return httpError(404, -32001, "Session not found: it ended or never existed; send initialize to start a new one.");
+    return session;
+  }
+
+  async function post(request: Request, caller: Caller): Promise<Response> {
+    const contentType = request.headers.get("content-type") ?? "";
+    if (!contentType.toLowerCase().startsWith("application/json")) {
+      return httpError(415, ErrorCode.InvalidRequest, "Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json.");
+    }
+    if (!accepts(request, "application/json") && !accepts(request, "text/event-stream")) {
+      return httpError(406, ErrorCode.InvalidRequest, "Not Acceptable: the Accept header must allow application/json or text/event-stream.");
+    }
+    const versionProblem = protocolVersionProblem(request);
+    if (versionProblem) return versionProblem;
+
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await request.text());
+    } catch {
+      return httpError(400, ErrorCode.ParseError, "Parse error: the body is not valid JSON.");
+    }
+    if (Array.isArray(parsed)) {
+      return httpError(400, ErrorCode.InvalidRequest, "Invalid Request: JSON-RPC batches are not supported; send one message per POST.");
+    }
+    let incoming;
+    try {
+      incoming = classifyMessage(parsed);
+    } catch (error) {
+      return httpError(400, (error as RpcError).code, (error as RpcError).message);
+    }
+    if (incoming.kind !== "request") {
+      const found = lookupSession(request, caller);
+      return found instanceof Response ? found : new Response(null, { status: 202 });
+    }
+    const message = incoming.message;
+    if (message.method === "initialize") return initialize(request, message, caller);
+
+    const found = lookupSession(request, caller);
+    if (found instanceof Response) return found;
+    const context: DispatchContext = { ...caller, session: found };
+    if (wantsStream(request, message) && found) return streamAnswer(request, message, context, found);
+    return jsonResponse(200, await dispatchRequest(message, context));
+  }
+
+  function initialize(request: Request, message: JsonRpcRequest, caller: Caller): Response {
+    if (mode === "stateful" && request.headers.get("mcp-session-id") !== null) {
+      return httpError(400, ErrorCode.InvalidRequest, "Invalid Request: this session is already initialized; send initialize without Mcp-Session-Id to start a new one.");
+    }
+    const version = negotiateProtocolVersion(message.params?.protocolVersion);
+    const body = { jsonrpc: "2.0", id: message.id, result: initializeResult(version) };
+    if (mode === "stateless") return jsonResponse(200, body);
+    const session = sessions.create(caller.principalKey, version);
+    return jsonResponse(200, body, { "Mcp-Session-Id": session.id });
+  }
+
+  /** SSE when the client asked for progress notifications and accepts a stream. */
+  function wantsStream(request: Request, message: JsonRpcRequest): boolean {
+    const meta = message.params?._meta as { progressToken?: unknown } | undefined;
+    return meta?.progressToken !== undefined && (request.headers.get("accept") ?? "").includes("text/event-stream");
+  }
+
+  function streamAnswer(request: Request, message: JsonRpcRequest, context: DispatchContext, session: McpSession): Response {
+    const stream = session.openStream();
+    const response = stream.connect(null, {}, () => undefined);
+    options.onStream?.(request);
+    void dispatchRequest(message, context).then((answer) => {
+      stream.send(answer);
+      stream.end();
+    });
+    return response;
+  }
+
+  function get(request: Request, caller: Caller): Response {
+    if (mode === "stateless") return httpError(405, ErrorCode.InvalidRequest, "Method Not Allowed: this server runs stateless; there is no stream to open.");
+    if (!accepts(request, "text/event-stream")) return httpError(406, ErrorCode.InvalidRequest, "Not Acceptable: a GET stream needs Accept: text/event-stream.");
+    if (request.headers.get("mcp-session-id") === null) return httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required to open a stream.");
+    const versionProblem = protocolVersionProblem(request);
+    if (versionProblem) return versionProblem;
+    const found = lookupSession(request, caller);
+    if (!found) return httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required to open a stream.");
+    if (found instanceof Response) return found;
+    const resume = parseEventId(request.headers.get("last-event-id"));
+    const resumed = resume ? found.streams.get(resume.streamId) : undefined;
+    if (resumed) {
+      options.onStream?.(request);
+      return resumed.connect(resume!.seq, {});
+    }
+    if (found.standalone?.isConnected) return httpError(409, ErrorCode.InvalidRequest, "Conflict: this session already has an open GET stream.");
+    const stream = found.standalone ?? found.openStream();
+    found.standalone = stream;
+    options.onStream?.(request);
+    return stream.connect(null, {});
+  }
+
+  function remove(request: Request, caller: Caller): Response {
+    if (mode === "stateless") return httpError(405, ErrorCode.InvalidRequest, "Method Not Allowed: this server runs stateless; there is no session to end.");
+    const found = lookupSession(request, caller);
+    if (!found) return httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required to end a session.");
+    if (found instanceof Response) return found;
+    sessions.delete(found.id);
+    return new Response(null, { status: 200 });
+  }
+
+  return { post, get, delete: remove };
+}
+
+export type Transport = ReturnType<typeof createTransport>;

@@ -1,0 +1,43 @@
+/** Composes the HTTP server from its plugins and routes, and nothing else. */
+import { Elysia } from "elysia";
+import { publicBaseUrl } from "../config/load.ts";
+import type { ResolvedConfig } from "../config/schema.ts";
+import { SessionRegistry } from "../mcp/sessions.ts";
+import { createTransport } from "../mcp/transport.ts";
+import type { Services } from "../services/index.ts";
+import { ALL_TOOLS } from "../tools/index.ts";
+import type { RuntimeInfo } from "../tools/types.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
+
+export interface AppOptions {
+  config: ResolvedConfig;
+  services: Services;
+  runtime?: Partial<RuntimeInfo>;
+  /** Called for each streaming response, so the listener can lift its idle timeout for it. */
+  onStream?: (request: Request) => void;
+}
+
+export function createApp({ config, services, runtime, onStream }: AppOptions) {
+  const publicUrl = publicBaseUrl(config);
+  const disabled = new Set(config.MCP_DISABLED_TOOLS);
+  const store = config.MCP_STORE_CONFIG;
+  const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
+  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream });
+  return new Elysia()
+    .use(healthRoutes(services.db))
+    .use(legacyMcpRoute(publicUrl))
+    .use(
+      mcpRoutes({
+        transport,
+        services,
+        runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0, ...runtime },
+        tools: ALL_TOOLS.filter((tool) => !disabled.has(tool.name)),
+        origin: { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS },
+        auth: { authEnabled: config.MCP_AUTH_ENABLED, devUsername: config.MCP_DEV_USERNAME ?? null, services },
+        publicUrl,
+      }),
+    );
+}
+
+export type App = ReturnType<typeof createApp>;

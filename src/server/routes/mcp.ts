@@ -1,0 +1,79 @@
+/**
+ * The MCP endpoint at /mcp and its alias /api/v2/agent/mcp, behind the pipeline of auth.md:
+ * origin check → authentication → JSON-RPC dispatch. The v1 path answers 410 Gone.
+ */
+import { Elysia } from "elysia";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import type { Actor } from "../../services/actor.ts";
+import type { Services } from "../../services/index.ts";
+import type { AnyTool, RuntimeInfo } from "../../tools/types.ts";
+import type { Caller, Transport } from "../../mcp/transport.ts";
+import { VERSION } from "../../version.ts";
+import { authentication, isDescriptionRequest, type AuthOptions } from "../pipeline/auth.ts";
+import { originCheck, type OriginPolicy } from "../pipeline/origin.ts";
+
+export const MCP_PATHS = ["/mcp", "/api/v2/agent/mcp"] as const;
+
+export interface McpRouteOptions {
+  transport: Transport;
+  services: Services;
+  runtime: RuntimeInfo;
+  tools: readonly AnyTool[];
+  origin: OriginPolicy;
+  auth: AuthOptions;
+  publicUrl: string;
+}
+
+/** What a browser or curl sees at the MCP URL: what this is and how to connect to it. */
+function description(publicUrl: string, path: string, authEnabled: boolean) {
+  const url = `${publicUrl}${path}`;
+  return {
+    name: "superset",
+    version: VERSION,
+    description: "Superset MCP server: tasks, automations, hosts, projects, workspaces, agents and terminals for AI clients.",
+    endpoint: url,
+    transport: "streamable-http",
+    protocolVersions: SUPPORTED_PROTOCOL_VERSIONS,
+    authentication: authEnabled ? "OAuth 2.1 or an API key (Authorization: Bearer sk_live_…)" : "none (development mode)",
+    connect: {
+      claudeCode: `claude mcp add superset --transport http ${url}`,
+      mcpJson: { mcpServers: { superset: { type: "http", url } } },
+    },
+  };
+}
+
+export function mcpRoutes(options: McpRouteOptions) {
+  const { transport } = options;
+  const readOnlyTools = options.tools.filter((tool) => tool.annotations.readOnlyHint);
+  const caller = (actor: Actor): Caller => ({
+    actor,
+    services: options.services,
+    runtime: options.runtime,
+    // A viewer may call only read-only tools, so it is shown only those (tools.md §Server-level behaviour).
+    tools: actor.role === "viewer" ? readOnlyTools : options.tools,
+    principalKey: `${actor.userId}:${actor.organizationId}`,
+  });
+
+  const post = ({ request, actor }: { request: Request; actor: Actor | null }) => transport.post(request, caller(actor!));
+  const get = (path: string) => ({ request, actor }: { request: Request; actor: Actor | null }) =>
+    isDescriptionRequest(request) ? description(options.publicUrl, path, options.auth.authEnabled) : transport.get(request, caller(actor!));
+  const remove = ({ request, actor }: { request: Request; actor: Actor | null }) => transport.delete(request, caller(actor!));
+  const [primary, alias] = MCP_PATHS;
+
+  return new Elysia({ name: "mcp" })
+    .use(originCheck(options.origin))
+    .use(authentication(options.auth))
+    .post(primary, post)
+    .get(primary, get(primary))
+    .delete(primary, remove)
+    .post(alias, post)
+    .get(alias, get(alias))
+    .delete(alias, remove);
+}
+
+/** The retired v1 endpoint: 410 with where to go instead. */
+export const legacyMcpRoute = (publicUrl: string) =>
+  new Elysia({ name: "mcp-v1" }).all("/api/agent/mcp", ({ set }) => {
+    set.status = 410;
+    return { error: "gone", message: `The v1 MCP endpoint is retired; connect to ${publicUrl}/mcp instead.`, endpoint: `${publicUrl}/mcp` };
+  });

@@ -1,0 +1,82 @@
+/**
+ * Starts the server from a loaded config: refuses a bad start with one sentence, opens and
+ * migrates the database, makes sure dev mode has its user, and listens.
+ */
+import { startupProblems, startupWarnings } from "../config/checks.ts";
+import { publicBaseUrl } from "../config/load.ts";
+import type { ResolvedConfig } from "../config/schema.ts";
+import { openDatabase, type Database } from "../db/client.ts";
+import { log } from "../log.ts";
+import { ensureDevUser } from "../services/bootstrap.ts";
+import { createServices } from "../services/index.ts";
+import { ALL_TOOLS } from "../tools/index.ts";
+import { createApp } from "./app.ts";
+
+/** A start-up refusal: the CLI prints the message and exits non-zero. */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+function unknownDisabledTools(config: ResolvedConfig): string[] {
+  const known = new Set(ALL_TOOLS.map((tool) => tool.name));
+  return config.MCP_DISABLED_TOOLS.filter((name) => !known.has(name));
+}
+
+export async function startServer(config: ResolvedConfig): Promise<RunningServer> {
+  const problems = await startupProblems(config);
+  const unknown = unknownDisabledTools(config);
+  if (unknown.length) problems.push(`MCP_DISABLED_TOOLS names unknown tools: ${unknown.join(", ")}; the tools are ${ALL_TOOLS.map((t) => t.name).join(", ")}.`);
+  if (problems.length) throw new StartupError(problems.join("\n"));
+  for (const warning of startupWarnings(config)) log.warn(warning);
+
+  let db: Database;
+  try {
+    db = openDatabase(config.DATABASE_URL);
+    await db.migrate();
+  } catch (error) {
+    throw new StartupError(`Cannot open the database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const services = createServices(db);
+  if (!config.MCP_AUTH_ENABLED && config.MCP_DEV_USERNAME) {
+    try {
+      const { notice } = await ensureDevUser(services, config.MCP_DEV_USERNAME);
+      if (notice) log.info(notice);
+    } catch (error) {
+      await db.close();
+      throw new StartupError((error as Error).message);
+    }
+  }
+
+  let lift: (request: Request) => void = () => {};
+  const app = createApp({ config, services, onStream: (request) => lift(request) });
+  try {
+    app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT });
+  } catch (error) {
+    await db.close();
+    const code = (error as { code?: string }).code;
+    const port = config.MCP_SERVICE_PORT;
+    if (code === "EADDRINUSE") {
+      throw new StartupError(`Port ${port} on ${config.MCP_SERVICE_HOST} is already in use; find the process with "lsof -i :${port}" (or "ss -ltnp 'sport = :${port}'") and stop it, or start with --port <another>.`);
+    }
+    throw new StartupError(`Cannot listen on ${config.MCP_SERVICE_HOST}:${port}: ${(error as Error).message}`);
+  }
+  const server = app.server!;
+  // SSE streams may stay quiet for minutes between events; the heartbeat keeps proxies happy, this keeps Bun from closing them.
+  lift = (request) => server.timeout(request, 0);
+  const url = `${publicBaseUrl({ ...config, MCP_SERVICE_URL: null, MCP_SERVICE_PORT: server.port ?? config.MCP_SERVICE_PORT })}/mcp`;
+  log.info(`Superset MCP serving ${url}`, { mode: config.MCP_AUTH_ENABLED ? "auth" : `dev user ${config.MCP_DEV_USERNAME}`, database: db.dialect });
+  return {
+    url,
+    port: server.port ?? config.MCP_SERVICE_PORT,
+    async stop() {
+      await app.stop(true);
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/** The task object as every task tool returns it (tools.md §Tasks). */
+import * as v from "valibot";
+import { TASK_PRIORITIES } from "../../db/schema/values.ts";
+
+const nullableString = v.nullable(v.string());
+
+export const taskOutput = v.object({
+  id: v.string(),
+  slug: v.string(),
+  title: v.string(),
+  description: nullableString,
+  statusId: v.string(),
+  priority: v.picklist(TASK_PRIORITIES),
+  assigneeId: nullableString,
+  creatorId: nullableString,
+  estimate: v.nullable(v.number()),
+  dueDate: nullableString,
+  labels: v.nullable(v.array(v.string())),
+  prUrl: nullableString,
+  branch: nullableString,
+  startedAt: nullableString,
+  completedAt: nullableString,
+  createdAt: v.string(),
+  updatedAt: v.string(),
+  organizationId: v.string(),
+});

@@ -1,0 +1,55 @@
+/**
+ * A tool is one value: name, description, valibot input and output schemas, annotations, the
+ * scope it needs and its handler (STYLE.md, "A tool is one value"). Filters work on these fields.
+ */
+import type * as v from "valibot";
+import type { Actor } from "../services/actor.ts";
+import type { Services } from "../services/index.ts";
+
+export type ToolScope = "mcp:read" | "mcp:write";
+
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** Facts about the running server that health_check reports. */
+export interface RuntimeInfo {
+  startedAtMs: number;
+  store: "memory" | "redis";
+  schedulerRunning: boolean;
+  hostsOnline(): number;
+}
+
+/** What a handler may use: the services, the caller, the server's runtime facts and the id of this call (for logs). */
+export interface ToolContext {
+  services: Services;
+  actor: Actor;
+  runtime: RuntimeInfo;
+  callId: string;
+}
+
+type AnySchema = v.GenericSchema<unknown, unknown>;
+
+export interface Tool<I extends AnySchema = AnySchema, O extends AnySchema = AnySchema> {
+  name: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  /** `mcp:read` for read-only tools, `mcp:write` for the rest (tools.md §Conventions). */
+  scope: ToolScope;
+  handler(args: v.InferOutput<I>, context: ToolContext): Promise<v.InferInput<O>>;
+}
+
+/** Builds a tool; its scope follows from `readOnlyHint`, so the two can never disagree. */
+export function defineTool<I extends AnySchema, O extends AnySchema>(spec: Omit<Tool<I, O>, "scope">): Tool<I, O> {
+  return { ...spec, scope: spec.annotations.readOnlyHint ? "mcp:read" : "mcp:write" };
+}
+
+// The registry holds tools of every input and output type side by side.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTool = Tool<any, any>;
