@@ -9,17 +9,19 @@ import { join } from "node:path";
 import postgresJournal from "./postgres/meta/_journal.json";
 import postgresInit from "./postgres/0000_init.sql" with { type: "text" };
 import postgresSearch from "./postgres/0001_search.sql" with { type: "text" };
+import postgresUpdatedAt from "./postgres/0002_updated_at.sql" with { type: "text" };
 import sqliteJournal from "./sqlite/meta/_journal.json";
 import sqliteInit from "./sqlite/0000_init.sql" with { type: "text" };
 import sqliteSearch from "./sqlite/0001_search.sql" with { type: "text" };
+import sqliteUpdatedAt from "./sqlite/0002_updated_at.sql" with { type: "text" };
 
 interface Journal {
   entries: { tag: string; when: number; breakpoints: boolean }[];
 }
 
 export const EMBEDDED_MIGRATION_FILES = {
-  sqlite: { "0000_init": sqliteInit, "0001_search": sqliteSearch } as Record<string, string>,
-  postgres: { "0000_init": postgresInit, "0001_search": postgresSearch } as Record<string, string>,
+  sqlite: { "0000_init": sqliteInit, "0001_search": sqliteSearch, "0002_updated_at": sqliteUpdatedAt } as Record<string, string>,
+  postgres: { "0000_init": postgresInit, "0001_search": postgresSearch, "0002_updated_at": postgresUpdatedAt } as Record<string, string>,
 };
 
 /**

@@ -6,13 +6,14 @@ import type { MemberRole, StatusType, TaskPriority } from "./values.ts";
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => at("created_at").notNull().defaultNow();
+const updatedAt = () => at("updated_at").notNull().defaultNow();
 
 export const organizations = pgTable("organizations", {
   id: uuid("id").primaryKey(),
   name: text("name").notNull(),
   slug: text("slug").notNull().unique(),
   createdAt: createdAt(),
-  updatedAt: createdAt(),
+  updatedAt: updatedAt(),
 });
 
 export const users = pgTable("users", {
@@ -24,7 +25,7 @@ export const users = pgTable("users", {
   isActive: boolean("is_active").notNull().default(true),
   defaultOrganizationId: uuid("default_organization_id").references(() => organizations.id, { onDelete: "set null" }),
   createdAt: createdAt(),
-  updatedAt: createdAt(),
+  updatedAt: updatedAt(),
 });
 
 export const memberships = pgTable(
@@ -71,7 +72,7 @@ export const tasks = pgTable(
     startedAt: at("started_at"),
     completedAt: at("completed_at"),
     createdAt: createdAt(),
-    updatedAt: createdAt(),
+    updatedAt: updatedAt(),
     deletedAt: at("deleted_at"),
   },
   (t) => [

@@ -5,13 +5,14 @@ import type { MemberRole, StatusType, TaskPriority } from "./values.ts";
 
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
 const createdAt = () => timestamp("created_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
+const updatedAt = () => timestamp("updated_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
 export const organizations = sqliteTable("organizations", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   slug: text("slug").notNull().unique(),
   createdAt: createdAt(),
-  updatedAt: createdAt(),
+  updatedAt: updatedAt(),
 });
 
 export const users = sqliteTable("users", {
@@ -23,7 +24,7 @@ export const users = sqliteTable("users", {
   isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
   defaultOrganizationId: text("default_organization_id").references(() => organizations.id, { onDelete: "set null" }),
   createdAt: createdAt(),
-  updatedAt: createdAt(),
+  updatedAt: updatedAt(),
 });
 
 export const memberships = sqliteTable(
@@ -70,7 +71,7 @@ export const tasks = sqliteTable(
     startedAt: timestamp("started_at"),
     completedAt: timestamp("completed_at"),
     createdAt: createdAt(),
-    updatedAt: createdAt(),
+    updatedAt: updatedAt(),
     deletedAt: timestamp("deleted_at"),
   },
   (t) => [
