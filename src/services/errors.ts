@@ -21,6 +21,11 @@ export const conflict = (message: string) => new ServiceError("conflict", messag
 
 /** True when a database error is a unique-constraint violation (SQLite or PostgreSQL). */
 export function isUniqueViolation(error: unknown): boolean {
-  const text = String((error as { code?: string; errno?: string })?.code ?? "") + " " + String((error as Error)?.message ?? "");
-  return /SQLITE_CONSTRAINT_UNIQUE|SQLITE_CONSTRAINT_PRIMARYKEY|23505|UNIQUE constraint failed|duplicate key/i.test(text);
+  // drizzle wraps driver errors ("Failed query: …") and keeps the driver's error as `cause`.
+  for (let current = error, depth = 0; current && depth < 5; current = (current as Error).cause, depth++) {
+    const { code, errno, message } = current as { code?: unknown; errno?: unknown; message?: unknown };
+    const text = `${String(code ?? "")} ${String(errno ?? "")} ${String(message ?? "")}`;
+    if (/SQLITE_CONSTRAINT_UNIQUE|SQLITE_CONSTRAINT_PRIMARYKEY|23505|UNIQUE constraint failed|duplicate key/i.test(text)) return true;
+  }
+  return false;
 }

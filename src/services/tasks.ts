@@ -99,7 +99,8 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
   }
 
   async function requireMember(actor: Actor, userId: string): Promise<void> {
-    const rows = await orm
+    // PostgreSQL refuses a non-UUID for a uuid column with an error; SQLite just finds nothing.
+    const rows = !isUuid(userId) ? [] : await orm
       .select({ userId: memberships.userId })
       .from(memberships)
       .where(and(eq(memberships.organizationId, actor.organizationId), eq(memberships.userId, userId.toLowerCase())));
@@ -107,7 +108,7 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
   }
 
   async function requireStatus(actor: Actor, statusId: string) {
-    const status = await statuses.find(actor.organizationId, statusId.toLowerCase());
+    const status = isUuid(statusId) ? await statuses.find(actor.organizationId, statusId.toLowerCase()) : undefined;
     if (!status) throw invalid(`Status ${statusId} does not exist in organization ${actor.organizationSlug}; call tasks_statuses_list for valid status ids.`);
     return status;
   }
@@ -237,7 +238,8 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
     /** Soft delete: the row stays (its slug stays reserved) but no tool sees it again. */
     async delete(actor: Actor, id: string): Promise<{ deleted: true; id: string }> {
       requireRole(actor, "member", "delete tasks");
-      const rows = await orm
+      // A non-UUID is no task's id; asking PostgreSQL would fail on the uuid column instead.
+      const rows = !isUuid(id) ? [] : await orm
         .update(tasks)
         .set({ deletedAt: now(), updatedAt: now() })
         .where(and(live(actor), eq(tasks.id, id.toLowerCase())))

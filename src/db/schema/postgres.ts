@@ -83,9 +83,11 @@ export const tasks = pgTable(
 );
 
 /**
- * Full-text search over tasks: a `tsvector` for words and prefixes, and a trigram index so a
- * fragment from inside a word ("ogin" in "login") is found too. Kept out of `tasks` so both
- * dialects share one row type; maintained by the triggers of the search migration.
+ * Full-text search over tasks: a trigram index so a fragment from inside a word ("ogin" in
+ * "login") is found too, and a `tsvector` for words and prefixes (not queried at present: the
+ * trigram LIKE finds the same tasks and takes punctuation literally, see src/db/search.ts). Kept
+ * out of `tasks` so both dialects share one row type; maintained by the triggers of the search
+ * migration.
  */
 export const taskSearch = pgTable(
   "task_search",
