@@ -1,0 +1,44 @@
+/** `--help` of every db, orgs and users command: exit 0, usage line, every option listed. */
+import { describe, expect, test } from "bun:test";
+import { dbCommands } from "../../src/cli/db.ts";
+import { orgCommands } from "../../src/cli/orgs.ts";
+import { userCommands } from "../../src/cli/users.ts";
+import { runCli } from "../helpers/cli.ts";
+
+const COMMANDS = [...dbCommands, ...orgCommands, ...userCommands];
+
+describe("--help", () => {
+  test("the groups cover the documented commands", () => {
+    expect(COMMANDS.map((command) => command.path.join(" "))).toEqual([
+      "db migrate",
+      "orgs create",
+      "orgs list",
+      "users create",
+      "users list",
+      "users set-password",
+      "users disable",
+      "users enable",
+      "users add-to-org",
+    ]);
+  });
+
+  for (const command of COMMANDS) {
+    test(`superset ${command.path.join(" ")} --help`, async () => {
+      const { code, stdout, stderr } = await runCli([...command.path, "--help"]);
+      expect(code).toBe(0);
+      expect(stderr).toBe("");
+      expect(stdout).toStartWith(`Usage: superset ${command.path.join(" ")}${command.positionals ? ` ${command.positionals}` : ""} [options]`);
+      expect(stdout).toContain(command.summary);
+      for (const option of [...Object.keys(command.options), "help"]) expect(stdout).toContain(`--${option}`);
+      expect(stdout).not.toContain("--password ");
+    });
+  }
+
+  for (const group of ["db", "orgs", "users"]) {
+    test(`superset ${group} --help lists its commands`, async () => {
+      const { code, stdout } = await runCli([group, "--help"]);
+      expect(code).toBe(0);
+      for (const command of COMMANDS.filter((c) => c.path[0] === group)) expect(stdout).toContain(command.path.join(" "));
+    });
+  }
+});
