@@ -3,8 +3,8 @@
  * the query occurs in the title or description, case-insensitively, as a word, a prefix or any
  * fragment of a word. Terms are literal text: quotes, `*`, `%`, `NEAR(` and the like match
  * themselves and never act as query syntax. SQLite answers from the FTS5 trigram index,
- * PostgreSQL from the trigram index of task_search; terms shorter than a trigram fall back to a
- * LIKE scan.
+ * PostgreSQL from the tsvector and trigram GIN indexes of task_search; terms shorter than a
+ * trigram fall back to a LIKE scan.
  */
 import { and, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client.ts";
@@ -37,8 +37,12 @@ export function taskSearchCondition(db: Database, query: string): SQL | undefine
     const match = longTerms.map(ftsString).join(" AND ");
     return and(sql`${tasks}.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ${match})`, ...shortTerms);
   }
-  // Every prefix of a word is also a substring, so the trigram index's LIKE finds all that the
-  // tsvector would, and it takes the term literally where to_tsquery would parse punctuation.
-  const perTerm = longTerms.map((term) => sql`s.document LIKE ${likePattern(term)} ESCAPE '\\'`);
+  // A word or word prefix is answered by the tsvector's GIN index; a fragment from inside a word,
+  // or a term with punctuation (which to_tsquery would parse as syntax), by the trigram index.
+  const perTerm = longTerms.map((term) =>
+    /^[a-z0-9]+$/.test(term)
+      ? sql`(s.vector @@ to_tsquery('simple', ${`${term}:*`}) OR s.document LIKE ${likePattern(term)} ESCAPE '\\')`
+      : sql`s.document LIKE ${likePattern(term)} ESCAPE '\\'`,
+  );
   return and(sql`${tasks.id} IN (SELECT s.task_id FROM task_search s WHERE ${and(...perTerm)})`, ...shortTerms);
 }
