@@ -24,6 +24,8 @@ export class SseStream {
   private readonly log: LoggedEvent[] = [];
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
+  /** Set by end(): the stream has said all it will (a POST stream after its answer). */
+  private isFinished = false;
   lastActivityAt = Date.now();
 
   constructor(
@@ -40,8 +42,10 @@ export class SseStream {
     this.detach();
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        this.controller = controller;
         if (afterSeq !== null) for (const event of this.log) if (event.seq > afterSeq) controller.enqueue(this.frame(event));
+        // A resumed stream that already ended (its answer was sent) replays and closes, as the MCP spec says a POST stream should.
+        if (this.isFinished) return controller.close();
+        this.controller = controller;
         this.heartbeat = setInterval(() => this.write(": keepalive\n\n"), HEARTBEAT_MS);
       },
       cancel: () => {
@@ -66,6 +70,7 @@ export class SseStream {
 
   /** Ends the HTTP response (the stream's log stays for a resuming client). */
   end(): void {
+    this.isFinished = true;
     const controller = this.controller;
     this.detach();
     try {

@@ -51,7 +51,8 @@ function allowedKeys(tool: AnyTool): string[] {
 export function describeInvalidArguments(tool: AnyTool, issues: v.BaseIssue<unknown>[]): string {
   const problems = issues.map((issue) => {
     const path = v.getDotPath(issue);
-    if (issue.type === "strict_object" && path) return `unknown key "${path}" (allowed keys: ${allowedKeys(tool).join(", ") || "none"})`;
+    // A strict object reports both a missing key and an unknown one as type "strict_object"; only an unknown key expects "never".
+    if (issue.type === "strict_object" && issue.expected === "never" && path) return `unknown key "${path}" (allowed keys: ${allowedKeys(tool).join(", ") || "none"})`;
     if (issue.kind === "schema" && issue.input === undefined && path) return `${path}: required`;
     return path ? `${path}: ${issue.message}` : issue.message;
   });

@@ -7,6 +7,7 @@ import { createTransport } from "../mcp/transport.ts";
 import type { Services } from "../services/index.ts";
 import { ALL_TOOLS } from "../tools/index.ts";
 import type { RuntimeInfo } from "../tools/types.ts";
+import { internalErrors } from "./internal-errors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
 
@@ -25,6 +26,7 @@ export function createApp({ config, services, runtime, onStream }: AppOptions) {
   const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
   const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream });
   return new Elysia()
+    .use(internalErrors())
     .use(healthRoutes(services.db))
     .use(legacyMcpRoute(publicUrl))
     .use(
