@@ -1,0 +1,235 @@
+/**
+ * The conventions of tools.md, checked on every tool of ALL_TOOLS (none is named here except to
+ * give the arguments that make it succeed): metadata, schemas against the hosted server's
+ * (spec/hosted-tools.json), registration order, refusals, results, and no writes by read-only tools.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { sql } from "drizzle-orm";
+import type { Database } from "../../src/db/client.ts";
+import { describeTool, type ToolDescriptor } from "../../src/mcp/tool-calls.ts";
+import { DEFAULT_STATUSES } from "../../src/services/statuses.ts";
+import { ALL_TOOLS } from "../../src/tools/index.ts";
+import { call, callTool, createTestApp, DEV_USERNAME, initialize, type TestApp, type ToolResult } from "../helpers/app.ts";
+import { expectWellFormedResult } from "../helpers/tool-results.ts";
+
+// Copies of /work/shared/spec, so that the suite runs anywhere the repository is checked out.
+const SPEC_DIR = `${import.meta.dir}/spec`;
+type JsonSchema = Record<string, any>;
+const hosted = JSON.parse(readFileSync(`${SPEC_DIR}/hosted-tools.json`, "utf8")).tools as { name: string; annotations: Record<string, boolean>; inputSchema: JsonSchema }[];
+
+/** The catalog rows of tools.md in file order: the name, the annotations cell and the parameters cell. */
+const catalog = readFileSync(`${SPEC_DIR}/tools.md`, "utf8")
+  .split("\n")
+  .filter((line) => /^\| `[a-z_]+` \|/.test(line))
+  .map((line) => {
+    const cells = line.split(/(?<!\\)\|/).map((cell) => cell.trim());
+    return { name: cells[1]!.replaceAll("`", ""), annotations: cells[2]!, parameters: cells[3]! };
+  });
+const catalogRow = (name: string) => catalog.find((row) => row.name === name)!;
+
+/** A type signature to compare schemas by: JSON types, formats, enums and item types; anyOf as a set. */
+function signature(schema: JsonSchema): string {
+  if (schema.anyOf) return (schema.anyOf as JsonSchema[]).map(signature).sort().join(" | ");
+  let text = String(schema.type ?? "any");
+  if (schema.format) text += `(${schema.format})`;
+  if (schema.enum) text += `[${(schema.enum as unknown[]).join(",")}]`;
+  if (schema.type === "array") text += `<${signature(schema.items ?? {})}>`;
+  return text;
+}
+
+/** A value valid for `schema` (the first branch of an anyOf, the default when there is one); `full` also fills optional keys. */
+function sampleValue(schema: JsonSchema, full: boolean): unknown {
+  if (schema.default !== undefined) return schema.default;
+  if (schema.anyOf) return sampleValue((schema.anyOf as JsonSchema[]).find((branch) => branch.type !== "null")!, full);
+  if (schema.enum) return schema.enum[0];
+  switch (schema.type) {
+    case "string":
+      if (schema.format === "uuid") return crypto.randomUUID();
+      if (schema.format === "date-time") return "2030-01-01T09:00:00Z";
+      if (schema.format === "uri") return "https://example.com/pull/1";
+      return "sample";
+    case "integer":
+    case "number":
+      return schema.minimum ?? 1;
+    case "boolean":
+      return true;
+    case "array":
+      return [];
+    default:
+      return sampleArguments(schema, full);
+  }
+}
+
+function sampleArguments(schema: JsonSchema, full: boolean): Record<string, unknown> {
+  const required = new Set<string>(schema.required ?? []);
+  const entries = Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).filter(([key]) => full || required.has(key));
+  return Object.fromEntries(entries.map(([key, property]) => [key, sampleValue(property, full)]));
+}
+
+let t: TestApp;
+let sessionId: string;
+let listed: ToolDescriptor[];
+const byName = (name: string) => listed.find((tool) => tool.name === name)!;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  sessionId = await initialize(t.app);
+  listed = (await call<{ tools: ToolDescriptor[] }>(t.app, "tools/list", undefined, sessionId)).result!.tools;
+});
+
+describe("every tool", () => {
+  test("is listed, once, in registration order", () => {
+    expect(listed.map((tool) => tool.name)).toEqual(ALL_TOOLS.map((tool) => tool.name));
+    expect(new Set(listed.map((tool) => tool.name)).size).toBe(listed.length);
+  });
+
+  test("is in the tools.md catalog, and registration follows its order", () => {
+    const names = ALL_TOOLS.map((tool) => tool.name);
+    expect(names.filter((name) => !catalogRow(name))).toEqual([]);
+    expect(names).toEqual(catalog.map((row) => row.name).filter((name) => names.includes(name)));
+  });
+
+  test.each(ALL_TOOLS.map((tool) => [tool.name, tool] as const))("%s has a description, explicit hints and a scope that follows readOnlyHint", (_name, tool) => {
+    expect(tool.description.trim().length).toBeGreaterThan(20);
+    expect(typeof tool.annotations.readOnlyHint).toBe("boolean");
+    expect(tool.scope).toBe(tool.annotations.readOnlyHint ? "mcp:read" : "mcp:write");
+    if (tool.annotations.readOnlyHint) expect(tool.annotations.destructiveHint).not.toBe(true);
+    const shown = byName(tool.name);
+    expect(shown.description).toBe(tool.description);
+    expect(shown.annotations).toEqual(tool.annotations);
+  });
+
+  test.each(ALL_TOOLS.map((tool) => [tool.name] as const))("%s has annotations as tools.md lists them", (name) => {
+    const cell = catalogRow(name).annotations;
+    const { readOnlyHint, destructiveHint, idempotentHint } = byName(name).annotations;
+    expect(readOnlyHint).toBe(cell === "read-only");
+    if (cell.startsWith("destructive")) expect(destructiveHint).toBe(true);
+    if (cell.startsWith("not destructive")) expect(destructiveHint).toBe(false);
+    if (cell.includes("idempotent")) expect(idempotentHint).toBe(true);
+  });
+
+  test.each(ALL_TOOLS.map((tool) => [tool.name] as const))("%s has strict object schemas whose keys tools.md documents", (name) => {
+    const { inputSchema, outputSchema } = byName(name);
+    expect(inputSchema.type).toBe("object");
+    expect(inputSchema.additionalProperties).toBe(false);
+    expect(outputSchema.type).toBe("object");
+    const parameters = catalogRow(name).parameters;
+    for (const key of Object.keys(inputSchema.properties as object)) expect(parameters).toContain(`\`${key}\``);
+    const requiredInCatalog = [...parameters.matchAll(/`(\w+)` R\b/g)].map((match) => match[1]!);
+    expect([...((inputSchema.required as string[]) ?? [])].sort()).toEqual(requiredInCatalog.sort());
+  });
+
+  test("the tools/list output matches the schema snapshot", () => {
+    expect(listed).toMatchSnapshot();
+  });
+});
+
+describe("compatibility with the hosted server", () => {
+  const shared = hosted.filter((tool) => ALL_TOOLS.some((ours) => ours.name === tool.name));
+
+  test("the hosted tools we have are the task and organization tools at least", () => {
+    expect(shared.map((tool) => tool.name)).toEqual(expect.arrayContaining(["tasks_list", "tasks_create", "organization_members_list"]));
+  });
+
+  test.each(shared.map((tool) => [tool.name, tool] as const))("%s takes the hosted parameter names, types and required set", (name, theirs) => {
+    const ours = byName(name).inputSchema as JsonSchema;
+    expect([...(ours.required ?? [])].sort()).toEqual([...(theirs.inputSchema.required ?? [])].sort());
+    for (const [key, property] of Object.entries(theirs.inputSchema.properties as Record<string, JsonSchema>)) {
+      expect(ours.properties[key], `${name}.${key}`).toBeDefined();
+      expect(`${key}: ${signature(ours.properties[key])}`).toBe(`${key}: ${signature(property)}`);
+      if (property.default !== undefined) expect(ours.properties[key].default).toEqual(property.default);
+    }
+  });
+
+  test.each(shared.map((tool) => [tool.name, tool] as const))("%s sets the hints the hosted server sets", (name, theirs) => {
+    const ours: Record<string, unknown> = { ...byName(name).annotations };
+    for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint"]) {
+      if (theirs.annotations[hint] !== undefined) expect(`${hint}=${ours[hint]}`).toBe(`${hint}=${theirs.annotations[hint]}`);
+    }
+    // MCP's default for an unset readOnlyHint is false.
+    expect(ours.readOnlyHint).toBe(theirs.annotations.readOnlyHint ?? false);
+  });
+});
+
+describe("calls", () => {
+  test.each(ALL_TOOLS.map((tool) => [tool.name] as const))("%s refuses an unknown key, naming the allowed keys", async (name) => {
+    const result = (await callTool(t.app, name, { ...sampleArguments(byName(name).inputSchema, false), notAParameter: 1 }, sessionId)).result!;
+    expectWellFormedResult(name, result);
+    expect(result.isError).toBe(true);
+    const allowed = Object.keys(byName(name).inputSchema.properties as object);
+    expect(result.content[0]!.text).toBe(`Invalid arguments for ${name}: unknown key "notAParameter" (allowed keys: ${allowed.join(", ") || "none"}).`);
+  });
+
+  const requiredKeys = ALL_TOOLS.map((tool) => [tool.name, (describeTool(tool).inputSchema.required ?? []) as string[]] as const);
+  test.each(requiredKeys.filter(([, required]) => required.length > 0))("%s names each missing required key as required, not as unknown", async (name, required) => {
+    const result = (await callTool(t.app, name, {}, sessionId)).result!;
+    expectWellFormedResult(name, result);
+    expect(result.content[0]!.text).toBe(`Invalid arguments for ${name}: ${required.map((key) => `${key}: required`).join("; ")}.`);
+  });
+
+  test("every tool succeeds at least once, and every success is well formed", async () => {
+    const task = await t.services.tasks.create(await devActor(t), { title: "Conventions fixture" });
+    // Arguments for the tools whose generated ones cannot succeed; the rest use sampleArguments.
+    const examples: Record<string, Record<string, unknown>> = {
+      tasks_get: { idOrSlug: task.slug },
+      tasks_update: { id: task.id, title: "Renamed fixture", description: null, labels: ["x"] },
+      tasks_delete: { id: task.id },
+    };
+    const failures: string[] = [];
+    for (const tool of ALL_TOOLS) {
+      const args = examples[tool.name] ?? sampleArguments(byName(tool.name).inputSchema, false);
+      const result = (await callTool(t.app, tool.name, args, sessionId)).result!;
+      expectWellFormedResult(tool.name, result);
+      if (result.isError) failures.push(`${tool.name}: ${result.content[0]!.text} (give it arguments in examples)`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe("read-only tools do not write", () => {
+  const readOnly = ALL_TOOLS.filter((tool) => tool.annotations.readOnlyHint);
+
+  /** Every row of every table (FTS shadow tables included), each table's rows sorted. */
+  function dump(db: Database): Record<string, string[]> {
+    const tables = db.orm.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`);
+    return Object.fromEntries(tables.map(({ name }) => [name, db.orm.all(sql.raw(`SELECT * FROM "${name.replaceAll('"', '""')}"`)).map((row) => JSON.stringify(row)).sort()]));
+  }
+
+  async function callEveryReadOnlyTool(own: TestApp, session: string): Promise<ToolResult[]> {
+    const results: ToolResult[] = [];
+    for (const tool of readOnly) {
+      for (const full of [false, true]) results.push((await callTool(own.app, tool.name, sampleArguments(byName(tool.name).inputSchema, full), session)).result!);
+    }
+    return results;
+  }
+
+  test("with data present, no table changes", async () => {
+    const own = await createTestApp();
+    const session = await initialize(own.app);
+    await callTool(own.app, "tasks_create", { title: "Existing task", description: "sample text", labels: ["sample"] }, session);
+    const before = dump(own.db);
+    expect(before.tasks).toHaveLength(1);
+    const results = await callEveryReadOnlyTool(own, session);
+    results.forEach((result, index) => expectWellFormedResult(readOnly[Math.floor(index / 2)]!.name, result));
+    expect(dump(own.db)).toEqual(before);
+  });
+
+  test("in a fresh organization, the only write is seeding the default statuses (tools.md §Statuses)", async () => {
+    const own = await createTestApp();
+    const session = await initialize(own.app);
+    const before = dump(own.db);
+    await callEveryReadOnlyTool(own, session);
+    const after = dump(own.db);
+    const changed = Object.keys(after).filter((name) => JSON.stringify(after[name]) !== JSON.stringify(before[name]));
+    expect(changed.filter((name) => name !== "task_statuses")).toEqual([]);
+    const names = (after.task_statuses ?? []).map((row) => (JSON.parse(row) as { name: string }).name).sort();
+    expect(names).toEqual(DEFAULT_STATUSES.map((status) => status.name).sort());
+  });
+});
+
+async function devActor(own: TestApp) {
+  const actor = await own.services.accounts.resolveActor(DEV_USERNAME);
+  if ("refused" in actor) throw new Error(actor.refused);
+  return actor;
+}
