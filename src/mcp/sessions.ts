@@ -6,6 +6,8 @@
 import { SseStream, type EventLogLimits } from "./sse.ts";
 
 export const SESSION_IDLE_TTL_MS = 24 * 60 * 60 * 1000;
+/** SSE streams a session keeps for Last-Event-ID resumption. */
+export const MAX_STREAMS_PER_SESSION = 32;
 
 export const LOGGING_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;
 export type LoggingLevel = (typeof LOGGING_LEVELS)[number];
@@ -27,6 +29,11 @@ export class McpSession {
   openStream(): SseStream {
     const stream = new SseStream(crypto.randomUUID(), this.limits);
     this.streams.set(stream.id, stream);
+    // Finished POST streams are kept only for resumption; the oldest go once there are too many.
+    for (const [id, old] of this.streams) {
+      if (this.streams.size <= MAX_STREAMS_PER_SESSION) break;
+      if (old !== this.standalone && !old.isConnected) this.streams.delete(id);
+    }
     return stream;
   }
 

@@ -1,6 +1,6 @@
 /** The transport's session ownership, and SSE streams with their replay log, driven directly. */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { McpSession, SessionRegistry } from "../../src/mcp/sessions.ts";
+import { MAX_STREAMS_PER_SESSION, McpSession, SessionRegistry } from "../../src/mcp/sessions.ts";
 import { parseEventId, SseStream } from "../../src/mcp/sse.ts";
 import { createTransport, type Caller, type Transport } from "../../src/mcp/transport.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
@@ -116,5 +116,17 @@ describe("sessions", () => {
     expect(registry.get(session.id)).toBeUndefined();
     const reader = response.body!.getReader();
     expect((await reader.read()).done).toBe(true);
+  });
+});
+
+describe("finished POST streams", () => {
+  test("a session keeps at most MAX_STREAMS_PER_SESSION of them, dropping the oldest finished ones", () => {
+    const session = new McpSession("s", "owner", "2025-11-25", { maxEvents: 10, ttlSeconds: 60 });
+    const first = session.openStream();
+    first.send({ jsonrpc: "2.0", id: 1, result: {} });
+    first.end();
+    for (let i = 0; i < MAX_STREAMS_PER_SESSION + 5; i++) session.openStream().end();
+    expect(session.streams.size).toBe(MAX_STREAMS_PER_SESSION);
+    expect(session.streams.has(first.id)).toBe(false);
   });
 });

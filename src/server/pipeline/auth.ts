@@ -56,7 +56,7 @@ export function authentication(options: AuthOptions) {
   return new Elysia({ name: "auth" })
     .resolve({ as: "scoped" }, async function resolvePrincipal({ request }) {
       if (options.authEnabled || hasCredential(request)) {
-        log.info("request refused", { reason: options.authEnabled ? "no credential verifier is configured" : "credential given in dev mode cannot be verified" });
+        if (!isDescriptionRequest(request)) log.info("request refused", { reason: options.authEnabled ? "no credential verifier is configured" : "credential given in dev mode cannot be verified" });
         return { actor: null };
       }
       return { actor: await resolveDevActor() };
