@@ -1,0 +1,89 @@
+/** The benchmark's figures: the printed table, the aims of the issue with PASS/MISS, and the JSON record. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { WrkResult } from "./wrk.ts";
+
+/** One target's measured wrk run, the checks of its warm-up, and its memory. */
+export interface TargetFigures extends WrkResult {
+  target: string;
+  peakRssMb: number;
+  /** Body bytes of the answer checked by hand. */
+  responseBytes: number;
+  warmup: Pick<WrkResult, "requests" | "badStatus" | "errorBodies">;
+}
+
+export interface OursStartFigures {
+  /** VmRSS 1 s after start on the empty database, and on the seeded one before any load. */
+  idleRssMb: { emptyDatabase: number; seeded: number };
+  /** Spawn to first 200 from GET /health, each start on the seeded database. */
+  timeToServingMs: { median: number; samples: number[]; firstStartEmptyDatabase: number };
+}
+
+interface Aim {
+  figure: string;
+  value: string;
+  aim: string;
+  pass: boolean;
+}
+
+const RATIO_TO_REFERENCE_AIM = 12;
+const SHARE_OF_LIMIT_AIM = 0.25;
+const P99_AIM_MS = 10;
+const IDLE_RSS_AIM_MB = 60;
+const TIME_TO_SERVING_AIM_MS = 300;
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** The aims of the issue, judged on this run's figures; targets are [ours, reference, limit]. */
+export function judge([ours, reference, limit]: TargetFigures[], start: OursStartFigures): Aim[] {
+  const toReference = ours!.requestsPerSecond / reference!.requestsPerSecond;
+  const toLimit = ours!.requestsPerSecond / limit!.requestsPerSecond;
+  const idleRss = Math.max(start.idleRssMb.emptyDatabase, start.idleRssMb.seeded);
+  return [
+    { figure: "ours/(b) req/s", value: `${toReference.toFixed(1)}×`, aim: `≥ ${RATIO_TO_REFERENCE_AIM}×`, pass: toReference >= RATIO_TO_REFERENCE_AIM },
+    { figure: "ours/(c) req/s", value: `${(toLimit * 100).toFixed(0)}%`, aim: `≥ ${SHARE_OF_LIMIT_AIM * 100}%`, pass: toLimit >= SHARE_OF_LIMIT_AIM },
+    { figure: "ours p99", value: `${ours!.p99Ms.toFixed(2)} ms`, aim: `< ${P99_AIM_MS} ms`, pass: ours!.p99Ms < P99_AIM_MS },
+    {
+      figure: "ours idle RSS",
+      value: `${idleRss.toFixed(1)} MB (empty db ${start.idleRssMb.emptyDatabase.toFixed(1)}, seeded ${start.idleRssMb.seeded.toFixed(1)})`,
+      aim: `< ${IDLE_RSS_AIM_MB} MB`,
+      pass: idleRss < IDLE_RSS_AIM_MB,
+    },
+    {
+      figure: "ours time-to-serving",
+      value: `${start.timeToServingMs.median.toFixed(0)} ms (median of ${start.timeToServingMs.samples.length}: ${start.timeToServingMs.samples.map((ms) => ms.toFixed(0)).join(", ")})`,
+      aim: `≤ ${TIME_TO_SERVING_AIM_MS} ms`,
+      pass: start.timeToServingMs.median <= TIME_TO_SERVING_AIM_MS,
+    },
+  ];
+}
+
+/** Columns padded to their widest cell; numbers (`alignNumbers`) right-aligned after the first column. */
+function table(rows: string[][], alignNumbers: boolean): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const pad = (cell: string, column: number) => (alignNumbers && column > 0 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!));
+  return rows.map((row) => row.map(pad).join("  ").trimEnd()).join("\n");
+}
+
+/** The table of the three targets, then one line per aim. */
+export function formatReport(targets: TargetFigures[], aims: Aim[]): string {
+  const rows = [
+    ["target", "req/s", "p50 ms", "p99 ms", "peak RSS MB", "answer bytes"],
+    ...targets.map((t) => [t.target, t.requestsPerSecond.toFixed(0), t.p50Ms.toFixed(2), t.p99Ms.toFixed(2), t.peakRssMb.toFixed(1), String(t.responseBytes)]),
+  ];
+  const aimRows = aims.map((aim) => [aim.figure, aim.value, aim.aim, aim.pass ? "PASS" : "MISS"]);
+  return `${table(rows, true)}\n\n${table([["figure", "value", "aim", ""], ...aimRows], false)}`;
+}
+
+/** Writes the whole record to scripts/bench/out/<timestamp>.json and returns the path. */
+export function writeRecord(record: Record<string, unknown>): string {
+  const folder = join(import.meta.dir, "out");
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
+  return path;
+}
