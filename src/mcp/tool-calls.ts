@@ -59,8 +59,19 @@ export function describeInvalidArguments(tool: AnyTool, issues: v.BaseIssue<unkn
   return `Invalid arguments for ${tool.name}: ${problems.join("; ")}.`;
 }
 
-const textResult = (value: unknown, isError = false): CallToolResult =>
-  isError ? { content: [{ type: "text", text: String(value) }], isError: true } : { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown> };
+/** The compact JSON of a successful result's structuredContent, kept so the answer can reuse it. */
+export const SERIALIZED = Symbol("serialized structuredContent");
+
+function textResult(value: unknown, isError = false): CallToolResult {
+  if (isError) return { content: [{ type: "text", text: String(value) }], isError: true };
+  const text = JSON.stringify(value);
+  return Object.defineProperty({ content: [{ type: "text" as const, text }], structuredContent: value as Record<string, unknown> }, SERIALIZED, { value: text });
+}
+
+/** The serialized structuredContent of a successful tool result, or undefined for any other value. */
+export function serializedToolResult(result: unknown): string | undefined {
+  return typeof result === "object" && result !== null ? (result as { [SERIALIZED]?: string })[SERIALIZED] : undefined;
+}
 
 /** Runs one tool call; never throws: every outcome is a CallToolResult. */
 export async function callTool(tool: AnyTool, rawArguments: unknown, context: ToolContext): Promise<CallToolResult> {

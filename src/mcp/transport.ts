@@ -5,7 +5,8 @@
  * gets an HTTP status and a JSON-RPC error body; nothing here throws to the framework.
  */
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
-import { classifyMessage, ErrorCode, errorResponse, RpcError, type JsonRpcRequest } from "./jsonrpc.ts";
+import { classifyMessage, ErrorCode, errorResponse, RpcError, serializeResponse, type JsonRpcRequest } from "./jsonrpc.ts";
+import { serializedToolResult } from "./tool-calls.ts";
 import { dispatchRequest, initializeResult, negotiateProtocolVersion, type DispatchContext } from "./dispatch.ts";
 import { parseEventId } from "./sse.ts";
 import type { McpSession, SessionRegistry } from "./sessions.ts";
@@ -91,7 +92,8 @@ export function createTransport(options: TransportOptions) {
     if (found instanceof Response) return found;
     const context: DispatchContext = { ...caller, session: found };
     if (wantsStream(request, message) && found) return streamAnswer(request, message, context, found);
-    return jsonResponse(200, await dispatchRequest(message, context));
+    const answer = serializeResponse(await dispatchRequest(message, context), serializedToolResult);
+    return new Response(answer, { status: 200, headers: JSON_HEADERS });
   }
 
   function initialize(request: Request, message: JsonRpcRequest, caller: Caller): Response {

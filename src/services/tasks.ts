@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, like, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, isNull, like, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { taskSearchCondition } from "../db/search.ts";
 import type { TaskPriority } from "../db/schema/values.ts";
@@ -61,6 +61,8 @@ export interface TaskFields {
 }
 
 const SLUG_ATTEMPTS = 5;
+/** The optional equality filters of tasks_list, in a fixed order (it names prepared queries). */
+const LIST_FILTERS = ["statusId", "priority", "assigneeId", "creatorId"] as const;
 
 export function createTaskService(context: ServiceContext, statuses: StatusService) {
   const { db, now } = context;
@@ -128,27 +130,50 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
     return rows.map((row) => row.slug);
   }
 
+  type ListFilter = (typeof LIST_FILTERS)[number];
+  const filterColumn = { statusId: tasks.statusId, priority: tasks.priority, assigneeId: tasks.assigneeId, creatorId: tasks.creatorId };
+
+  function listQuery(shape: ListFilter[], search?: SQL) {
+    const conditions = [eq(tasks.organizationId, sql.placeholder("organizationId")), isNull(tasks.deletedAt), search];
+    for (const key of shape) conditions.push(eq(filterColumn[key], sql.placeholder(key)));
+    return orm
+      .select({ task: tasks, assigneeName: assignee.name, creatorName: creator.name, statusName: taskStatuses.name })
+      .from(tasks)
+      .innerJoin(taskStatuses, eq(taskStatuses.id, tasks.statusId))
+      .leftJoin(assignee, eq(assignee.id, tasks.assigneeId))
+      .leftJoin(creator, eq(creator.id, tasks.creatorId))
+      .where(and(...conditions))
+      .orderBy(desc(tasks.createdAt), desc(tasks.id))
+      .limit(sql.placeholder("limit"))
+      .offset(sql.placeholder("offset"))
+      .prepare();
+  }
+
+  const preparedLists = new Map<string, ReturnType<typeof listQuery>>();
+  function preparedList(shape: ListFilter[]) {
+    const key = shape.join(",");
+    let query = preparedLists.get(key);
+    if (!query) preparedLists.set(key, (query = listQuery(shape)));
+    return query;
+  }
+
   return {
     /** Tasks of the actor's organization, newest first, with assignee, creator and status name. */
     async list(actor: Actor, filters: TaskFilters): Promise<{ items: TaskListItem[]; nextOffset: number | null }> {
       await statuses.ensureSeeded(actor.organizationId);
-      const conditions: (SQL | undefined)[] = [live(actor)];
-      if (filters.statusId) conditions.push(eq(tasks.statusId, filters.statusId.toLowerCase()));
-      if (filters.priority) conditions.push(eq(tasks.priority, filters.priority));
-      if (filters.assigneeMe) conditions.push(eq(tasks.assigneeId, actor.userId));
-      else if (filters.assigneeId) conditions.push(eq(tasks.assigneeId, filters.assigneeId.toLowerCase()));
-      if (filters.creatorMe) conditions.push(eq(tasks.creatorId, actor.userId));
-      if (filters.search) conditions.push(taskSearchCondition(db, filters.search));
-      const rows = await orm
-        .select({ task: tasks, assigneeName: assignee.name, creatorName: creator.name, statusName: taskStatuses.name })
-        .from(tasks)
-        .innerJoin(taskStatuses, eq(taskStatuses.id, tasks.statusId))
-        .leftJoin(assignee, eq(assignee.id, tasks.assigneeId))
-        .leftJoin(creator, eq(creator.id, tasks.creatorId))
-        .where(and(...conditions))
-        .orderBy(desc(tasks.createdAt), desc(tasks.id))
-        .limit(filters.limit + 1)
-        .offset(filters.offset);
+      const values = {
+        organizationId: actor.organizationId,
+        statusId: filters.statusId?.toLowerCase(),
+        priority: filters.priority,
+        assigneeId: filters.assigneeMe ? actor.userId : filters.assigneeId?.toLowerCase(),
+        creatorId: filters.creatorMe ? actor.userId : undefined,
+        limit: filters.limit + 1,
+        offset: filters.offset,
+      };
+      const shape = LIST_FILTERS.filter((key) => values[key]);
+      const search = filters.search ? taskSearchCondition(db, filters.search) : undefined;
+      // Without a search the query depends only on which filters are present: prepared once per shape.
+      const rows = search ? await listQuery(shape, search).execute(values) : await preparedList(shape).execute(values);
       const page = rows.slice(0, filters.limit);
       return {
         items: page.map((row) => ({

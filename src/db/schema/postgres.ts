@@ -77,7 +77,7 @@ export const tasks = pgTable(
   },
   (t) => [
     uniqueIndex("tasks_org_slug_idx").on(t.organizationId, t.slug),
-    index("tasks_org_created_idx").on(t.organizationId, t.createdAt),
+    index("tasks_org_created_idx").on(t.organizationId, t.createdAt, t.id),
     index("tasks_assignee_idx").on(t.assigneeId),
   ],
 );
