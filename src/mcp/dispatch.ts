@@ -1,5 +1,5 @@
 /** The MCP methods this server answers, over an authenticated principal and (in stateful mode) a session. */
-import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol.ts";
 import type { Actor } from "../services/actor.ts";
 import type { Services } from "../services/index.ts";
 import type { AnyTool, RuntimeInfo } from "../tools/types.ts";

@@ -1,5 +1,5 @@
 /** JSON-RPC 2.0 messages as MCP uses them, and the error answers the transport gives. */
-import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode } from "./protocol.ts";
 
 export type RequestId = string | number;
 

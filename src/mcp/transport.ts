@@ -4,7 +4,7 @@
  * the session's server-to-client SSE stream, DELETE ends the session. Every malformed request
  * gets an HTTP status and a JSON-RPC error body; nothing here throws to the framework.
  */
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "./protocol.ts";
 import { classifyMessage, ErrorCode, errorResponse, RpcError, serializeResponse, type JsonRpcRequest } from "./jsonrpc.ts";
 import { serializedToolResult } from "./tool-calls.ts";
 import { dispatchRequest, initializeResult, negotiateProtocolVersion, type DispatchContext } from "./dispatch.ts";

@@ -3,7 +3,7 @@
  * origin check → authentication → JSON-RPC dispatch. The v1 path answers 410 Gone.
  */
 import { Elysia } from "elysia";
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
 import type { Actor } from "../../services/actor.ts";
 import type { Services } from "../../services/index.ts";
 import type { AnyTool, RuntimeInfo } from "../../tools/types.ts";
