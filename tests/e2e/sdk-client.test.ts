@@ -1,0 +1,173 @@
+/**
+ * The built binary driven by the MCP TypeScript SDK's own client over Streamable HTTP. The client
+ * validates every structuredContent against the outputSchema tools/list gave it, so a tool whose
+ * result drifts from its schema fails here as it would in a real client.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { createSandbox, hasNodeModulesAbove, type RunningServer, type Sandbox } from "../helpers/binary.ts";
+
+// Building and starting the binary and running external clients take seconds on a busy 2-core machine.
+setDefaultTimeout(60_000);
+
+const TOOL_NAMES = [
+  "tasks_list", "tasks_get", "tasks_create", "tasks_update", "tasks_delete", "tasks_statuses_list", "organization_members_list", "health_check",
+];
+
+interface Task {
+  id: string;
+  slug: string;
+  title: string;
+  description: string | null;
+  statusId: string;
+  priority: string;
+  labels: string[] | null;
+  startedAt: string | null;
+}
+interface Status {
+  id: string;
+  name: string;
+  type: string;
+}
+
+interface Connection {
+  client: Client;
+  transport: StreamableHTTPClientTransport;
+}
+
+/** A connected client that has listed the tools, so callTool validates output against their schemas. */
+async function connect(url: string): Promise<Connection> {
+  const client = new Client({ name: "superset-e2e", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(url));
+  await client.connect(transport);
+  await client.listTools();
+  return { client, transport };
+}
+
+/** Calls a tool that must succeed and returns its structuredContent. */
+async function call<T>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
+  const result = await client.callTool({ name, arguments: args });
+  const text = (result.content as { type: string; text?: string }[]).map((item) => item.text).join(" ");
+  expect(result.isError, `${name} failed: ${text}`).toBeFalsy();
+  expect(result.structuredContent, `${name} returned no structuredContent`).toBeDefined();
+  return result.structuredContent as T;
+}
+
+describe("SDK client against the built binary", () => {
+  let sandbox: Sandbox;
+  let server: RunningServer;
+  let connection: Connection;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox();
+    server = await sandbox.start();
+    connection = await connect(server.url);
+  });
+
+  afterAll(async () => {
+    await connection?.client.close();
+    await sandbox?.dispose();
+  });
+
+  test("the binary runs from a temp dir with no node_modules in reach", () => {
+    expect(hasNodeModulesAbove(sandbox.binary)).toBe(false);
+    expect(hasNodeModulesAbove(sandbox.cwd)).toBe(false);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/mcp`);
+  });
+
+  test("initialize reports the server and its capabilities", () => {
+    const { client } = connection;
+    expect(client.getServerVersion()?.name).toBe("superset");
+    expect(client.getServerCapabilities()).toMatchObject({ tools: {}, logging: {} });
+    expect(client.getInstructions()).toContain("tasks_delete");
+    expect(connection.transport.sessionId).toBeString();
+  });
+
+  test("tools/list shows the eight tools, each with an output schema and annotations", async () => {
+    const { tools } = await connection.client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual([...TOOL_NAMES].sort());
+    for (const tool of tools) {
+      expect(tool.description, tool.name).toBeTruthy();
+      expect(tool.outputSchema?.type, tool.name).toBe("object");
+      expect(typeof tool.annotations?.readOnlyHint, tool.name).toBe("boolean");
+    }
+  });
+
+  test("every tool answers with structured content that matches its output schema", async () => {
+    const { client } = connection;
+    const health = await call<{ status: string; database: string }>(client, "health_check");
+    expect(health).toMatchObject({ status: "ok", database: "ok" });
+
+    const { members } = await call<{ members: { id: string; username: string; role: string }[] }>(client, "organization_members_list");
+    expect(members).toContainEqual(expect.objectContaining({ username: "admin", role: "owner" }));
+    const admin = members.find((member) => member.username === "admin")!;
+
+    const { statuses } = await call<{ statuses: Status[] }>(client, "tasks_statuses_list");
+    const started = statuses.find((status) => status.type === "started");
+    expect(started, `no started status in ${JSON.stringify(statuses)}`).toBeDefined();
+
+    const { task } = await call<{ task: Task }>(client, "tasks_create", {
+      title: "Ship the e2e suite",
+      description: "Drive the binary with the SDK client",
+      priority: "high",
+      assigneeId: admin.id,
+      labels: ["e2e"],
+    });
+    expect(task).toMatchObject({ title: "Ship the e2e suite", priority: "high", labels: ["e2e"] });
+    expect(task.slug).toBeTruthy();
+
+    const listed = await call<{ result: { task: Task; statusName: string }[]; nextOffset: number | null }>(client, "tasks_list", { search: "e2e suite" });
+    expect(listed.result.map((item) => item.task.id)).toContain(task.id);
+
+    for (const idOrSlug of [task.id, task.slug]) {
+      const { result } = await call<{ result: Task | null }>(client, "tasks_get", { idOrSlug });
+      expect(result?.id, `tasks_get ${idOrSlug}`).toBe(task.id);
+    }
+
+    const updated = await call<{ task: Task }>(client, "tasks_update", { id: task.id, statusId: started!.id, title: "Ship the e2e suite today" });
+    expect(updated.task).toMatchObject({ id: task.id, statusId: started!.id, title: "Ship the e2e suite today" });
+    expect(updated.task.startedAt).toBeString();
+
+    expect(await call(client, "tasks_delete", { id: task.id })).toEqual({ deleted: true, id: task.id });
+    expect(await call(client, "tasks_get", { idOrSlug: task.id })).toEqual({ result: null });
+  });
+
+  test("a tool's refusal is a result with isError and a sentence, not a protocol error", async () => {
+    const result = await connection.client.callTool({ name: "tasks_create", arguments: { title: "" } });
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toContain("title");
+  });
+
+  test("ping and logging/setLevel answer", async () => {
+    expect(await connection.client.ping()).toEqual({});
+    expect(await connection.client.setLoggingLevel("debug")).toEqual({});
+  });
+
+  test("a task outlives the server process: a fresh process on the same database and a fresh client see it", async () => {
+    const { task } = await call<{ task: Task }>(connection.client, "tasks_create", { title: "Persisted across restarts" });
+    await connection.client.close();
+    expect(await server.stop(), "SIGTERM should shut the server down with exit code 0").toBe(0);
+
+    server = await sandbox.start();
+    connection = await connect(server.url);
+    const { result } = await call<{ result: Task | null }>(connection.client, "tasks_get", { idOrSlug: task.slug });
+    expect(result).toMatchObject({ id: task.id, title: "Persisted across restarts" });
+  });
+
+  test("terminateSession ends the session: its id is refused afterwards", async () => {
+    const { client, transport } = await connect(server.url);
+    const sessionId = transport.sessionId!;
+    expect(sessionId).toBeString();
+    await transport.terminateSession();
+    expect(transport.sessionId).toBeUndefined();
+
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "Mcp-Session-Id": sessionId },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+    });
+    expect(response.status).toBe(404);
+    await client.close();
+  });
+});
