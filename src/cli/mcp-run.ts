@@ -25,6 +25,11 @@ const mcpRun: Command = {
       },
     });
     configureLog({ format: config.LOG_FORMAT, minimum: config.MCP_DEBUG ? "debug" : "info" });
+    // Signals are watched before the server starts, so one arriving during start-up still ends it cleanly.
+    let stopRequested!: () => void;
+    const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
+    process.once("SIGINT", () => stopRequested());
+    process.once("SIGTERM", () => stopRequested());
     let server;
     try {
       server = await startServer(config);
@@ -32,11 +37,8 @@ const mcpRun: Command = {
       if (error instanceof StartupError) throw new UsageError(error.message);
       throw error;
     }
-    await new Promise<void>((resolve) => {
-      const shutdown = () => void server.stop().then(resolve);
-      process.once("SIGINT", shutdown);
-      process.once("SIGTERM", shutdown);
-    });
+    await stopSignal;
+    await server.stop();
     return 0;
   },
 };

@@ -46,6 +46,8 @@ export class SseStream {
         // A resumed stream that already ended (its answer was sent) replays and closes, as the MCP spec says a POST stream should.
         if (this.isFinished) return controller.close();
         this.controller = controller;
+        // A first chunk makes the server send the response head now rather than with the first event.
+        controller.enqueue(encoder.encode(": stream open\n\n"));
         this.heartbeat = setInterval(() => this.write(": keepalive\n\n"), HEARTBEAT_MS);
       },
       cancel: () => {

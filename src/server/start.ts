@@ -56,7 +56,8 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   let lift: (request: Request) => void = () => {};
   const app = createApp({ config, services, onStream: (request) => lift(request) });
   try {
-    app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT });
+    // reusePort off (Elysia turns it on): a second server on a busy port must fail, not share it.
+    app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false });
   } catch (error) {
     await db.close();
     const code = (error as { code?: string }).code;
