@@ -6,7 +6,7 @@ import type { AnyTool, RuntimeInfo } from "../tools/types.ts";
 import { VERSION } from "../version.ts";
 import { ErrorCode, errorResponse, RpcError, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.ts";
 import { LOGGING_LEVELS, type LoggingLevel, type McpSession } from "./sessions.ts";
-import { callTool, describeTool, type ToolDescriptor } from "./tool-calls.ts";
+import { callTool, describeTool } from "./tool-calls.ts";
 
 export const SERVER_INSTRUCTIONS =
   "Superset runs a team's coding agents. Tasks, statuses and members are available at once. For workspaces, projects, agents and terminals call hosts_list first and pass a hostId from it. Before any destructive call (tools whose destructiveHint is true, such as tasks_delete) confirm with the user.";
@@ -35,13 +35,6 @@ export function initializeResult(protocolVersion: string) {
   };
 }
 
-const descriptorCache = new WeakMap<AnyTool, ToolDescriptor>();
-function descriptor(tool: AnyTool): ToolDescriptor {
-  let cached = descriptorCache.get(tool);
-  if (!cached) descriptorCache.set(tool, (cached = describeTool(tool)));
-  return cached;
-}
-
 let callCounter = 0;
 const newCallId = () => `${Date.now().toString(36)}-${(++callCounter).toString(36)}`;
 
@@ -50,7 +43,7 @@ type MethodHandler = (params: Record<string, unknown>, context: DispatchContext)
 const METHODS: Record<string, MethodHandler> = {
   initialize: (params) => initializeResult(negotiateProtocolVersion(params.protocolVersion)),
   ping: () => ({}),
-  "tools/list": (_params, context) => ({ tools: context.tools.map(descriptor) }),
+  "tools/list": (_params, context) => ({ tools: context.tools.map(describeTool) }),
   "tools/call": (params, context) => {
     if (typeof params.name !== "string") throw new RpcError(ErrorCode.InvalidParams, "Invalid params: name must be the name of a tool.");
     const tool = context.tools.find((candidate) => candidate.name === params.name);

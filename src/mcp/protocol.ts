@@ -8,9 +8,8 @@ import { INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARS
 export const LATEST_PROTOCOL_VERSION = "2025-11-25";
 export const SUPPORTED_PROTOCOL_VERSIONS = [LATEST_PROTOCOL_VERSION, "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"];
 
-/** JSON-RPC error codes, plus the SDK's code for a server-side connection problem. */
+/** JSON-RPC error codes. */
 export const ErrorCode = {
-  ConnectionClosed: -32000,
   ParseError: PARSE_ERROR,
   InvalidRequest: INVALID_REQUEST,
   MethodNotFound: METHOD_NOT_FOUND,

@@ -38,7 +38,7 @@ export class SseStream {
   }
 
   /** A Response that delivers this stream's events from now on, after replaying those after `afterSeq`. */
-  connect(afterSeq: number | null, headers: Record<string, string>, onClose?: () => void): Response {
+  connect(afterSeq: number | null): Response {
     this.detach();
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -50,14 +50,11 @@ export class SseStream {
         controller.enqueue(encoder.encode(": stream open\n\n"));
         this.heartbeat = setInterval(() => this.write(": keepalive\n\n"), HEARTBEAT_MS);
       },
-      cancel: () => {
-        this.detach();
-        onClose?.();
-      },
+      cancel: () => this.detach(),
     });
     return new Response(body, {
       status: 200,
-      headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no", ...headers },
+      headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" },
     });
   }
 

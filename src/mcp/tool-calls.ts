@@ -30,8 +30,16 @@ function jsonSchemaOf(schema: v.GenericSchema): Record<string, unknown> {
   return rest;
 }
 
-/** What tools/list shows for a tool. */
+const descriptors = new WeakMap<AnyTool, ToolDescriptor>();
+
+/** What tools/list shows for a tool, computed once per tool. */
 export function describeTool(tool: AnyTool): ToolDescriptor {
+  let descriptor = descriptors.get(tool);
+  if (!descriptor) descriptors.set(tool, (descriptor = computeDescriptor(tool)));
+  return descriptor;
+}
+
+function computeDescriptor(tool: AnyTool): ToolDescriptor {
   return {
     name: tool.name,
     title: tool.annotations.title,

@@ -115,7 +115,7 @@ export function createTransport(options: TransportOptions) {
 
   function streamAnswer(request: Request, message: JsonRpcRequest, context: DispatchContext, session: McpSession): Response {
     const stream = session.openStream();
-    const response = stream.connect(null, {}, () => undefined);
+    const response = stream.connect(null);
     options.onStream?.(request);
     void dispatchRequest(message, context).then((answer) => {
       stream.send(answer);
@@ -137,13 +137,13 @@ export function createTransport(options: TransportOptions) {
     const resumed = resume ? found.streams.get(resume.streamId) : undefined;
     if (resumed) {
       options.onStream?.(request);
-      return resumed.connect(resume!.seq, {});
+      return resumed.connect(resume!.seq);
     }
     if (found.standalone?.isConnected) return httpError(409, ErrorCode.InvalidRequest, "Conflict: this session already has an open GET stream.");
     const stream = found.standalone ?? found.openStream();
     found.standalone = stream;
     options.onStream?.(request);
-    return stream.connect(null, {});
+    return stream.connect(null);
   }
 
   function remove(request: Request, caller: Caller): Response {

@@ -60,14 +60,14 @@ describe("SSE streams", () => {
 
     const resume = parseEventId(`${stream.id}:1`);
     expect(resume).toEqual({ streamId: stream.id, seq: 1 });
-    const events = await readSseEvents(stream.connect(resume!.seq, {}), 3, 150);
+    const events = await readSseEvents(stream.connect(resume!.seq), 3, 150);
     expect(events.map((event) => event.id)).toEqual([`${stream.id}:2`, `${stream.id}:3`]);
     expect(events.map((event) => (event.data as { params: { n: number } }).params.n)).toEqual([2, 3]);
   });
 
   test("a connected stream receives new events as they are sent", async () => {
     const stream = new SseStream("s", LIMITS);
-    const response = stream.connect(null, {});
+    const response = stream.connect(null);
     expect(stream.isConnected).toBe(true);
     stream.send({ jsonrpc: "2.0", method: "a" });
     stream.send({ jsonrpc: "2.0", method: "b" });
@@ -82,7 +82,7 @@ describe("SSE streams", () => {
   test("the replay log keeps at most maxEvents", async () => {
     const stream = new SseStream("small", { maxEvents: 2, ttlSeconds: 3600 });
     for (const method of ["a", "b", "c"]) stream.send({ jsonrpc: "2.0", method });
-    const events = await readSseEvents(stream.connect(0, {}), 3, 150);
+    const events = await readSseEvents(stream.connect(0), 3, 150);
     expect(events.map((event) => event.id)).toEqual(["small:2", "small:3"]);
   });
 
@@ -101,7 +101,7 @@ describe("sessions", () => {
     session.logLevel = "warning";
     session.notifyLog("info", "dropped");
     session.notifyLog("error", "kept");
-    const events = await readSseEvents(session.standalone.connect(0, {}), 2, 150);
+    const events = await readSseEvents(session.standalone.connect(0), 2, 150);
     expect(events.map((event) => event.data)).toEqual([
       { jsonrpc: "2.0", method: "notifications/message", params: { level: "error", logger: "superset", data: "kept" } },
     ]);
@@ -110,7 +110,7 @@ describe("sessions", () => {
   test("deleting a session ends its open streams", async () => {
     const registry = new SessionRegistry(LIMITS);
     const session = registry.create("owner", "2025-11-25");
-    const response = session.openStream().connect(null, {});
+    const response = session.openStream().connect(null);
     expect(registry.get(session.id)).toBe(session);
     expect(registry.delete(session.id)).toBe(true);
     expect(registry.get(session.id)).toBeUndefined();
