@@ -1,24 +1,26 @@
 /** The MCP methods this server answers, over an authenticated principal and (in stateful mode) a session. */
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol.ts";
-import type { Actor } from "../services/actor.ts";
+import type { Principal } from "../auth/principal.ts";
 import type { Services } from "../services/index.ts";
 import type { AnyTool, RuntimeInfo } from "../tools/types.ts";
 import { VERSION } from "../version.ts";
 import { ErrorCode, errorResponse, RpcError, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.ts";
 import { LOGGING_LEVELS, type LoggingLevel, type McpSession } from "./sessions.ts";
-import { callTool, describeTool } from "./tool-calls.ts";
+import { describeTool, type ToolCallHandler } from "./tool-calls.ts";
 
 export const SERVER_INSTRUCTIONS =
   "Superset runs a team's coding agents. Tasks, statuses and members are available at once. For workspaces, projects, agents and terminals call hosts_list first and pass a hostId from it. Before any destructive call (tools whose destructiveHint is true, such as tasks_delete) confirm with the user.";
 
 /** Everything a method needs about the caller and the server. */
 export interface DispatchContext {
-  actor: Actor;
+  principal: Principal;
   session: McpSession | null;
   services: Services;
   runtime: RuntimeInfo;
   /** The tools this caller may see and call, in catalog order. */
   tools: readonly AnyTool[];
+  /** Runs a tools/call through the layers after dispatch (size guard, cache) to the tool. */
+  runTool: ToolCallHandler;
 }
 
 /** The protocol version to answer an initialize with: the client's when supported, else the latest. */
@@ -48,7 +50,8 @@ const METHODS: Record<string, MethodHandler> = {
     if (typeof params.name !== "string") throw new RpcError(ErrorCode.InvalidParams, "Invalid params: name must be the name of a tool.");
     const tool = context.tools.find((candidate) => candidate.name === params.name);
     if (!tool) throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Call tools/list for the tools you may use.`);
-    return callTool(tool, params.arguments, { services: context.services, actor: context.actor, runtime: context.runtime, callId: newCallId() });
+    const { principal, services, runtime } = context;
+    return context.runTool({ tool, arguments: params.arguments, context: { services, actor: principal.actor, scopes: principal.scopes, runtime, callId: newCallId() } });
   },
   "logging/setLevel": (params, context) => {
     const level = params.level;

@@ -70,7 +70,8 @@ export function describeInvalidArguments(tool: AnyTool, issues: v.BaseIssue<unkn
 /** The compact JSON of a successful result's structuredContent, kept so the answer can reuse it. */
 export const SERIALIZED = Symbol("serialized structuredContent");
 
-function textResult(value: unknown, isError = false): CallToolResult {
+/** A result as tools.md shapes it: structuredContent plus the same value as compact JSON text, or an isError sentence. */
+export function textResult(value: unknown, isError = false): CallToolResult {
   if (isError) return { content: [{ type: "text", text: String(value) }], isError: true };
   const text = JSON.stringify(value);
   return Object.defineProperty({ content: [{ type: "text" as const, text }], structuredContent: value as Record<string, unknown> }, SERIALIZED, { value: text });
@@ -79,6 +80,30 @@ function textResult(value: unknown, isError = false): CallToolResult {
 /** The serialized structuredContent of a successful tool result, or undefined for any other value. */
 export function serializedToolResult(result: unknown): string | undefined {
   return typeof result === "object" && result !== null ? (result as { [SERIALIZED]?: string })[SERIALIZED] : undefined;
+}
+
+/** One tools/call on its way through the pipeline: the tool, its raw arguments and the caller. */
+export interface ToolCall {
+  tool: AnyTool;
+  arguments: unknown;
+  context: ToolContext;
+}
+
+/** Answers a tool call; never throws. */
+export type ToolCallHandler = (call: ToolCall) => Promise<CallToolResult>;
+
+/**
+ * A step after dispatch (auth.md steps 6 and 7: size guard, cache): wraps the handler that runs
+ * the tool, and may answer without it, change its answer, or record it.
+ */
+export type ToolCallLayer = (next: ToolCallHandler) => ToolCallHandler;
+
+/** Runs the tool itself: the innermost handler every layer wraps. */
+export const runToolCall: ToolCallHandler = (call) => callTool(call.tool, call.arguments, call.context);
+
+/** `layers[0]` outermost: composeLayers([cache, sizeGuard], run) answers as cache(sizeGuard(run)). */
+export function composeLayers(layers: readonly ToolCallLayer[], innermost: ToolCallHandler = runToolCall): ToolCallHandler {
+  return layers.reduceRight((next, layer) => layer(next), innermost);
 }
 
 /** Runs one tool call; never throws: every outcome is a CallToolResult. */

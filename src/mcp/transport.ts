@@ -20,8 +20,8 @@ export interface TransportOptions {
   onStream?: (request: Request) => void;
 }
 
-/** The caller as the transport needs it: the dispatch context minus the session, and a key naming the principal. */
-export type Caller = Omit<DispatchContext, "session"> & { principalKey: string };
+/** The caller as the transport needs it: the dispatch context minus the session. */
+export type Caller = Omit<DispatchContext, "session">;
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
 
@@ -51,7 +51,7 @@ export function createTransport(options: TransportOptions) {
     if (mode === "stateless" || id === null) return null;
     const session = sessions.get(id);
     // A session belongs to the principal that opened it; to anyone else it does not exist.
-    if (!session || session.ownerKey !== caller.principalKey) return httpError(404, -32001, "Session not found: it ended or never existed; send initialize to start a new one.");
+    if (!session || session.ownerKey !== caller.principal.key) return httpError(404, -32001, "Session not found: it ended or never existed; send initialize to start a new one.");
     return session;
   }
 
@@ -103,7 +103,7 @@ export function createTransport(options: TransportOptions) {
     const version = negotiateProtocolVersion(message.params?.protocolVersion);
     const body = { jsonrpc: "2.0", id: message.id, result: initializeResult(version) };
     if (mode === "stateless") return jsonResponse(200, body);
-    const session = sessions.create(caller.principalKey, version);
+    const session = sessions.create(caller.principal.key, version);
     return jsonResponse(200, body, { "Mcp-Session-Id": session.id });
   }
 

@@ -28,6 +28,8 @@ export interface RuntimeInfo {
 export interface ToolContext {
   services: Services;
   actor: Actor;
+  /** The scopes of the caller's credential (part of every response-cache key). */
+  scopes: readonly string[];
   runtime: RuntimeInfo;
   callId: string;
 }

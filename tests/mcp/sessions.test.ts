@@ -1,5 +1,7 @@
 /** The transport's session ownership, and SSE streams with their replay log, driven directly. */
 import { beforeAll, describe, expect, test } from "bun:test";
+import { ALL_TOOL_SCOPES, principalKey } from "../../src/auth/principal.ts";
+import { runToolCall } from "../../src/mcp/tool-calls.ts";
 import { MAX_STREAMS_PER_SESSION, McpSession, SessionRegistry } from "../../src/mcp/sessions.ts";
 import { parseEventId, SseStream } from "../../src/mcp/sse.ts";
 import { createTransport, type Caller, type Transport } from "../../src/mcp/transport.ts";
@@ -18,9 +20,10 @@ describe("a session belongs to the principal that opened it", () => {
     const actor = await services.accounts.resolveActor(DEV_USERNAME);
     if ("refused" in actor) throw new Error(actor.refused);
     const runtime = { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0 };
-    owner = { actor, services, runtime, tools: ALL_TOOLS, principalKey: `${actor.userId}:${actor.organizationId}` };
+    const principal = { actor, kind: "dev" as const, scopes: ALL_TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, ALL_TOOL_SCOPES) };
+    owner = { principal, services, runtime, tools: ALL_TOOLS, runTool: runToolCall };
     // Same user in another organization: a different principal.
-    stranger = { ...owner, principalKey: `${actor.userId}:${crypto.randomUUID()}` };
+    stranger = { ...owner, principal: { ...principal, key: `${actor.userId}:${crypto.randomUUID()}` } };
     transport = createTransport({ mode: "stateful", sessions: new SessionRegistry(LIMITS) });
   });
 

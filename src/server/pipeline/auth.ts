@@ -6,7 +6,7 @@
  */
 import { Elysia } from "elysia";
 import { log } from "../../log.ts";
-import type { Actor } from "../../services/actor.ts";
+import { ALL_TOOL_SCOPES, principalKey, type Principal } from "../../auth/principal.ts";
 import type { Services } from "../../services/index.ts";
 
 const DEV_ACTOR_TTL_MS = 5_000;
@@ -39,29 +39,30 @@ export function isDescriptionRequest(request: Request): boolean {
 }
 
 export function authentication(options: AuthOptions) {
-  let devActor: { actor: Actor; until: number } | null = null;
+  let devPrincipal: { principal: Principal; until: number } | null = null;
 
-  /** The dev user's actor, cached briefly so every request does not cost a lookup. */
-  async function resolveDevActor(): Promise<Actor | null> {
-    if (devActor && devActor.until > Date.now()) return devActor.actor;
+  /** The dev user's principal, cached briefly so every request does not cost a lookup. */
+  async function resolveDevPrincipal(): Promise<Principal | null> {
+    if (devPrincipal && devPrincipal.until > Date.now()) return devPrincipal.principal;
     const resolved = await options.services.accounts.resolveActor(options.devUsername!);
     if ("refused" in resolved) {
       log.warn("dev user refused", { reason: resolved.refused });
       return null;
     }
-    devActor = { actor: resolved, until: Date.now() + DEV_ACTOR_TTL_MS };
-    return resolved;
+    const principal: Principal = { actor: resolved, kind: "dev", scopes: ALL_TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(resolved, ALL_TOOL_SCOPES) };
+    devPrincipal = { principal, until: Date.now() + DEV_ACTOR_TTL_MS };
+    return principal;
   }
 
   return new Elysia({ name: "auth" })
     .resolve({ as: "scoped" }, async function resolvePrincipal({ request }) {
       if (options.authEnabled || hasCredential(request)) {
         if (!isDescriptionRequest(request)) log.info("request refused", { reason: options.authEnabled ? "no credential verifier is configured" : "credential given in dev mode cannot be verified" });
-        return { actor: null };
+        return { principal: null };
       }
-      return { actor: await resolveDevActor() };
+      return { principal: await resolveDevPrincipal() };
     })
-    .onBeforeHandle({ as: "scoped" }, function requirePrincipal({ actor, request }) {
-      if (!actor && !isDescriptionRequest(request)) return unauthorized();
+    .onBeforeHandle({ as: "scoped" }, function requirePrincipal({ principal, request }) {
+      if (!principal && !isDescriptionRequest(request)) return unauthorized();
     });
 }

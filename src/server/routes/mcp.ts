@@ -4,7 +4,8 @@
  */
 import { Elysia } from "elysia";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
-import type { Actor } from "../../services/actor.ts";
+import type { Principal } from "../../auth/principal.ts";
+import { runToolCall } from "../../mcp/tool-calls.ts";
 import type { Services } from "../../services/index.ts";
 import type { AnyTool, RuntimeInfo } from "../../tools/types.ts";
 import type { Caller, Transport } from "../../mcp/transport.ts";
@@ -45,19 +46,20 @@ function description(publicUrl: string, path: string, authEnabled: boolean) {
 export function mcpRoutes(options: McpRouteOptions) {
   const { transport } = options;
   const readOnlyTools = options.tools.filter((tool) => tool.annotations.readOnlyHint);
-  const caller = (actor: Actor): Caller => ({
-    actor,
+  const caller = (principal: Principal): Caller => ({
+    principal,
     services: options.services,
     runtime: options.runtime,
     // A viewer may call only read-only tools, so it is shown only those (tools.md §Server-level behaviour).
-    tools: actor.role === "viewer" ? readOnlyTools : options.tools,
-    principalKey: `${actor.userId}:${actor.organizationId}`,
+    tools: principal.actor.role === "viewer" ? readOnlyTools : options.tools,
+    runTool: runToolCall,
   });
 
-  const post = ({ request, actor }: { request: Request; actor: Actor | null }) => transport.post(request, caller(actor!));
-  const get = (path: string) => ({ request, actor }: { request: Request; actor: Actor | null }) =>
-    isDescriptionRequest(request) ? description(options.publicUrl, path, options.auth.authEnabled) : transport.get(request, caller(actor!));
-  const remove = ({ request, actor }: { request: Request; actor: Actor | null }) => transport.delete(request, caller(actor!));
+  type Context = { request: Request; principal: Principal | null };
+  const post = ({ request, principal }: Context) => transport.post(request, caller(principal!));
+  const get = (path: string) => ({ request, principal }: Context) =>
+    isDescriptionRequest(request) ? description(options.publicUrl, path, options.auth.authEnabled) : transport.get(request, caller(principal!));
+  const remove = ({ request, principal }: Context) => transport.delete(request, caller(principal!));
   const [primary, alias] = MCP_PATHS;
 
   return new Elysia({ name: "mcp" })
