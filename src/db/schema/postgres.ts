@@ -98,3 +98,25 @@ export const taskSearch = pgTable(
   },
   (t) => [index("task_search_vector_idx").using("gin", t.vector), index("task_search_trgm_idx").using("gin", sql`${t.document} gin_trgm_ops`)],
 );
+
+/**
+ * API keys (auth.md §API keys): each bound to one user in one organization. Only the SHA-256 of
+ * the key and its display prefix are stored; `scopes` is space-separated like an OAuth scope.
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    scopes: text("scopes").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: at("last_used_at"),
+    expiresAt: at("expires_at"),
+    revokedAt: at("revoked_at"),
+  },
+  (t) => [index("api_keys_org_created_idx").on(t.organizationId, t.createdAt), index("api_keys_user_created_idx").on(t.userId, t.createdAt)],
+);

@@ -80,3 +80,25 @@ export const tasks = sqliteTable(
     index("tasks_assignee_idx").on(t.assigneeId),
   ],
 );
+
+/**
+ * API keys (auth.md §API keys): each bound to one user in one organization. Only the SHA-256 of
+ * the key and its display prefix are stored; `scopes` is space-separated like an OAuth scope.
+ */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    scopes: text("scopes").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at"),
+    expiresAt: timestamp("expires_at"),
+    revokedAt: timestamp("revoked_at"),
+  },
+  (t) => [index("api_keys_org_created_idx").on(t.organizationId, t.createdAt), index("api_keys_user_created_idx").on(t.userId, t.createdAt)],
+);
