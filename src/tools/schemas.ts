@@ -9,6 +9,9 @@ export const priority = () => v.picklist(TASK_PRIORITIES);
 export const nullable = <S extends v.GenericSchema>(schema: S) => v.optional(v.nullable(schema));
 export const positiveInt = () => v.pipe(v.number(), v.integer(), v.minValue(1));
 
-/** Output of a list tool: a page of items and the offset of the next page, or null. */
+/**
+ * Output of a list tool: a page of items and the offset of the next page, or null. `truncated`
+ * marks a page the response size guard cut short; its nextOffset continues right after it.
+ */
 export const listOutput = <S extends v.GenericSchema>(item: S) =>
-  v.object({ result: v.array(item), nextOffset: v.nullable(v.pipe(v.number(), v.integer())) });
+  v.object({ result: v.array(item), nextOffset: v.nullable(v.pipe(v.number(), v.integer())), truncated: v.optional(v.literal(true)) });
