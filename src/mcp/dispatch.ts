@@ -1,6 +1,6 @@
 /** The MCP methods this server answers, over an authenticated principal and (in stateful mode) a session. */
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol.ts";
-import type { Principal } from "../auth/principal.ts";
+import { hasToolScope, InsufficientScopeError, type Principal } from "../auth/principal.ts";
 import type { Services } from "../services/index.ts";
 import type { AnyTool, RuntimeInfo } from "../tools/types.ts";
 import { VERSION } from "../version.ts";
@@ -19,6 +19,8 @@ export interface DispatchContext {
   runtime: RuntimeInfo;
   /** The tools this caller may see and call, in catalog order. */
   tools: readonly AnyTool[];
+  /** Every enabled tool, to tell a tool hidden for lack of scope (403) from an unknown one. */
+  catalog: readonly AnyTool[];
   /** Runs a tools/call through the layers after dispatch (size guard, cache) to the tool. */
   runTool: ToolCallHandler;
 }
@@ -49,7 +51,12 @@ const METHODS: Record<string, MethodHandler> = {
   "tools/call": (params, context) => {
     if (typeof params.name !== "string") throw new RpcError(ErrorCode.InvalidParams, "Invalid params: name must be the name of a tool.");
     const tool = context.tools.find((candidate) => candidate.name === params.name);
-    if (!tool) throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Call tools/list for the tools you may use.`);
+    if (!tool) {
+      const hidden = context.catalog.find((candidate) => candidate.name === params.name);
+      // Step-up authorization (MCP 2025-11-25 §Scope challenge): the transport answers this with HTTP 403.
+      if (hidden && !hasToolScope(context.principal, hidden.scope)) throw new InsufficientScopeError([hidden.scope]);
+      throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Call tools/list for the tools you may use.`);
+    }
     const { principal, services, runtime } = context;
     return context.runTool({ tool, arguments: params.arguments, context: { services, actor: principal.actor, scopes: principal.scopes, runtime, callId: newCallId() } });
   },
@@ -63,7 +70,7 @@ const METHODS: Record<string, MethodHandler> = {
   },
 };
 
-/** Answers one request; protocol failures become JSON-RPC errors, never exceptions. */
+/** Answers one request; protocol failures become JSON-RPC errors. Only a scope challenge is thrown, for the transport's 403. */
 export async function dispatchRequest(request: JsonRpcRequest, context: DispatchContext): Promise<JsonRpcResponse> {
   const handler = METHODS[request.method];
   if (!handler) return errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}.`);
@@ -71,6 +78,7 @@ export async function dispatchRequest(request: JsonRpcRequest, context: Dispatch
     return { jsonrpc: "2.0", id: request.id, result: await handler(request.params ?? {}, context) };
   } catch (error) {
     if (error instanceof RpcError) return errorResponse(request.id, error.code, error.message, error.data);
+    if (error instanceof InsufficientScopeError) throw error;
     const callId = newCallId();
     context.session?.notifyLog("error", { message: `Internal error (call id ${callId})` });
     console.error(`[${callId}]`, error);

@@ -4,6 +4,8 @@
  * the session's server-to-client SSE stream, DELETE ends the session. Every malformed request
  * gets an HTTP status and a JSON-RPC error body; nothing here throws to the framework.
  */
+import { insufficientScope } from "../auth/challenges.ts";
+import { InsufficientScopeError } from "../auth/principal.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "./protocol.ts";
 import { classifyMessage, ErrorCode, errorResponse, RpcError, serializeResponse, type JsonRpcRequest } from "./jsonrpc.ts";
 import { serializedToolResult } from "./tool-calls.ts";
@@ -92,8 +94,13 @@ export function createTransport(options: TransportOptions) {
     if (found instanceof Response) return found;
     const context: DispatchContext = { ...caller, session: found };
     if (wantsStream(request, message) && found) return streamAnswer(request, message, context, found);
-    const answer = serializeResponse(await dispatchRequest(message, context), serializedToolResult);
-    return new Response(answer, { status: 200, headers: JSON_HEADERS });
+    try {
+      const answer = serializeResponse(await dispatchRequest(message, context), serializedToolResult);
+      return new Response(answer, { status: 200, headers: JSON_HEADERS });
+    } catch (error) {
+      if (error instanceof InsufficientScopeError) return insufficientScope(error.scopes);
+      throw error;
+    }
   }
 
   function initialize(request: Request, message: JsonRpcRequest, caller: Caller): Response {
@@ -117,10 +124,17 @@ export function createTransport(options: TransportOptions) {
     const stream = session.openStream();
     const response = stream.connect(null);
     options.onStream?.(request);
-    void dispatchRequest(message, context).then((answer) => {
-      stream.send(answer);
-      stream.end();
-    });
+    // The 200 is already sent, so a scope challenge can only travel as a JSON-RPC error here.
+    const scopeError = (error: unknown) => {
+      if (!(error instanceof InsufficientScopeError)) throw error;
+      return errorResponse(message.id, ErrorCode.InvalidRequest, `Forbidden: ${error.message}.`);
+    };
+    void dispatchRequest(message, context)
+      .catch(scopeError)
+      .then((answer) => {
+        stream.send(answer);
+        stream.end();
+      });
     return response;
   }
 

@@ -1,7 +1,8 @@
 /** Composes the HTTP server from its plugins and routes, and nothing else. */
 import { Elysia } from "elysia";
 import { publicBaseUrl } from "../config/load.ts";
-import type { ResolvedConfig } from "../config/schema.ts";
+import { createAuthenticator } from "../auth/authenticate.ts";
+import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import { SessionRegistry } from "../mcp/sessions.ts";
 import { createTransport } from "../mcp/transport.ts";
 import type { Services } from "../services/index.ts";
@@ -14,12 +15,14 @@ import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
 export interface AppOptions {
   config: ResolvedConfig;
   services: Services;
+  /** The provider MCP_AUTH_FACTORY built (see buildCustomProvider), or null. */
+  customProvider?: AuthProvider | null;
   runtime?: Partial<RuntimeInfo>;
   /** Called for each streaming response, so the listener can lift its idle timeout for it. */
   onStream?: (request: Request) => void;
 }
 
-export function createApp({ config, services, runtime, onStream }: AppOptions) {
+export function createApp({ config, services, customProvider = null, runtime, onStream }: AppOptions) {
   const publicUrl = publicBaseUrl(config);
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
   const store = config.MCP_STORE_CONFIG;
@@ -36,7 +39,9 @@ export function createApp({ config, services, runtime, onStream }: AppOptions) {
         runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0, ...runtime },
         tools: ALL_TOOLS.filter((tool) => !disabled.has(tool.name)),
         origin: { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS },
-        auth: { authEnabled: config.MCP_AUTH_ENABLED, devUsername: config.MCP_DEV_USERNAME ?? null, services },
+        auth: { authenticate: createAuthenticator({ config, services, customProvider }), debugErrors: config.MCP_JWT_DEBUG_ERRORS },
+        scopes: { requiredScopes: config.MCP_REQUIRED_SCOPES },
+        authEnabled: config.MCP_AUTH_ENABLED,
         publicUrl,
       }),
     );

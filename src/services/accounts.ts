@@ -156,7 +156,9 @@ export function createAccountService({ db, now }: ServiceContext) {
      * default one. Returns a reason instead of an actor when that is not possible.
      */
     async resolveActor(username: string, organizationIdOrSlug?: string | null): Promise<Actor | { refused: string }> {
-      const user = await findUser(username);
+      // By username only: a token's subject that happens to equal some user's id must not match that user.
+      const row = (await orm.select().from(users).where(eq(users.username, username)))[0];
+      const user = row && toUser(row);
       if (!user) return { refused: `user "${username}" does not exist` };
       if (!user.isActive) return { refused: `user "${username}" is disabled` };
       const wanted = organizationIdOrSlug ?? user.defaultOrganizationId;

@@ -1,10 +1,10 @@
 /**
  * The MCP endpoint at /mcp and its alias /api/v2/agent/mcp, behind the pipeline of auth.md:
- * origin check → authentication → JSON-RPC dispatch. The v1 path answers 410 Gone.
+ * origin check → authentication → scopes → JSON-RPC dispatch. The v1 path answers 410 Gone.
  */
 import { Elysia } from "elysia";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
-import type { Principal } from "../../auth/principal.ts";
+import { hasToolScope, type Principal } from "../../auth/principal.ts";
 import { runToolCall } from "../../mcp/tool-calls.ts";
 import type { Services } from "../../services/index.ts";
 import type { AnyTool, RuntimeInfo } from "../../tools/types.ts";
@@ -12,6 +12,7 @@ import type { Caller, Transport } from "../../mcp/transport.ts";
 import { VERSION } from "../../version.ts";
 import { authentication, isDescriptionRequest, type AuthOptions } from "../pipeline/auth.ts";
 import { originCheck, type OriginPolicy } from "../pipeline/origin.ts";
+import { scopeCheck, visibleTools, type ScopeOptions } from "../pipeline/scopes.ts";
 
 export const MCP_PATHS = ["/mcp", "/api/v2/agent/mcp"] as const;
 
@@ -22,6 +23,9 @@ export interface McpRouteOptions {
   tools: readonly AnyTool[];
   origin: OriginPolicy;
   auth: AuthOptions;
+  scopes: ScopeOptions;
+  /** MCP_AUTH_ENABLED, for the description a plain GET shows. */
+  authEnabled: boolean;
   publicUrl: string;
 }
 
@@ -45,26 +49,34 @@ function description(publicUrl: string, path: string, authEnabled: boolean) {
 
 export function mcpRoutes(options: McpRouteOptions) {
   const { transport } = options;
-  const readOnlyTools = options.tools.filter((tool) => tool.annotations.readOnlyHint);
+  // A principal's visible tools depend only on its role being viewer and on its two tool scopes.
+  const visible = new Map<string, readonly AnyTool[]>();
+  function toolsFor(principal: Principal): readonly AnyTool[] {
+    const key = `${principal.actor.role === "viewer"}:${hasToolScope(principal, "mcp:read")}:${hasToolScope(principal, "mcp:write")}`;
+    let tools = visible.get(key);
+    if (!tools) visible.set(key, (tools = visibleTools(options.tools, principal)));
+    return tools;
+  }
   const caller = (principal: Principal): Caller => ({
     principal,
     services: options.services,
     runtime: options.runtime,
-    // A viewer may call only read-only tools, so it is shown only those (tools.md §Server-level behaviour).
-    tools: principal.actor.role === "viewer" ? readOnlyTools : options.tools,
+    tools: toolsFor(principal),
+    catalog: options.tools,
     runTool: runToolCall,
   });
 
   type Context = { request: Request; principal: Principal | null };
   const post = ({ request, principal }: Context) => transport.post(request, caller(principal!));
   const get = (path: string) => ({ request, principal }: Context) =>
-    isDescriptionRequest(request) ? description(options.publicUrl, path, options.auth.authEnabled) : transport.get(request, caller(principal!));
+    isDescriptionRequest(request) ? description(options.publicUrl, path, options.authEnabled) : transport.get(request, caller(principal!));
   const remove = ({ request, principal }: Context) => transport.delete(request, caller(principal!));
   const [primary, alias] = MCP_PATHS;
 
   return new Elysia({ name: "mcp" })
     .use(originCheck(options.origin))
     .use(authentication(options.auth))
+    .use(scopeCheck(options.scopes))
     .post(primary, post)
     .get(primary, get(primary))
     .delete(primary, remove)

@@ -1,0 +1,116 @@
+/**
+ * Turns a request's credential into a principal (auth.md §Credentials and §Modes): API keys by
+ * their `sk_live_` prefix, other bearer tokens through `MCP_AUTH_FACTORY`'s provider when there is
+ * one, else through the external-JWT verifier; no credential means the dev user in dev mode and a
+ * refusal otherwise. Every refusal carries a reason for the server log and nothing for the client.
+ */
+import { hasExternalJwtKey } from "../config/checks.ts";
+import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
+import type { Services } from "../services/index.ts";
+import { looksLikeApiKey } from "./api-key-format.ts";
+import { clientIdFromClaims, organizationFromClaims, scopesFromClaims, usernameFromClaims, type TokenClaims } from "./claims.ts";
+import { looksLikeJwt, readCredential } from "./credentials.ts";
+import { JWTVerifier, TokenRejectedError } from "./jwt-verifier.ts";
+import { ALL_TOOL_SCOPES, InsufficientScopeError, principalKey, type CredentialKind, type Principal } from "./principal.ts";
+
+/** How long the dev user's principal is reused before it is looked up again (a disabled dev user stops within this). */
+const DEV_PRINCIPAL_TTL_MS = 5_000;
+
+export type AuthResult =
+  | { ok: true; principal: Principal }
+  /** `reason` is safe for the log; `detail` may name users and claims and is logged only with MCP_JWT_DEBUG_ERRORS. */
+  | { ok: false; status: 401; reason: string; detail?: string }
+  | { ok: false; status: 403; reason: string; detail?: string; scopes: readonly string[] };
+
+export interface AuthenticatorOptions {
+  config: ResolvedConfig;
+  services: Services;
+  /** The provider `MCP_AUTH_FACTORY` built at start, or null. */
+  customProvider: AuthProvider | null;
+}
+
+export type Authenticator = (request: Request) => Promise<AuthResult>;
+
+const refuse = (reason: string, detail?: string): AuthResult => ({ ok: false, status: 401, reason, detail });
+
+/** The verifier for external JWTs, or null when no key source is configured (or a custom provider replaces it). */
+export function externalJwtVerifier(config: ResolvedConfig): JWTVerifier | null {
+  if (config.MCP_AUTH_FACTORY || !hasExternalJwtKey(config)) return null;
+  return new JWTVerifier({
+    jwksUri: config.MCP_JWKS_URI ?? undefined,
+    publicKey: config.MCP_JWT_PUBLIC_KEY ?? undefined,
+    secret: config.MCP_JWT_SECRET ?? undefined,
+    algorithm: config.MCP_JWT_ALGORITHM,
+    issuer: config.MCP_JWT_ISSUER ?? undefined,
+    audience: config.MCP_JWT_AUDIENCE ?? undefined,
+    leewaySeconds: config.MCP_JWT_LEEWAY_SECONDS,
+  });
+}
+
+export function createAuthenticator({ config, services, customProvider }: AuthenticatorOptions): Authenticator {
+  const verifier = externalJwtVerifier(config);
+  let dev: { principal: Principal; untilMs: number } | null = null;
+
+  async function devPrincipal(): Promise<AuthResult> {
+    if (config.MCP_AUTH_ENABLED || !config.MCP_DEV_USERNAME) return refuse("no credential");
+    if (dev && dev.untilMs > Date.now()) return { ok: true, principal: dev.principal };
+    const actor = await services.accounts.resolveActor(config.MCP_DEV_USERNAME);
+    if ("refused" in actor) return refuse("the dev user cannot be used", actor.refused);
+    const principal: Principal = { actor, kind: "dev", scopes: ALL_TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, ALL_TOOL_SCOPES) };
+    dev = { principal, untilMs: Date.now() + DEV_PRINCIPAL_TTL_MS };
+    return { ok: true, principal };
+  }
+
+  async function apiKeyPrincipal(key: string): Promise<AuthResult> {
+    if (!config.MCP_API_KEYS_ENABLED) return refuse("API key given but MCP_API_KEYS_ENABLED is false");
+    const verified = await services.apiKeys.authenticate(key);
+    if ("refused" in verified) return refuse(`API key refused: ${verified.refused}`);
+    const { actor, scopes } = verified;
+    return { ok: true, principal: { actor, kind: "api_key", scopes, toolScopesEnforced: true, clientId: null, key: principalKey(actor, scopes) } };
+  }
+
+  /** The principal a verified token's claims name: an active user who is a member of the organization. */
+  async function claimsPrincipal(claims: TokenClaims, kind: CredentialKind): Promise<AuthResult> {
+    const username = usernameFromClaims(claims);
+    if (!username) return refuse("token names no user", "none of sub, client_id, email, username is set");
+    const actor = await services.accounts.resolveActor(username, organizationFromClaims(claims));
+    if ("refused" in actor) return refuse("token's user cannot be used", actor.refused);
+    const scopes = scopesFromClaims(claims);
+    const principal: Principal = { actor, kind, scopes, toolScopesEnforced: config.MCP_ENFORCE_TOOL_SCOPES, clientId: clientIdFromClaims(claims), key: principalKey(actor, scopes) };
+    return { ok: true, principal };
+  }
+
+  async function tokenPrincipal(token: string, request: Request): Promise<AuthResult> {
+    if (customProvider) {
+      let claims: unknown;
+      try {
+        claims = await customProvider.verify(token, request);
+      } catch (error) {
+        return verificationFailure(error, "MCP_AUTH_FACTORY provider");
+      }
+      if (!claims || typeof claims !== "object") return refuse("MCP_AUTH_FACTORY provider refused the token");
+      return claimsPrincipal(claims as TokenClaims, "custom");
+    }
+    if (!verifier) return refuse("bearer token given but no JWT key is configured (MCP_JWKS_URI, MCP_JWT_PUBLIC_KEY or MCP_JWT_SECRET)");
+    if (!looksLikeJwt(token)) return refuse("bearer token is neither an API key nor a JWT");
+    try {
+      return claimsPrincipal(await verifier.verify(token), "jwt");
+    } catch (error) {
+      return verificationFailure(error, "JWT");
+    }
+  }
+
+  return async function authenticate(request) {
+    const credential = readCredential(request);
+    if (credential.kind === "none") return devPrincipal();
+    if (credential.kind === "malformed") return refuse(credential.reason);
+    if (looksLikeApiKey(credential.token)) return apiKeyPrincipal(credential.token);
+    return tokenPrincipal(credential.token, request);
+  };
+}
+
+function verificationFailure(error: unknown, what: string): AuthResult {
+  if (error instanceof InsufficientScopeError) return { ok: false, status: 403, reason: `${what} lacks required scopes`, detail: error.message, scopes: error.scopes };
+  if (error instanceof TokenRejectedError) return refuse(`${what} rejected`, error.message);
+  return refuse(`${what} verification failed`, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}
