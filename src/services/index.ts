@@ -1,6 +1,7 @@
 /** The services: the only code that touches the database. Built once per process from a database and a clock. */
 import type { Database } from "../db/client.ts";
 import { createAccountService } from "./accounts.ts";
+import { createApiKeyService } from "./api-keys.ts";
 import type { ServiceContext } from "./context.ts";
 import { createMemberService } from "./members.ts";
 import { createStatusService } from "./statuses.ts";
@@ -15,6 +16,7 @@ export function createServices(db: Database, now: () => Date = () => new Date())
     statuses,
     tasks: createTaskService(context, statuses),
     members: createMemberService(context),
+    apiKeys: createApiKeyService(context),
   };
 }
 
