@@ -1,0 +1,138 @@
+/**
+ * Step 2 of the MCP pipeline (auth.md): at most `requests` requests per `windowSeconds` for each
+ * caller, counted in the Store so that replicas sharing Redis share the count.
+ *
+ * The caller is its credential (the SHA-256 of the bearer token or X-API-Key, so no token is kept),
+ * else its address. The limit runs before authentication, so a bad token is counted too, under its
+ * own hash; the bounded store keeps a flood of invented tokens from growing memory.
+ *
+ * The window slides by the weighted two-window counter: each fixed window of `windowSeconds` has a
+ * counter, and a request sees `previous × (share of the previous window still inside the sliding
+ * window) + current`. Refused requests are counted as well (one INCR per request, atomic with no
+ * read-modify-write), so a client that ignores Retry-After stays limited until it slows down.
+ */
+import { Elysia } from "elysia";
+import type { Server } from "bun";
+import type { Store } from "../../store/types.ts";
+
+export interface RateLimitOptions {
+  /** False: the plugin adds no hook and no header. */
+  enabled: boolean;
+  /** Requests allowed per sliding window. */
+  requests: number;
+  windowSeconds: number;
+  store: Store;
+  /** The clock in milliseconds; tests pass their own to slide the window without sleeping. */
+  now?: () => number;
+}
+
+const KEY_PREFIX = "superset:rate-limit";
+const MS_PER_SECOND = 1000;
+const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
+
+const sha256Hex = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
+
+/** The credential as authentication will read it (auth.md §Credentials), never from the query string. */
+function credentialOf(request: Request): string | null {
+  const bearer = BEARER.exec(request.headers.get("authorization") ?? "");
+  if (bearer) return bearer[1]!;
+  return request.headers.get("x-api-key")?.trim() || null;
+}
+
+/** True for 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6: the peer is a proxy on this machine. */
+export function isLoopbackAddress(address: string): boolean {
+  const unmapped = address.toLowerCase().replace(/^::ffff:/, "");
+  return unmapped === "::1" || /^127\.\d+\.\d+\.\d+$/.test(unmapped);
+}
+
+/**
+ * The client's address: the socket peer, or, when that peer is a loopback proxy (Nginx in front),
+ * the address the proxy reports in X-Real-IP or first in X-Forwarded-For. "unknown" without a
+ * server (app.handle in tests). Forwarding headers from any other peer are ignored: they are
+ * whatever the client chose to write.
+ */
+export function clientAddress(request: Request, server: Server<unknown> | null | undefined): string {
+  const peer = server?.requestIP(request)?.address;
+  if (!peer) return "unknown";
+  if (!isLoopbackAddress(peer)) return peer;
+  const forwarded = request.headers.get("x-real-ip")?.trim() || request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return forwarded || peer;
+}
+
+/** The bucket a request is counted in: one per credential, else one per address. */
+export function rateLimitBucket(request: Request, server: Server<unknown> | null | undefined): string {
+  const credential = credentialOf(request);
+  return credential ? `credential:${sha256Hex(credential)}` : `address:${clientAddress(request, server)}`;
+}
+
+/** Where a bucket stands after counting one request. */
+interface WindowState {
+  previous: number;
+  current: number;
+  nowMs: number;
+  windowStartMs: number;
+}
+
+/**
+ * Milliseconds until one more request would be allowed, if none arrives meanwhile: until the
+ * previous window's weighted share has faded enough, or, when the current window alone is full,
+ * into the next window, where the current count becomes the fading one.
+ */
+function msUntilAllowed({ previous, current, nowMs, windowStartMs }: WindowState, limit: number, windowMs: number): number {
+  if (current + 1 <= limit) {
+    const elapsedShareNeeded = 1 - (limit - current - 1) / previous;
+    return Math.max(0, windowStartMs + elapsedShareNeeded * windowMs - nowMs);
+  }
+  const elapsedShareNeeded = Math.max(0, 1 - (limit - 1) / current);
+  return windowStartMs + windowMs + elapsedShareNeeded * windowMs - nowMs;
+}
+
+const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / MS_PER_SECOND));
+
+/**
+ * The rate-limit plugin: its hook is scoped, so it guards the routes of the plugin that uses it.
+ * Every answer of those routes, including one a later hook returns as a Response or an error,
+ * carries RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset and RateLimit-Policy (`600;w=60`).
+ * Reset is the seconds until the current fixed window ends (when the requests counted so far start
+ * to fade), or, once limited, the seconds until a request is allowed again. Over the limit the
+ * answer is 429 with Retry-After and `{"error":{"code":"RATE_LIMITED",message,hint}}`.
+ */
+export function rateLimit(options: RateLimitOptions) {
+  const { enabled, requests: limit, windowSeconds, store, now = Date.now } = options;
+  const plugin = new Elysia({ name: "rate-limit", seed: { enabled, limit, windowSeconds } });
+  if (!enabled) return plugin;
+  const windowMs = windowSeconds * MS_PER_SECOND;
+  const policy = `${limit};w=${windowSeconds}`;
+
+  return plugin.onBeforeHandle({ as: "scoped" }, async function limitRequestRate({ request, server, set }) {
+    const bucket = rateLimitBucket(request, server);
+    const nowMs = now();
+    const windowIndex = Math.floor(nowMs / windowMs);
+    const windowStartMs = windowIndex * windowMs;
+    // The counter must outlive its own window: it is the previous window's count during the next.
+    const [current, previousText] = await Promise.all([
+      store.increment(`${KEY_PREFIX}:${bucket}:${windowIndex}`, 2 * windowSeconds),
+      store.get(`${KEY_PREFIX}:${bucket}:${windowIndex - 1}`),
+    ]);
+    const previous = Number(previousText ?? 0) || 0;
+    const used = previous * (1 - (nowMs - windowStartMs) / windowMs) + current;
+    const limited = used > limit;
+    const resetSeconds = limited ? toSeconds(msUntilAllowed({ previous, current, nowMs, windowStartMs }, limit, windowMs)) : toSeconds(windowStartMs + windowMs - nowMs);
+
+    set.headers["RateLimit-Limit"] = String(limit);
+    set.headers["RateLimit-Remaining"] = String(Math.max(0, Math.floor(limit - used)));
+    set.headers["RateLimit-Reset"] = String(resetSeconds);
+    set.headers["RateLimit-Policy"] = policy;
+    if (!limited) return;
+
+    const error = {
+      code: "RATE_LIMITED",
+      message: `Too many requests: this server allows ${limit} requests per ${windowSeconds} seconds for each credential or client address.`,
+      hint: `Wait ${resetSeconds} seconds (Retry-After) before retrying, and space out calls; batch work into fewer tool calls where a tool accepts filters or larger pages.`,
+    };
+    return new Response(JSON.stringify({ error }), {
+      status: 429,
+      headers: { "Content-Type": "application/json", "Retry-After": String(resetSeconds) },
+    });
+  });
+}
