@@ -50,6 +50,13 @@ export async function startupProblems(config: ResolvedConfig): Promise<string[]>
     if (config.MCP_JWT_SECRET) {
       problems.push(`MCP_JWT_SECRET is set but MCP_JWT_ALGORITHM is ${algorithm}, which verifies with a public key: set MCP_JWT_ALGORITHM to HS256, HS384 or HS512, or replace MCP_JWT_SECRET by MCP_JWT_PUBLIC_KEY or MCP_JWKS_URI.`);
     }
+    if (config.MCP_JWT_PUBLIC_KEY && config.MCP_JWKS_URI) {
+      problems.push("MCP_JWT_PUBLIC_KEY and MCP_JWKS_URI are both set: keep one key source, MCP_JWKS_URI if your identity provider rotates keys, else MCP_JWT_PUBLIC_KEY.");
+    }
+    if (config.MCP_JWKS_URI) {
+      const problem = jwksUriProblem(config.MCP_JWKS_URI);
+      if (problem) problems.push(problem);
+    }
     if (config.MCP_JWT_PUBLIC_KEY) {
       const pemProblem = await publicKeyProblem(config.MCP_JWT_PUBLIC_KEY, algorithm);
       if (pemProblem) problems.push(pemProblem);
@@ -57,6 +64,11 @@ export async function startupProblems(config: ResolvedConfig): Promise<string[]>
     // RS256 is the default even when no external JWT is wanted; with the built-in OAuth server or
     // API keys there is still a way in, so only a deployment that could accept nothing is refused.
     const anyCredential = hasExternalJwtKey(config) || config.MCP_AUTH_FACTORY || config.MCP_OAUTH_ENABLED || config.MCP_API_KEYS_ENABLED;
+    // Issuer or audience settings with nothing to verify signatures with mean the operator expects JWTs that would all be refused.
+    const jwtSettings = (["MCP_JWT_ISSUER", "MCP_JWT_AUDIENCE"] as const).filter((key) => config[key]);
+    if (jwtSettings.length && !hasExternalJwtKey(config) && !config.MCP_AUTH_FACTORY) {
+      problems.push(`${jwtSettings.join(" and ")} ${jwtSettings.length > 1 ? "are" : "is"} set but MCP_JWT_ALGORITHM ${algorithm} has no key source: set MCP_JWKS_URI or MCP_JWT_PUBLIC_KEY so external JWTs can be verified.`);
+    }
     if (authOn && !anyCredential) {
       problems.push(`MCP_AUTH_ENABLED is true but no credential can be verified: set MCP_JWKS_URI or MCP_JWT_PUBLIC_KEY for ${algorithm} tokens, set MCP_AUTH_FACTORY, or turn on MCP_OAUTH_ENABLED or MCP_API_KEYS_ENABLED.`);
     }
@@ -75,6 +87,16 @@ export function startupWarnings(config: ResolvedConfig): string[] {
   if (!config.MCP_JWT_ISSUER) warnings.push("MCP_JWT_ISSUER is not set: external JWTs are accepted from any issuer holding the key; set it to your identity provider's issuer.");
   if (!config.MCP_JWT_AUDIENCE) warnings.push("MCP_JWT_AUDIENCE is not set: external JWTs minted for other services are accepted; set it to the audience your identity provider puts in tokens for this server.");
   return warnings;
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Keys fetched over plain HTTP from another machine could be swapped on the way; only https or a loopback host will do. */
+function jwksUriProblem(uri: string): string | null {
+  if (!URL.canParse(uri)) return `MCP_JWKS_URI "${uri}" is not a URL: give the https:// address of your identity provider's JWKS.`;
+  const url = new URL(uri);
+  if (url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname))) return null;
+  return `MCP_JWKS_URI "${uri}" must use https:// (plain http:// only for a loopback host), since keys fetched in the clear can be replaced by anyone on the path.`;
 }
 
 /** Why a PEM public key cannot be used with `algorithm`, naming the missing marker lines; null when it imports. */

@@ -28,9 +28,13 @@ export interface AuthFactoryContext {
   JWTVerifier: new (options: JWTVerifierOptions) => { verify(token: string): Promise<Record<string, unknown>> };
 }
 
-/** A custom token verifier: resolves a principal, or null to refuse the token (auth.md "Modes"). */
+/**
+ * A custom token verifier (auth.md "Modes"): the token's claims when it is good — the user is then
+ * resolved from `sub`, `client_id`, `email` or `username` and the organization from
+ * `organizationId`/`org` as for external JWTs — or null to refuse it.
+ */
 export interface AuthProvider {
-  verify(token: string, request: Request): Promise<unknown>;
+  verify(token: string, request: Request): Promise<Record<string, unknown> | null>;
 }
 
 /** `MCP_AUTH_FACTORY`: builds the custom provider once at start. */

@@ -4,7 +4,8 @@
  */
 import { startupProblems, startupWarnings } from "../config/checks.ts";
 import { publicBaseUrl } from "../config/load.ts";
-import type { ResolvedConfig } from "../config/schema.ts";
+import { buildCustomProvider } from "../auth/factory.ts";
+import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import { openDatabase, type Database } from "../db/client.ts";
 import { log } from "../log.ts";
 import { ensureDevUser } from "../services/bootstrap.ts";
@@ -34,6 +35,12 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   if (unknown.length) problems.push(`MCP_DISABLED_TOOLS names unknown tools: ${unknown.join(", ")}; the tools are ${ALL_TOOLS.map((t) => t.name).join(", ")}.`);
   if (problems.length) throw new StartupError(problems.join("\n"));
   for (const warning of startupWarnings(config)) log.warn(warning);
+  let customProvider: AuthProvider | null;
+  try {
+    customProvider = await buildCustomProvider(config);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
 
   let db: Database;
   try {
@@ -54,7 +61,7 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   }
 
   let lift: (request: Request) => void = () => {};
-  const app = createApp({ config, services, onStream: (request) => lift(request) });
+  const app = createApp({ config, services, customProvider, onStream: (request) => lift(request) });
   try {
     // reusePort off (Elysia turns it on): a second server on a busy port must fail, not share it.
     app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false });

@@ -64,6 +64,26 @@ describe("startup problems, one sentence each", () => {
     ]);
   });
 
+  test("an asymmetric algorithm with both a public key and a JWKS URI", async () => {
+    expect(await startupProblems(config({ MCP_JWT_PUBLIC_KEY: rsaPublicPem, MCP_JWKS_URI: "https://idp.example/jwks" }))).toEqual([
+      "MCP_JWT_PUBLIC_KEY and MCP_JWKS_URI are both set: keep one key source, MCP_JWKS_URI if your identity provider rotates keys, else MCP_JWT_PUBLIC_KEY.",
+    ]);
+  });
+
+  test("a JWKS URI in the clear to another machine, or not a URL", async () => {
+    expect(await startupProblems(config({ MCP_JWKS_URI: "http://idp.example/jwks" }))).toEqual([
+      'MCP_JWKS_URI "http://idp.example/jwks" must use https:// (plain http:// only for a loopback host), since keys fetched in the clear can be replaced by anyone on the path.',
+    ]);
+    expect(await startupProblems(config({ MCP_JWKS_URI: "idp/jwks" }))).toEqual(['MCP_JWKS_URI "idp/jwks" is not a URL: give the https:// address of your identity provider\'s JWKS.']);
+    expect(await startupProblems(config({ MCP_JWKS_URI: "http://127.0.0.1:9999/jwks" }))).toEqual([]);
+  });
+
+  test("an asymmetric algorithm with an issuer or audience but no key source", async () => {
+    expect(await startupProblems(config({ ...AUTH_ON, MCP_JWT_ISSUER: "https://idp.example/", MCP_JWT_AUDIENCE: "superset" }))).toEqual([
+      "MCP_JWT_ISSUER and MCP_JWT_AUDIENCE are set but MCP_JWT_ALGORITHM RS256 has no key source: set MCP_JWKS_URI or MCP_JWT_PUBLIC_KEY so external JWTs can be verified.",
+    ]);
+  });
+
   test("an asymmetric algorithm with a secret", async () => {
     expect(await startupProblems(config({ MCP_JWT_ALGORITHM: "ES256", MCP_JWT_SECRET: SECRET_32 }))).toEqual([
       "MCP_JWT_SECRET is set but MCP_JWT_ALGORITHM is ES256, which verifies with a public key: set MCP_JWT_ALGORITHM to HS256, HS384 or HS512, or replace MCP_JWT_SECRET by MCP_JWT_PUBLIC_KEY or MCP_JWKS_URI.",

@@ -2,6 +2,7 @@
  * The whole HTTP app over a fresh in-memory SQLite database, driven through `app.handle` (no
  * socket), and small helpers that speak MCP to it the way a Streamable HTTP client does.
  */
+import { buildCustomProvider } from "../../src/auth/factory.ts";
 import { defaultConfig } from "../../src/config/defaults.ts";
 import type { ResolvedConfig } from "../../src/config/schema.ts";
 import { openDatabase, type Database } from "../../src/db/client.ts";
@@ -19,14 +20,18 @@ export interface TestApp {
   config: ResolvedConfig;
 }
 
-/** A migrated in-memory database with the dev user, and the app over it with `overrides` applied to the defaults. */
+/**
+ * A migrated in-memory database with the dev user, and the app over it with `overrides` applied to
+ * the defaults; an MCP_AUTH_FACTORY among them is built as the server does at start.
+ */
 export async function createTestApp(overrides: Partial<ResolvedConfig> = {}): Promise<TestApp> {
   const db = openDatabase("sqlite://:memory:");
   await db.migrate();
   const services = createServices(db);
   await ensureDevUser(services, DEV_USERNAME);
   const config: ResolvedConfig = { ...defaultConfig(false), MCP_DEV_USERNAME: DEV_USERNAME, MCP_SERVICE_HOST: "127.0.0.1", ...overrides };
-  return { app: createApp({ config, services }), db, services, config };
+  const customProvider = await buildCustomProvider(config);
+  return { app: createApp({ config, services, customProvider }), db, services, config };
 }
 
 export interface RpcOptions {
