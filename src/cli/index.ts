@@ -1,3 +1,4 @@
+import { apiKeyCommands } from "./api-keys.ts";
 import type { Command } from "./command.ts";
 import { configCommands } from "./config-check.ts";
 import { dbCommands } from "./db.ts";
@@ -6,4 +7,4 @@ import { orgCommands } from "./orgs.ts";
 import { userCommands } from "./users.ts";
 
 /** Every leaf command of `superset`, in the order `superset --help` lists them. */
-export const COMMANDS: Command[] = [...mcpCommands, ...dbCommands, ...orgCommands, ...userCommands, ...configCommands];
+export const COMMANDS: Command[] = [...mcpCommands, ...dbCommands, ...orgCommands, ...userCommands, ...apiKeyCommands, ...configCommands];
