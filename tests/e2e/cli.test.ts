@@ -75,6 +75,23 @@ describe("the built file alone", () => {
     expect(stderr).toContain("MCP_DEV_USERNAME");
   });
 
+  test("api-keys create, list and revoke from the file alone (the api_keys migration is embedded)", async () => {
+    // A database of its own: users in the sandbox's one would stop the other tests' dev-mode starts.
+    const config = await sandbox.writeConfig({ ...sandbox.baseConfig(), DATABASE_URL: `sqlite://${sandbox.root}/data/api-keys.db` }, "api-keys.ts");
+    const cli = (...args: string[]) => sandbox.run([...args, "--config", config]);
+    expect((await cli("orgs", "create", "keys", "--name", "Keys")).exitCode).toBe(0);
+    expect((await cli("users", "create", "ci-bot", "--org", "keys", "--role", "member")).exitCode).toBe(0);
+    const created = await cli("api-keys", "create", "--user", "ci-bot", "--org", "keys", "--name", "pipeline", "--expires", "30d");
+    expect(created.exitCode, created.stderr).toBe(0);
+    const key = /^ {2}(sk_live_[A-Za-z0-9_-]{43})$/m.exec(created.stdout)?.[1];
+    expect(key).toBeDefined();
+    const listed = await cli("api-keys", "list", "--org", "keys");
+    expect(listed.stdout).toContain(key!.slice(0, 12));
+    expect(listed.stdout).not.toContain(key!);
+    expect((await cli("api-keys", "revoke", key!.slice(0, 12))).stdout).toStartWith('Revoked API key "pipeline"');
+    expect((await cli("api-keys", "list", "--org", "keys", "--all")).stdout).toMatch(/\srevoked\s/);
+  });
+
   test("--port and --host on the command line win over the config file", async () => {
     const port = freePort();
     const server = await sandbox.start({ config: { MCP_SERVICE_HOST: "localhost" }, args: ["--host", "127.0.0.1", "--port", String(port)] });
