@@ -82,6 +82,14 @@ export function serializedToolResult(result: unknown): string | undefined {
   return typeof result === "object" && result !== null ? (result as { [SERIALIZED]?: string })[SERIALIZED] : undefined;
 }
 
+/**
+ * The successful result whose structuredContent serializes to `text` (a cached answer): the same
+ * text and structuredContent textResult gave, with `text` kept as its serialization.
+ */
+export function resultFromSerialized(text: string): CallToolResult {
+  return Object.defineProperty({ content: [{ type: "text" as const, text }], structuredContent: JSON.parse(text) as Record<string, unknown> }, SERIALIZED, { value: text });
+}
+
 /** One tools/call on its way through the pipeline: the tool, its raw arguments and the caller. */
 export interface ToolCall {
   tool: AnyTool;
