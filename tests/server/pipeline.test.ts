@@ -1,11 +1,8 @@
 /** The HTTP pipeline of auth.md in front of /mcp, and the routes beside it, through `app.handle`. */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { configureLog } from "../../src/log.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { call, callTool, createTestApp, DEV_USERNAME, request, rpc, send, type TestApp } from "../helpers/app.ts";
-
-const UNAUTHORIZED_BODY = { error: "invalid_token", error_description: "Authentication required" };
-const WWW_AUTHENTICATE = 'Bearer realm="superset", error="invalid_token", error_description="Authentication required"';
+import { expectUnauthorized, withCapturedLog } from "../helpers/auth.ts";
 
 /** A ping with these Host and Origin headers (Origin left out when null). */
 function pingFrom(t: TestApp, host: string, origin: string | null, path = "/mcp"): Promise<Response> {
@@ -19,23 +16,6 @@ async function expectForbidden(response: Response, mentioning: string): Promise<
   const body = (await response.json()) as { error: { code: number; message: string } };
   expect(body.error.code).toBe(-32000);
   expect(body.error.message).toContain(mentioning);
-}
-
-async function expectUnauthorized(response: Response): Promise<void> {
-  expect(response.status).toBe(401);
-  expect(response.headers.get("www-authenticate")).toBe(WWW_AUTHENTICATE);
-  expect(await response.json()).toEqual(UNAUTHORIZED_BODY);
-}
-
-/** Runs `body` with log lines captured instead of written to stderr. */
-async function withCapturedLog<T>(body: (lines: string[]) => Promise<T>): Promise<T> {
-  const lines: string[] = [];
-  configureLog({ write: (line) => lines.push(line) });
-  try {
-    return await body(lines);
-  } finally {
-    configureLog({ write: (line) => process.stderr.write(line + "\n") });
-  }
 }
 
 describe("origin and host check on a loopback bind", () => {
