@@ -5,6 +5,7 @@
  */
 import type { Store } from "./types.ts";
 
+/** The bound and, for tests, the clock of a memory store. */
 export interface MemoryStoreOptions {
   /** How many keys the store holds at most; adding one more evicts the least recently used. */
   maxEntries: number;

@@ -26,8 +26,10 @@ import { log } from "../../log.ts";
 import { resultFromSerialized, serializedToolResult, type CallToolResult, type ToolCall, type ToolCallLayer } from "../../mcp/tool-calls.ts";
 import type { Store } from "../../store/types.ts";
 
+/** MCP_CACHE_CONFIG as loaded (defaults merged). */
 export type CacheConfig = ResolvedConfig["MCP_CACHE_CONFIG"];
 
+/** The cache settings and the store that holds the entries and generations. */
 export interface ResponseCacheOptions {
   config: CacheConfig;
   store: Store;

@@ -15,6 +15,7 @@ import { Elysia } from "elysia";
 import type { Server } from "bun";
 import type { Store } from "../../store/types.ts";
 
+/** MCP_RATE_LIMIT with the store that holds the counters. */
 export interface RateLimitOptions {
   /** False: the plugin adds no hook and no header. */
   enabled: boolean;
