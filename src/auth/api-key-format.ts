@@ -2,6 +2,7 @@
  * The shape of an API key (auth.md §API keys): `sk_live_` followed by the 43 base64url characters
  * of 32 random bytes. Only the SHA-256 of the whole key and a display prefix are ever stored.
  */
+import { sha256Hex } from "./digest.ts";
 
 /** What every API key starts with; the pipeline routes any bearer token starting so to API-key verification. */
 export const API_KEY_PREFIX = "sk_live_";
@@ -29,7 +30,7 @@ export function generateApiKey(): GeneratedApiKey {
 
 /** Lowercase hex SHA-256 of the whole key: what `api_keys.key_hash` holds and lookups compare. */
 export function hashApiKey(key: string): string {
-  return new Bun.CryptoHasher("sha256").update(key).digest("hex");
+  return sha256Hex(key);
 }
 
 /** `sk_live_` plus the first characters after it: how lists name a key without revealing it. */

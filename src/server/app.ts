@@ -4,6 +4,7 @@ import { publicBaseUrl } from "../config/load.ts";
 import { createAuthenticator } from "../auth/authenticate.ts";
 import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import { SessionRegistry } from "../mcp/sessions.ts";
+import { createMemoryStore } from "../store/memory.ts";
 import { createTransport } from "../mcp/transport.ts";
 import type { Services } from "../services/index.ts";
 import { ALL_TOOLS } from "../tools/index.ts";
@@ -11,6 +12,11 @@ import type { RuntimeInfo } from "../tools/types.ts";
 import { internalErrors } from "./internal-errors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
+
+/** Buckets the rate limiter tracks; each is a few counters, and a flood of invented tokens evicts only the oldest. */
+const RATE_LIMIT_MAX_BUCKETS = 100_000;
+/** Cached answers kept in memory; most are a few KB (MCP_CACHE_CONFIG.max_item_size bounds each). */
+const CACHE_MAX_ENTRIES = 1_000;
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -39,8 +45,11 @@ export function createApp({ config, services, customProvider = null, runtime, on
         runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0, ...runtime },
         tools: ALL_TOOLS.filter((tool) => !disabled.has(tool.name)),
         origin: { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS },
+        rateLimit: { ...config.MCP_RATE_LIMIT, windowSeconds: config.MCP_RATE_LIMIT.window_seconds, store: createMemoryStore({ maxEntries: RATE_LIMIT_MAX_BUCKETS }) },
         auth: { authenticate: createAuthenticator({ config, services, customProvider }), debugErrors: config.MCP_JWT_DEBUG_ERRORS },
         scopes: { requiredScopes: config.MCP_REQUIRED_SCOPES },
+        sizeGuard: { config: config.MCP_RESPONSE_SIZE_CONFIG },
+        cache: { config: config.MCP_CACHE_CONFIG, store: createMemoryStore({ maxEntries: CACHE_MAX_ENTRIES }) },
         authEnabled: config.MCP_AUTH_ENABLED,
         publicUrl,
       }),

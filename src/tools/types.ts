@@ -44,6 +44,8 @@ export interface Tool<I extends AnySchema = AnySchema, O extends AnySchema = Any
   annotations: ToolAnnotations;
   /** `mcp:read` for read-only tools, `mcp:write` for the rest (tools.md §Conventions). */
   scope: ToolScope;
+  /** False for a read-only tool whose answer changes without any write (health, presence): never served from the response cache. */
+  cacheable?: false;
   handler(args: v.InferOutput<I>, context: ToolContext): Promise<v.InferInput<O>>;
 }
 

@@ -92,7 +92,8 @@ describe("MCP_AUTH_ENABLED with API keys and a JWKS", () => {
     const key = await createKey("--name", "soon revoked");
     expect((await post(server.url, { Authorization: `Bearer ${key}` })).status).toBe(200);
     await cli("api-keys", "revoke", /sk_live_.{4}/.exec(key)![0]);
-    for (const headers of [{}, { Authorization: "Bearer garbage" }, { Authorization: `Bearer ${key}` }, { Authorization: `Bearer ${"x".repeat(100_000)}` }]) {
+    const attempts: Record<string, string>[] = [{}, { Authorization: "Bearer garbage" }, { Authorization: `Bearer ${key}` }, { Authorization: `Bearer ${"x".repeat(100_000)}` }];
+    for (const headers of attempts) {
       const response = await post(server.url, headers);
       expect([401, 431]).toContain(response.status);
       expect(await response.text()).not.toContain("revoked");

@@ -182,6 +182,13 @@ describe("what is never cached", () => {
     expect(h.runs).toEqual(["tasks_create", "tasks_create"]);
   });
 
+  test("health_check is marked cacheable: false and runs every time", async () => {
+    const h = harness({});
+    await h.call("health_check", {});
+    await h.call("health_check", {});
+    expect(h.runs).toEqual(["health_check", "health_check"]);
+  });
+
   test("a tool in excluded_tools runs every time", async () => {
     const h = harness({ excluded_tools: ["tasks_list"] });
     await h.call("tasks_list", {});

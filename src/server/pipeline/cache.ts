@@ -6,8 +6,8 @@
  * The key holds the prefix, the method, the principal (user, organization, sorted scopes), the
  * organization's generation, the tool and a SHA-256 of the arguments with their keys sorted, so
  * one caller never sees another's answer and `{a, b}` and `{b, a}` share an entry. A tool that is
- * not read-only is never cached, nor one in `excluded_tools`, nor an isError answer, nor one over
- * `max_item_size` bytes.
+ * not read-only is never cached, nor one marked `cacheable: false` (health_check), nor one in
+ * `excluded_tools`, nor an isError answer, nor one over `max_item_size` bytes.
  *
  * Writes: once any tool that is not read-only has run in an organization (whether it succeeded or
  * not), that organization gets a new generation, so every entry cached before is unreachable and a
@@ -21,6 +21,7 @@
  * `list_resources_ttl`, `list_prompts_ttl`, `read_resource_ttl` and `get_prompt_ttl` apply to nothing.
  */
 import { Elysia } from "elysia";
+import { sha256Hex } from "../../auth/digest.ts";
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { log } from "../../log.ts";
 import { resultFromSerialized, serializedToolResult, type CallToolResult, type ToolCall, type ToolCallLayer } from "../../mcp/tool-calls.ts";
@@ -40,7 +41,6 @@ export const DEFAULT_CACHE_KEY_PREFIX = "superset:cache";
 /** How long an organization's generation lives unchanged; longer than any sensible call_tool_ttl, so it seldom cuts an entry's life short. */
 const GENERATION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-const sha256Hex = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
 const generationKey = (keyPrefix: string, organizationId: string) => `${keyPrefix}:generation:${organizationId}`;
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
@@ -99,7 +99,7 @@ export function responseCacheLayer({ config, store }: ResponseCacheOptions): Too
           );
         }
       }
-      if (excluded.has(tool.name)) return next(call);
+      if (excluded.has(tool.name) || tool.cacheable === false) return next(call);
 
       let key: string;
       let cached: string | null;

@@ -13,6 +13,8 @@
  */
 import { Elysia } from "elysia";
 import type { Server } from "bun";
+import { readCredential } from "../../auth/credentials.ts";
+import { sha256Hex } from "../../auth/digest.ts";
 import type { Store } from "../../store/types.ts";
 
 /** MCP_RATE_LIMIT with the store that holds the counters. */
@@ -29,16 +31,6 @@ export interface RateLimitOptions {
 
 const KEY_PREFIX = "superset:rate-limit";
 const MS_PER_SECOND = 1000;
-const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
-
-const sha256Hex = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
-
-/** The credential as authentication will read it (auth.md §Credentials), never from the query string. */
-function credentialOf(request: Request): string | null {
-  const bearer = BEARER.exec(request.headers.get("authorization") ?? "");
-  if (bearer) return bearer[1]!;
-  return request.headers.get("x-api-key")?.trim() || null;
-}
 
 /** True for 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6: the peer is a proxy on this machine. */
 export function isLoopbackAddress(address: string): boolean {
@@ -62,8 +54,9 @@ export function clientAddress(request: Request, server: Server<unknown> | null |
 
 /** The bucket a request is counted in: one per credential, else one per address. */
 export function rateLimitBucket(request: Request, server: Server<unknown> | null | undefined): string {
-  const credential = credentialOf(request);
-  return credential ? `credential:${sha256Hex(credential)}` : `address:${clientAddress(request, server)}`;
+  // The credential exactly as authentication reads it (auth.md §Credentials); a malformed one counts against the address.
+  const credential = readCredential(request);
+  return credential.kind === "token" ? `credential:${sha256Hex(credential.token)}` : `address:${clientAddress(request, server)}`;
 }
 
 /** Where a bucket stands after counting one request. */

@@ -1,18 +1,22 @@
 /**
  * The MCP endpoint at /mcp and its alias /api/v2/agent/mcp, behind the pipeline of auth.md:
- * origin check → authentication → scopes → JSON-RPC dispatch. The v1 path answers 410 Gone.
+ * origin check → rate limit → authentication → scopes → JSON-RPC dispatch, whose tool calls run
+ * through the response cache and the size guard. The v1 path answers 410 Gone.
  */
 import { Elysia } from "elysia";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
 import { hasToolScope, type Principal } from "../../auth/principal.ts";
-import { runToolCall } from "../../mcp/tool-calls.ts";
+import { composeLayers, type ToolCallHandler, type ToolCallLayer } from "../../mcp/tool-calls.ts";
 import type { Services } from "../../services/index.ts";
 import type { AnyTool, RuntimeInfo } from "../../tools/types.ts";
 import type { Caller, Transport } from "../../mcp/transport.ts";
 import { VERSION } from "../../version.ts";
 import { authentication, isDescriptionRequest, type AuthOptions } from "../pipeline/auth.ts";
 import { originCheck, type OriginPolicy } from "../pipeline/origin.ts";
+import { responseCache, type ResponseCacheOptions } from "../pipeline/cache.ts";
+import { rateLimit, type RateLimitOptions } from "../pipeline/rate-limit.ts";
 import { scopeCheck, visibleTools, type ScopeOptions } from "../pipeline/scopes.ts";
+import { sizeGuard, type SizeGuardOptions } from "../pipeline/size-guard.ts";
 
 export const MCP_PATHS = ["/mcp", "/api/v2/agent/mcp"] as const;
 
@@ -22,8 +26,11 @@ export interface McpRouteOptions {
   runtime: RuntimeInfo;
   tools: readonly AnyTool[];
   origin: OriginPolicy;
+  rateLimit: RateLimitOptions;
   auth: AuthOptions;
   scopes: ScopeOptions;
+  sizeGuard: SizeGuardOptions;
+  cache: ResponseCacheOptions;
   /** MCP_AUTH_ENABLED, for the description a plain GET shows. */
   authEnabled: boolean;
   publicUrl: string;
@@ -57,26 +64,33 @@ export function mcpRoutes(options: McpRouteOptions) {
     if (!tools) visible.set(key, (tools = visibleTools(options.tools, principal)));
     return tools;
   }
-  const caller = (principal: Principal): Caller => ({
-    principal,
+  type Context = { request: Request; principal: Principal | null; responseCache: ToolCallLayer; sizeGuard: ToolCallLayer };
+  // Steps 6 and 7 come from their plugins; the cache is outermost, so a cached answer was already size-guarded.
+  let runTool: ToolCallHandler | undefined;
+  const caller = ({ principal, responseCache, sizeGuard }: Context): Caller => ({
+    principal: principal!,
     services: options.services,
     runtime: options.runtime,
-    tools: toolsFor(principal),
+    tools: toolsFor(principal!),
     catalog: options.tools,
-    runTool: runToolCall,
+    runTool: (runTool ??= composeLayers([responseCache, sizeGuard])),
   });
 
-  type Context = { request: Request; principal: Principal | null };
-  const post = ({ request, principal }: Context) => transport.post(request, caller(principal!));
-  const get = (path: string) => ({ request, principal }: Context) =>
-    isDescriptionRequest(request) ? description(options.publicUrl, path, options.authEnabled) : transport.get(request, caller(principal!));
-  const remove = ({ request, principal }: Context) => transport.delete(request, caller(principal!));
+  // Handlers destructure what they use: Elysia reads the handler's source to decide what to prepare,
+  // and a handler taking the whole context would have the body parsed before the transport reads it.
+  const post = ({ request, principal, responseCache, sizeGuard }: Context) => transport.post(request, caller({ request, principal, responseCache, sizeGuard }));
+  const get = (path: string) => ({ request, principal, responseCache, sizeGuard }: Context) =>
+    isDescriptionRequest(request) ? description(options.publicUrl, path, options.authEnabled) : transport.get(request, caller({ request, principal, responseCache, sizeGuard }));
+  const remove = ({ request, principal, responseCache, sizeGuard }: Context) => transport.delete(request, caller({ request, principal, responseCache, sizeGuard }));
   const [primary, alias] = MCP_PATHS;
 
   return new Elysia({ name: "mcp" })
     .use(originCheck(options.origin))
+    .use(rateLimit(options.rateLimit))
     .use(authentication(options.auth))
     .use(scopeCheck(options.scopes))
+    .use(sizeGuard(options.sizeGuard))
+    .use(responseCache(options.cache))
     .post(primary, post)
     .get(primary, get(primary))
     .delete(primary, remove)

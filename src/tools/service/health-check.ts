@@ -15,6 +15,7 @@ export const healthCheck = defineTool({
     scheduler: v.picklist(["running", "off"]),
     hostsOnline: v.number(),
   }),
+  cacheable: false,
   annotations: { title: "Health check", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(_args, { services, runtime }) {
     const database = await services.db.ping().then(
