@@ -12,30 +12,31 @@ export const TASKS_LIST_BODY = JSON.stringify({
 });
 
 /** The headers a Streamable HTTP client sends with each POST (plus Mcp-Session-Id for a stateful server). */
-export function postHeaders(sessionId: string | null): Record<string, string> {
+export function postHeaders(sessionId: string | null, credential: Record<string, string> = {}): Record<string, string> {
   return {
     "Content-Type": "application/json",
     Accept: "application/json, text/event-stream",
     "MCP-Protocol-Version": PROTOCOL_VERSION,
     ...(sessionId && { "Mcp-Session-Id": sessionId }),
+    ...credential,
   };
 }
 
 /** initialize + notifications/initialized, as a client opens a session; returns the Mcp-Session-Id. */
-export async function openSession(url: string): Promise<string> {
+export async function openSession(url: string, credential: Record<string, string> = {}): Promise<string> {
   const initialize = {
     jsonrpc: "2.0",
     id: 0,
     method: "initialize",
     params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "bench", version: "1" } },
   };
-  const answer = await fetch(url, { method: "POST", headers: postHeaders(null), body: JSON.stringify(initialize) });
+  const answer = await fetch(url, { method: "POST", headers: postHeaders(null, credential), body: JSON.stringify(initialize) });
   const sessionId = answer.headers.get("mcp-session-id");
   const text = await answer.text();
   if (answer.status !== 200 || !sessionId) throw new Error(`initialize answered ${answer.status} without a session (${text.slice(0, 300)})`);
   const initialized = await fetch(url, {
     method: "POST",
-    headers: postHeaders(sessionId),
+    headers: postHeaders(sessionId, credential),
     body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
   });
   await initialized.arrayBuffer();

@@ -84,11 +84,38 @@ async function load(target: string, server: Subprocess, url: string, headers: Re
   return { target, ...result, peakRssMb, responseBytes, warmup: { requests, badStatus, errorBodies } };
 }
 
+/**
+ * Writes ours's config: dev mode over the bench database with the rate limit off (wrk's 50
+ * connections share one address and would be limited within a second), plus `extra`.
+ */
+function writeOursConfig(extra: Record<string, unknown> = {}): void {
+  const config = { DATABASE_URL: `sqlite://${dbPath}`, MCP_DEV_USERNAME: "admin", MCP_SERVICE_HOST: "127.0.0.1", MCP_SERVICE_PORT: oursPort, MCP_RATE_LIMIT: { enabled: false }, ...extra };
+  writeFileSync(join(dir, "config.ts"), `export default ${JSON.stringify(config, null, 2)};\n`);
+}
+
+/** Loads ours once more, with `extra` config and a credential, on the seeded database: what a production setting costs or saves. */
+async function benchOursVariant(target: string, extra: Record<string, unknown>, credential: () => Promise<Record<string, string>>): Promise<TargetFigures> {
+  writeOursConfig(extra);
+  const headersOfCredential = await credential();
+  const { server } = await startOurs(target.replace(/\W+/g, "-"));
+  try {
+    const url = `http://127.0.0.1:${oursPort}/mcp`;
+    const headers = postHeaders(await openSession(url, headersOfCredential), headersOfCredential);
+    const { body } = await verifyAnswer(url, headers);
+    return await load(target, server, url, headers, Buffer.byteLength(body));
+  } finally {
+    await stop(server);
+  }
+}
+
+/** An API key for the dev user, made by the executable's own CLI. */
+async function createApiKey(): Promise<Record<string, string>> {
+  const printed = await $`${join(root, "dist/superset")} api-keys create --user admin --org default --name bench --json --config ${join(dir, "config.ts")}`.quiet();
+  return { Authorization: `Bearer ${(JSON.parse(printed.stdout.toString()) as { key: string }).key}` };
+}
+
 async function benchOurs(): Promise<{ figures: TargetFigures; start: OursStartFigures; answer: string; structured: unknown }> {
-  writeFileSync(
-    join(dir, "config.ts"),
-    `export default ${JSON.stringify({ DATABASE_URL: `sqlite://${dbPath}`, MCP_DEV_USERNAME: "admin", MCP_SERVICE_HOST: "127.0.0.1", MCP_SERVICE_PORT: oursPort, MCP_RATE_LIMIT: { enabled: false } }, null, 2)};\n`,
-  );
+  writeOursConfig();
   // The first start on an empty database creates the dev user and the organization "default".
   const first = await startOurs("ours-first");
   await Bun.sleep(IDLE_MS);
@@ -148,7 +175,10 @@ async function main(): Promise<number> {
   const limitPort = freePort();
   const limit = await benchOther("(c) bare Bun", "bare", [bun, join(import.meta.dir, "bare-bun.ts"), answerFile, String(limitPort)], limitPort, "/mcp", ours.structured);
 
-  const targets = [ours.figures, reference, limit];
+  const apiKeyAuth = await benchOursVariant("(a2) ours, API key", { MCP_AUTH_ENABLED: true, MCP_DEV_USERNAME: undefined, SECRET_KEY: "bench-secret-".repeat(4) }, createApiKey);
+  const cached = await benchOursVariant("(a3) ours, cache on", { MCP_CACHE_CONFIG: { enabled: true } }, async () => ({}));
+
+  const targets = [ours.figures, reference, limit, apiKeyAuth, cached];
   const aims = judge(targets, ours.start);
   console.log(`\n${formatReport(targets, aims)}`);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, bun: Bun.version, node: (await $`node --version`.text()).trim(), wrk: wrkVersion };

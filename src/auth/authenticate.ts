@@ -10,8 +10,9 @@ import type { Services } from "../services/index.ts";
 import { looksLikeApiKey } from "./api-key-format.ts";
 import { clientIdFromClaims, organizationFromClaims, scopesFromClaims, usernameFromClaims, type TokenClaims } from "./claims.ts";
 import { looksLikeJwt, readCredential } from "./credentials.ts";
-import { JWTVerifier, TokenRejectedError } from "./jwt-verifier.ts";
-import { ALL_TOOL_SCOPES, InsufficientScopeError, principalKey, type CredentialKind, type Principal } from "./principal.ts";
+import { InsufficientScopeError, TokenRejectedError } from "./errors.ts";
+import { JWTVerifier } from "./jwt-verifier.ts";
+import { ALL_TOOL_SCOPES, principalKey, type CredentialKind, type Principal } from "./principal.ts";
 
 /** How long the dev user's principal is reused before it is looked up again (a disabled dev user stops within this). */
 const DEV_PRINCIPAL_TTL_MS = 5_000;

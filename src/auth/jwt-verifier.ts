@@ -8,14 +8,9 @@ import { errors, importSPKI, importX509, jwtVerify, type CryptoKey, type JWTVeri
 import type { JWTVerifierOptions, JwtAlgorithm } from "../config/schema.ts";
 import { scopesFromClaims, type TokenClaims } from "./claims.ts";
 import { JwksCache } from "./jwks.ts";
-import { InsufficientScopeError } from "./principal.ts";
+import { InsufficientScopeError, TokenRejectedError } from "./errors.ts";
 
 export const DEFAULT_LEEWAY_SECONDS = 30;
-
-/** A token that does not verify; `reason` is for the server log, never for the client. */
-export class TokenRejectedError extends Error {
-  override name = "TokenRejectedError";
-}
 
 export interface VerifierSettings extends JWTVerifierOptions {
   leewaySeconds?: number;

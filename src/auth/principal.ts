@@ -31,11 +31,3 @@ export function hasToolScope(principal: Principal, scope: ToolScope): boolean {
 export function principalKey(actor: Actor, scopes: readonly string[]): string {
   return `${actor.userId}:${actor.organizationId}:${[...scopes].sort().join(" ")}`;
 }
-
-/** A verified credential that lacks scopes a request needs: answered 403 `insufficient_scope`, not 401. */
-export class InsufficientScopeError extends Error {
-  override name = "InsufficientScopeError";
-  constructor(readonly scopes: readonly string[]) {
-    super(`the credential lacks the scope(s) ${scopes.join(" ")}`);
-  }
-}

@@ -1,6 +1,7 @@
 /** The MCP methods this server answers, over an authenticated principal and (in stateful mode) a session. */
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol.ts";
-import { hasToolScope, InsufficientScopeError, type Principal } from "../auth/principal.ts";
+import { InsufficientScopeError } from "../auth/errors.ts";
+import { hasToolScope, type Principal } from "../auth/principal.ts";
 import type { Services } from "../services/index.ts";
 import type { AnyTool, RuntimeInfo } from "../tools/types.ts";
 import { VERSION } from "../version.ts";

@@ -5,7 +5,7 @@
  * gets an HTTP status and a JSON-RPC error body; nothing here throws to the framework.
  */
 import { insufficientScope } from "../auth/challenges.ts";
-import { InsufficientScopeError } from "../auth/principal.ts";
+import { InsufficientScopeError } from "../auth/errors.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "./protocol.ts";
 import { classifyMessage, ErrorCode, errorResponse, RpcError, serializeResponse, type JsonRpcRequest } from "./jsonrpc.ts";
 import { serializedToolResult } from "./tool-calls.ts";

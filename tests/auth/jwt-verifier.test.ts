@@ -1,8 +1,8 @@
 /** The JWT verifier: seed 000 options A (JWKS), B (PEM) and C (shared secret), and the tokens it must refuse. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportSPKI, generateKeyPair, SignJWT, base64url } from "jose";
-import { JWTVerifier, TokenRejectedError } from "../../src/auth/jwt-verifier.ts";
-import { InsufficientScopeError } from "../../src/auth/principal.ts";
+import { InsufficientScopeError, TokenRejectedError } from "../../src/auth/errors.ts";
+import { JWTVerifier } from "../../src/auth/jwt-verifier.ts";
 import { configureLog } from "../../src/log.ts";
 import { createSigningKey, signToken, startIdentityProvider, type IdentityProvider, type SigningKey } from "../helpers/identity-provider.ts";
 
