@@ -1,11 +1,12 @@
 /** `--help` of every db, orgs and users command: exit 0, usage line, every option listed. */
 import { describe, expect, test } from "bun:test";
+import { apiKeyCommands } from "../../src/cli/api-keys.ts";
 import { dbCommands } from "../../src/cli/db.ts";
 import { orgCommands } from "../../src/cli/orgs.ts";
 import { userCommands } from "../../src/cli/users.ts";
 import { runCli } from "../helpers/cli.ts";
 
-const COMMANDS = [...dbCommands, ...orgCommands, ...userCommands];
+const COMMANDS = [...dbCommands, ...orgCommands, ...userCommands, ...apiKeyCommands];
 
 describe("--help", () => {
   test("the groups cover the documented commands", () => {
@@ -19,6 +20,9 @@ describe("--help", () => {
       "users disable",
       "users enable",
       "users add-to-org",
+      "api-keys create",
+      "api-keys list",
+      "api-keys revoke",
     ]);
   });
 
