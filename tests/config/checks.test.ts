@@ -149,7 +149,9 @@ describe("startup problems, one sentence each", () => {
     expect(await startupProblems(config({ MCP_STORE_CONFIG: store }))).toEqual([
       "MCP_STORE_CONFIG.enabled is true but MCP_STORE_CONFIG.CACHE_REDIS_URL is not set: set it to a redis:// or rediss:// URL, or set enabled to false.",
     ]);
-    expect(await startupProblems(config({ MCP_STORE_CONFIG: { ...store, CACHE_REDIS_URL: "redis://localhost:6379" } }))).toEqual([]);
+    expect(await startupProblems(config({ MCP_STORE_CONFIG: { ...store, CACHE_REDIS_URL: "redis://localhost:6379" } }))).toEqual([
+      "MCP_STORE_CONFIG.enabled is true but this build keeps sessions, the response cache and rate-limit counters in each process's memory (the Redis store is not available yet): set enabled to false and run a single replica.",
+    ]);
   });
 });
 
