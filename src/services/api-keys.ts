@@ -5,14 +5,15 @@
  */
 import { and, desc, eq, getTableColumns, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { displayPrefixOf, generateApiKey, hashApiKey, isWellFormedApiKey } from "../auth/api-key-format.ts";
+import { TOOL_SCOPES, type ToolScope } from "../tools/types.ts";
 import { createAccountService } from "./accounts.ts";
 import { hasRole, requireRole, type Actor } from "./actor.ts";
 import { iso, isUuid, newId, type ServiceContext } from "./context.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
 
 /** The scopes a key may carry; a key without `scopes` gets all of them. */
-export const API_KEY_SCOPES = ["mcp:read", "mcp:write"] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+export const API_KEY_SCOPES = TOOL_SCOPES;
+export type ApiKeyScope = ToolScope;
 
 /** Longest key name accepted, in characters. */
 export const API_KEY_NAME_MAX_LENGTH = 100;

@@ -6,7 +6,9 @@ import type * as v from "valibot";
 import type { Actor } from "../services/actor.ts";
 import type { Services } from "../services/index.ts";
 
-export type ToolScope = "mcp:read" | "mcp:write";
+/** The scopes tools need: `mcp:read` for read-only tools, `mcp:write` for the rest. */
+export const TOOL_SCOPES = ["mcp:read", "mcp:write"] as const;
+export type ToolScope = (typeof TOOL_SCOPES)[number];
 
 export interface ToolAnnotations {
   title?: string;
