@@ -11,11 +11,11 @@ import { describeTool, type ToolDescriptor } from "../../src/mcp/tool-calls.ts";
 import { DEFAULT_STATUSES } from "../../src/services/statuses.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { call, callTool, createTestApp, DEV_USERNAME, initialize, type TestApp, type ToolResult } from "../helpers/app.ts";
+import { sampleArguments, sampleValue, type JsonSchema } from "../helpers/schema-samples.ts";
 import { expectWellFormedResult } from "../helpers/tool-results.ts";
 
 // Copies of /work/shared/spec, so that the suite runs anywhere the repository is checked out.
 const SPEC_DIR = `${import.meta.dir}/spec`;
-type JsonSchema = Record<string, any>;
 const hosted = JSON.parse(readFileSync(`${SPEC_DIR}/hosted-tools.json`, "utf8")).tools as { name: string; annotations: Record<string, boolean>; inputSchema: JsonSchema }[];
 
 /** The catalog rows of tools.md in file order: the name, the annotations cell and the parameters cell. */
@@ -36,35 +36,6 @@ function signature(schema: JsonSchema): string {
   if (schema.enum) text += `[${(schema.enum as unknown[]).join(",")}]`;
   if (schema.type === "array") text += `<${signature(schema.items ?? {})}>`;
   return text;
-}
-
-/** A value valid for `schema` (the first branch of an anyOf, the default when there is one); `full` also fills optional keys. */
-function sampleValue(schema: JsonSchema, full: boolean): unknown {
-  if (schema.default !== undefined) return schema.default;
-  if (schema.anyOf) return sampleValue((schema.anyOf as JsonSchema[]).find((branch) => branch.type !== "null")!, full);
-  if (schema.enum) return schema.enum[0];
-  switch (schema.type) {
-    case "string":
-      if (schema.format === "uuid") return crypto.randomUUID();
-      if (schema.format === "date-time") return "2030-01-01T09:00:00Z";
-      if (schema.format === "uri") return "https://example.com/pull/1";
-      return "sample";
-    case "integer":
-    case "number":
-      return schema.minimum ?? 1;
-    case "boolean":
-      return true;
-    case "array":
-      return [];
-    default:
-      return sampleArguments(schema, full);
-  }
-}
-
-function sampleArguments(schema: JsonSchema, full: boolean): Record<string, unknown> {
-  const required = new Set<string>(schema.required ?? []);
-  const entries = Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).filter(([key]) => full || required.has(key));
-  return Object.fromEntries(entries.map(([key, property]) => [key, sampleValue(property, full)]));
 }
 
 let t: TestApp;

@@ -14,9 +14,9 @@ import { ALL_TOOLS } from "../../src/tools/index.ts";
 import type { AnyTool, RuntimeInfo } from "../../src/tools/types.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { createTeam, type Team } from "../helpers/fixtures.ts";
+import { sampleValue, type JsonSchema } from "../helpers/schema-samples.ts";
 import { expectWellFormedResult } from "../helpers/tool-results.ts";
 
-type JsonSchema = Record<string, any>;
 
 const ROLES = ["owner", "admin", "member", "viewer"] as const;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -37,29 +37,6 @@ const ID_PARAMETERS = ALL_TOOLS.flatMap((tool) =>
     .filter(([name, schema]) => isIdLike(name, schema))
     .map(([name]) => [tool.name, name, tool] as const),
 );
-
-/** A valid value for a parameter that is not id-like (the default when there is one). */
-function sampleValue(schema: JsonSchema): unknown {
-  if (schema.default !== undefined) return schema.default;
-  const branch = branches(schema).find((candidate) => candidate.type !== "null") ?? {};
-  if (branch.enum) return branch.enum[0];
-  if (branch.const !== undefined) return branch.const;
-  switch (branch.type) {
-    case "string":
-      if (branch.format === "date-time") return "2030-01-01T09:00:00Z";
-      if (branch.format === "uri") return "https://example.com/pull/1";
-      return "sample";
-    case "integer":
-    case "number":
-      return branch.minimum ?? 1;
-    case "boolean":
-      return true;
-    case "array":
-      return [];
-    default:
-      return {};
-  }
-}
 
 interface Organization {
   team: Team;
