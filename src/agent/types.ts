@@ -1,0 +1,54 @@
+/**
+ * Contracts inside the host agent: the error every command handler throws for a failure the
+ * caller can act on, and the terminal manager the workspace and agent handlers launch into.
+ */
+import type { CommandErrorCode, HostTerminal } from "../hosts/protocol.ts";
+
+/** A failure the caller can act on: `message` is one sentence saying what was wrong and what to do. */
+export class CommandError extends Error {
+  constructor(
+    readonly code: CommandErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CommandError";
+  }
+}
+
+/** Reports progress of a long command (a clone): sent to the server as MCP progress notifications. */
+export type ProgressReporter = (progress: number, total?: number, message?: string) => void;
+
+/** How a terminal starts: an exact argument vector (never through a shell), a command line for the user's shell, or an interactive shell. */
+export type TerminalLaunch =
+  | { kind: "argv"; argv: string[]; stdin?: string }
+  | { kind: "shell"; commandLine: string }
+  | { kind: "interactive" };
+
+export interface CreateTerminalOptions {
+  workspaceId: string;
+  /** Absolute working directory, already checked to be inside the workspace. */
+  cwd: string;
+  launch: TerminalLaunch;
+  label: string;
+  env?: Record<string, string>;
+}
+
+/** Real pseudo-terminals rendered by a headless terminal emulator. */
+export interface TerminalManager {
+  create(options: CreateTerminalOptions): HostTerminal;
+  get(terminalId: string): HostTerminal | undefined;
+  list(workspaceId?: string): HostTerminal[];
+  /** Types `text`; with `submit`, then presses Enter. */
+  send(terminalId: string, text: string, submit: boolean): void;
+  /** The screen a person would see (the alternate screen for full-screen programs), trailing blank rows trimmed. */
+  read(terminalId: string, maxLines?: number): Promise<{ cols: number; rows: number; text: string }>;
+  /** Resolves with the exit code, or null when `timeoutMs` passed first. */
+  waitForExit(terminalId: string, timeoutMs: number): Promise<number | null>;
+  /** Kills the terminal's whole process group and forgets it. */
+  close(terminalId: string): Promise<void>;
+  closeWorkspace(workspaceId: string): Promise<void>;
+  closeAll(): Promise<void>;
+}
+
+/** Runs one command on the host; throws CommandError for a failure the caller can act on. */
+export type CommandHandler<P, R> = (params: P, progress: ProgressReporter) => Promise<R>;
