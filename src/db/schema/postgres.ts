@@ -1,7 +1,7 @@
 /** PostgreSQL tables (Bun's SQL client). Column names and JS types match ./sqlite.ts one for one. */
 import { sql } from "drizzle-orm";
 import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import type { MemberRole, StatusType, TaskPriority } from "./values.ts";
+import type { HostAccessRole, MemberRole, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -119,4 +119,84 @@ export const apiKeys = pgTable(
     revokedAt: at("revoked_at"),
   },
   (t) => [index("api_keys_org_created_idx").on(t.organizationId, t.createdAt), index("api_keys_user_created_idx").on(t.userId, t.createdAt)],
+);
+
+/**
+ * Host registrations (hosts-and-automations.md §Hosts): one per `superset hosts register`, bound
+ * to a machine id on the agent's first connect. Only the SHA-256 of the host token and its
+ * display prefix are stored. A machine id is unique among an organization's live registrations,
+ * so a revoked one does not stop the machine from being registered again.
+ */
+export const hosts = pgTable(
+  "hosts",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    ownerUserId: uuid("owner_user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    tokenPrefix: text("token_prefix").notNull(),
+    machineId: text("machine_id"),
+    platform: text("platform"),
+    agentVersion: text("agent_version"),
+    lastSeenAt: at("last_seen_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    revokedAt: at("revoked_at"),
+  },
+  (t) => [uniqueIndex("hosts_org_machine_idx").on(t.organizationId, t.machineId).where(sql`${t.revokedAt} IS NULL`)],
+);
+
+/** Who may use a host: its owner (role "owner") and the users granted access (role "user"). */
+export const hostAccess = pgTable(
+  "host_access",
+  {
+    hostId: uuid("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").$type<HostAccessRole>().notNull(),
+    grantedByUserId: uuid("granted_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.hostId, t.userId] }), index("host_access_user_idx").on(t.userId)],
+);
+
+/** The projects a host last reported: a copy so lists answer while the host is briefly away. */
+export const hostProjects = pgTable(
+  "host_projects",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    repoPath: text("repo_path").notNull(),
+    repoUrl: text("repo_url"),
+    defaultBranch: text("default_branch").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    syncedAt: at("synced_at").notNull(),
+  },
+  (t) => [index("host_projects_host_idx").on(t.hostId)],
+);
+
+/** The workspaces a host last reported; one it no longer reports is archived, not deleted. */
+export const hostWorkspaces = pgTable(
+  "host_workspaces",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id"),
+    name: text("name").notNull(),
+    branch: text("branch").notNull(),
+    type: text("type").$type<WorkspaceType>().notNull(),
+    worktreePath: text("worktree_path").notNull(),
+    worktreeExists: boolean("worktree_exists").notNull(),
+    taskId: uuid("task_id"),
+    createdByUserId: uuid("created_by_user_id"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    archivedAt: at("archived_at"),
+    syncedAt: at("synced_at").notNull(),
+  },
+  (t) => [index("host_workspaces_host_idx").on(t.hostId)],
 );
