@@ -13,6 +13,8 @@ import type { HostProject, HostWorkspace } from "../hosts/protocol.ts";
 export interface StoredWorkspace extends Omit<HostWorkspace, "worktreeExists"> {
   /** The setup script finished (whatever its exit code), so a re-run after a crash skips it. */
   setupDone?: boolean;
+  /** What workspace.create answered once it finished, so a repeated create with this id answers the same. */
+  createResult?: { terminals: Array<{ terminalId: string; label: string }>; agents: Array<{ ok: boolean; sessionId?: string; label?: string; error?: string }>; alreadyExists: boolean };
 }
 
 interface StateFile {
@@ -114,10 +116,11 @@ export function createAgentState(dataDir: string) {
       data.workspaces[stored.id] = { ...data.workspaces[stored.id], ...stored };
       return persist();
     },
-    markSetupDone(id: string): Promise<void> {
+    /** Changes some private fields (or the name) of a stored workspace; unknown ids are ignored. */
+    patchWorkspace(id: string, patch: Partial<Omit<StoredWorkspace, "id">>): Promise<void> {
       const stored = data.workspaces[id];
       if (!stored) return Promise.resolve();
-      stored.setupDone = true;
+      Object.assign(stored, patch);
       return persist();
     },
     removeWorkspace(id: string): Promise<void> {
