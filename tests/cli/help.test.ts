@@ -1,12 +1,13 @@
-/** `--help` of every db, orgs and users command: exit 0, usage line, every option listed. */
+/** `--help` of every db, orgs, users, api-keys and hosts command: exit 0, usage line, every option listed. */
 import { describe, expect, test } from "bun:test";
 import { apiKeyCommands } from "../../src/cli/api-keys.ts";
 import { dbCommands } from "../../src/cli/db.ts";
+import { hostCommands } from "../../src/cli/hosts.ts";
 import { orgCommands } from "../../src/cli/orgs.ts";
 import { userCommands } from "../../src/cli/users.ts";
 import { runCli } from "../helpers/cli.ts";
 
-const COMMANDS = [...dbCommands, ...orgCommands, ...userCommands, ...apiKeyCommands];
+const COMMANDS = [...dbCommands, ...orgCommands, ...userCommands, ...apiKeyCommands, ...hostCommands];
 
 describe("--help", () => {
   test("the groups cover the documented commands", () => {
@@ -23,6 +24,11 @@ describe("--help", () => {
       "api-keys create",
       "api-keys list",
       "api-keys revoke",
+      "hosts register",
+      "hosts list",
+      "hosts grant",
+      "hosts revoke-access",
+      "hosts revoke",
     ]);
   });
 
@@ -38,7 +44,7 @@ describe("--help", () => {
     });
   }
 
-  for (const group of ["db", "orgs", "users"]) {
+  for (const group of ["db", "orgs", "users", "api-keys", "hosts"]) {
     test(`superset ${group} --help lists its commands`, async () => {
       const { code, stdout } = await runCli([group, "--help"]);
       expect(code).toBe(0);
