@@ -49,7 +49,7 @@ function readStateFile(path: string): StateFile {
 
 /** A stored workspace as the wire shows it, with `worktreeExists` checked now. */
 export function toHostWorkspace(stored: StoredWorkspace): HostWorkspace {
-  const { setupDone: _setupDone, ...workspace } = stored;
+  const { setupDone: _setupDone, createResult: _createResult, ...workspace } = stored;
   return { ...workspace, worktreeExists: existsSync(stored.worktreePath) };
 }
 
