@@ -12,10 +12,8 @@ export interface GitOutput {
 }
 
 function gitEnv(): Record<string, string> {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), GIT_TERMINAL_PROMPT: "0" };
-  // An ssh passphrase prompt would hang a headless agent; keys from an ssh-agent still work.
-  env.GIT_SSH_COMMAND ??= "ssh -o BatchMode=yes";
-  return env;
+  // The host's own credentials are used as they are; only git's own prompt is off, so a missing one fails instead of hanging.
+  return { ...(process.env as Record<string, string>), GIT_TERMINAL_PROMPT: "0" };
 }
 
 /** Runs `git <args>` in `cwd`; `onStderr` sees stderr as it arrives (for clone progress). Never throws on a non-zero exit. */
@@ -24,7 +22,7 @@ export async function runGit(args: string[], cwd?: string, onStderr?: (chunk: st
   try {
     proc = Bun.spawn(["git", ...args], { cwd, env: gitEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   } catch (error) {
-    throw new CommandError("unavailable", `Git could not be started on this host (${(error as Error).message}); install git and try again.`);
+    throw new CommandError("unavailable", `Git could not be started${cwd ? ` in ${cwd}` : ""} (${(error as Error).message}); check that git is installed and the folder exists.`);
   }
   const stdoutText = new Response(proc.stdout).text();
   let stderr = "";
@@ -77,7 +75,8 @@ export function cloneProgressParser(progress: ProgressReporter): (chunk: string)
       for (const phase of CLONE_PHASES) {
         const match = phase.pattern.exec(line.trim());
         if (!match) continue;
-        const overall = Math.floor(phase.start + (phase.span * Number(match[1])) / 100);
+        // 100 is kept for the end of the clone, so the last report is always a step forward.
+        const overall = Math.min(99, Math.floor(phase.start + (phase.span * Number(match[1])) / 100));
         if (overall > reported) {
           reported = overall;
           progress(overall, 100, line.trim());

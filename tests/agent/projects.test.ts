@@ -49,7 +49,7 @@ describe("project.create from a git URL", () => {
     expect(reports.some((report) => /Receiving objects/.test(report.message ?? ""))).toBe(true);
     expect(reports.at(-1)).toMatchObject({ progress: 100, total: 100 });
     const values = reports.map((report) => report.progress);
-    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(values.every((value, i) => i === 0 || value > (values[i - 1] ?? 0))).toBe(true);
   });
 
   test("a remote whose default branch is trunk gives a project on trunk", async () => {
@@ -68,6 +68,8 @@ describe("project.create from a git URL", () => {
     parse("Cloning into 'x'...\nremote: Counting objects: 100% (5/5), done.\rReceiving objects:  50% (1/2)\rReceiving obj");
     parse("ects: 100% (2/2), done.\nResolving deltas: 100% (1/1), done.\n");
     expect(seen).toEqual([10, 45, 80, 95]);
+    parse("Updating files: 100% (3/3), done.\n");
+    expect(seen.at(-1)).toBe(99);
   });
 
   test("a failed clone leaves no folder, no project and no clone marker", async () => {
@@ -102,6 +104,16 @@ describe("project.create from a git URL", () => {
     const parent = tempDir();
     const { project } = await create({ projectId: "p1", gitUrl: remote.url, parentDir: parent, name: "../escape" });
     expect(project.repoPath).toBe(join(parent, "escape"));
+  });
+
+  test("cloning the same URL to the same folder under another projectId answers the existing project; another URL there is a conflict", async () => {
+    const remote = makeRemote();
+    const { create, state } = setup();
+    const first = await create({ projectId: "p1", gitUrl: remote.url });
+    expect(await create({ projectId: "p2", gitUrl: remote.url })).toEqual({ ...first, created: false });
+    const other = makeRemote();
+    expect((await refusal(create({ projectId: "p3", gitUrl: other.url }))).code).toBe("conflict");
+    expect(state.projects()).toHaveLength(1);
   });
 
   test("an existing folder at the target is refused as a conflict and left alone", async () => {

@@ -45,9 +45,9 @@ describe("agent state", () => {
     const dir = tempDir();
     const state = createAgentState(dir);
     const folder = join(dir, "w1");
-    await state.saveWorkspace({ ...workspace("w1", folder), setupDone: true });
+    await state.saveWorkspace({ ...workspace("w1", folder), setupDone: true, createResult: { terminals: [], agents: [], alreadyExists: false } });
     expect(state.workspace("w1")?.worktreeExists).toBe(false);
-    expect(Object.keys(state.workspace("w1") ?? {})).not.toContain("setupDone");
+    expect(Object.keys(state.workspace("w1") ?? {}).sort()).toEqual([...Object.keys(workspace("w1", folder)), "worktreeExists"].sort());
     mkdirSync(folder);
     expect(state.workspace("w1")?.worktreeExists).toBe(true);
     expect(state.workspaces()[0]?.worktreeExists).toBe(true);

@@ -77,7 +77,8 @@ async function cloneProject(deps: ProjectDeps, params: CreateParams, gitUrl: str
   const target = join(parentFolder(deps.dataDir, params.parentDir), name);
 
   const known = state.projectByPath(target);
-  if (known) return answerFor(state, known, false);
+  if (known && known.repoUrl === gitUrl) return answerFor(state, known, false);
+  if (known) throw new CommandError("conflict", `The folder ${target} already holds project ${known.name} cloned from ${known.repoUrl ?? "a local folder"}; choose another name or parentDir.`);
   // A clone of this very command that was killed midway left its folder behind: start over.
   if (state.cloneInProgress(params.projectId) === target && existsSync(target)) rmSync(target, { recursive: true, force: true });
   if (existsSync(target)) throw new CommandError("conflict", `The folder ${target} already exists; choose another name or parentDir, or import it with localPath.`);

@@ -26,6 +26,12 @@ type CreateParams = CommandParams<"workspace.create">;
 type CreateResult = CommandResult<"workspace.create">;
 type Launches = NonNullable<StoredWorkspace["createResult"]>;
 
+/** MCP progress must rise with every notification, so reports are numbered in order; their messages carry the detail. */
+function stepReporter(progress: ProgressReporter): ProgressReporter {
+  let step = 0;
+  return (_progress, _total, message) => progress(++step, undefined, message);
+}
+
 function storedOrNotFound(state: AgentState, id: string): StoredWorkspace {
   const stored = state.storedWorkspace(id);
   if (!stored) throw new CommandError("not_found", `No workspace ${id} on this host; list the host's workspaces to find its id.`);
@@ -137,7 +143,7 @@ async function deleteWorkspace(deps: WorkspaceDeps, id: string, progress: Progre
 /** The handlers of workspace.create, workspace.update and workspace.delete. */
 export function workspaceCommands(deps: WorkspaceDeps): { [N in WorkspaceCommand]: CommandHandler<CommandParams<N>, CommandResult<N>> } {
   return {
-    "workspace.create": (params, progress) => createWorkspace(deps, params, progress),
+    "workspace.create": (params, progress) => createWorkspace(deps, params, stepReporter(progress)),
     async "workspace.update"(params) {
       const stored = storedOrNotFound(deps.state, params.id);
       const name = params.name.trim();
@@ -145,6 +151,6 @@ export function workspaceCommands(deps: WorkspaceDeps): { [N in WorkspaceCommand
       await deps.state.saveWorkspace({ ...stored, name, updatedAt: new Date().toISOString() });
       return { workspace: deps.state.workspace(params.id)! };
     },
-    "workspace.delete": (params, progress) => deleteWorkspace(deps, params.id, progress),
+    "workspace.delete": (params, progress) => deleteWorkspace(deps, params.id, stepReporter(progress)),
   };
 }
