@@ -6,9 +6,12 @@ import { createAgentState } from "../../src/agent/state.ts";
 import { CommandError } from "../../src/agent/types.ts";
 import { COMMAND_NAMES } from "../../src/hosts/protocol.ts";
 import { makeLocalRepo, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
-import { makeTerminals } from "./workspace-fixtures.ts";
+import { closeTerminals, makeTerminals } from "./workspace-fixtures.ts";
 
-afterAll(removeTempDirs);
+afterAll(async () => {
+  await closeTerminals();
+  removeTempDirs();
+});
 
 function executor() {
   const dataDir = tempDir("superset-data-");

@@ -1,13 +1,22 @@
 /** Shared pieces of the workspace tests: the terminal manager they run scripts in, and a PATH with chosen tools. */
 import { chmodSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createTerminalManager } from "../../src/agent/terminals.ts";
 import type { TerminalManager } from "../../src/agent/types.ts";
-import { createFakeTerminals } from "../helpers/fake-terminals.ts";
 import { tempDir } from "../helpers/git-repos.ts";
 
-/** The terminal manager the workspace tests launch into. */
+const managers: TerminalManager[] = [];
+
+/** The agent's real terminal manager (pseudo-terminals), closed by `closeTerminals`. */
 export function makeTerminals(): TerminalManager {
-  return createFakeTerminals();
+  const manager = createTerminalManager({ killGraceMs: 200 });
+  managers.push(manager);
+  return manager;
+}
+
+/** Ends every terminal the tests started (call in afterAll). */
+export async function closeTerminals(): Promise<void> {
+  await Promise.all(managers.splice(0).map((manager) => manager.closeAll()));
 }
 
 /** Runs `use` with PATH holding only git, bash, sh and the given scripts (name → content), then restores PATH. */

@@ -8,9 +8,12 @@ import { createAgentState } from "../../src/agent/state.ts";
 import { CommandError } from "../../src/agent/types.ts";
 import type { CommandParams, WirePreset } from "../../src/hosts/protocol.ts";
 import { gitSync, makeRemote, removeTempDirs, tempDir, writeFile } from "../helpers/git-repos.ts";
-import { makeTerminals } from "./workspace-fixtures.ts";
+import { closeTerminals, makeTerminals } from "./workspace-fixtures.ts";
 
-afterAll(removeTempDirs);
+afterAll(async () => {
+  await closeTerminals();
+  removeTempDirs();
+});
 
 /** A project whose default branch carries `files` (e.g. .superset/setup.sh). */
 async function fixture(files: Record<string, string> = {}) {

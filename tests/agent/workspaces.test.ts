@@ -8,9 +8,12 @@ import { createAgentState } from "../../src/agent/state.ts";
 import { CommandError } from "../../src/agent/types.ts";
 import type { CommandParams } from "../../src/hosts/protocol.ts";
 import { gitSync, makeRemote, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
-import { makeTerminals, withPath } from "./workspace-fixtures.ts";
+import { closeTerminals, makeTerminals, withPath } from "./workspace-fixtures.ts";
 
-afterAll(removeTempDirs);
+afterAll(async () => {
+  await closeTerminals();
+  removeTempDirs();
+});
 
 type CreateParams = CommandParams<"workspace.create">;
 

@@ -47,7 +47,10 @@ async function launchInto(deps: WorkspaceDeps, workspace: HostWorkspace, params:
   const { state, terminals } = deps;
   const started: Launches["terminals"] = [];
   if (!state.storedWorkspace(workspace.id)?.setupDone) {
-    const setup = await runWorkspaceScript(terminals, workspace, projectPathOf(state, workspace), "setup", progress);
+    const setup = await runWorkspaceScript(terminals, workspace, projectPathOf(state, workspace), "setup", progress).catch((error: unknown) => {
+      progress(1, 1, `Setup could not start: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    });
     if (setup) {
       started.push({ terminalId: setup.terminalId, label: setup.label });
       if (setup.exitCode === null) progress(1, 1, `Setup did not finish within 10 minutes; it keeps running in terminal ${setup.terminalId}.`);
@@ -71,9 +74,14 @@ async function launchInto(deps: WorkspaceDeps, workspace: HostWorkspace, params:
     }
   }
   if (params.command !== undefined && params.command.trim() !== "") {
-    // The caller's command line is meant for a shell, as a person would type it in this workspace.
-    const terminal = terminals.create({ workspaceId: workspace.id, cwd: workspace.worktreePath, launch: { kind: "shell", commandLine: params.command }, label: "command" });
-    started.push({ terminalId: terminal.terminalId, label: "command" });
+    try {
+      // The caller's command line is meant for a shell, as a person would type it in this workspace.
+      const terminal = terminals.create({ workspaceId: workspace.id, cwd: workspace.worktreePath, launch: { kind: "shell", commandLine: params.command }, label: "command" });
+      started.push({ terminalId: terminal.terminalId, label: "command" });
+    } catch (error) {
+      // The workspace exists and agents may run: a missing "command" terminal in the answer says it did not start.
+      progress(1, 1, `The command could not start: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   return { terminals: started, agents, alreadyExists: false };
 }
