@@ -3,7 +3,8 @@ import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol
 import { InsufficientScopeError } from "../auth/errors.ts";
 import { hasToolScope, type Principal } from "../auth/principal.ts";
 import type { Services } from "../services/index.ts";
-import type { AnyTool, RuntimeInfo } from "../tools/types.ts";
+import type { Progress } from "../hosts/hub.ts";
+import type { AnyTool, HostAccess, RuntimeInfo } from "../tools/types.ts";
 import { VERSION } from "../version.ts";
 import { ErrorCode, errorResponse, RpcError, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.ts";
 import { LOGGING_LEVELS, type LoggingLevel, type McpSession } from "./sessions.ts";
@@ -18,6 +19,9 @@ export interface DispatchContext {
   session: McpSession | null;
   services: Services;
   runtime: RuntimeInfo;
+  hosts: HostAccess;
+  /** Set when the request carries a progressToken and its answer streams. */
+  progress?: Progress;
   /** The tools this caller may see and call, in catalog order. */
   tools: readonly AnyTool[];
   /** Every enabled tool, to tell a tool hidden for lack of scope (403) from an unknown one. */
@@ -58,8 +62,8 @@ const METHODS: Record<string, MethodHandler> = {
       if (hidden && !hasToolScope(context.principal, hidden.scope)) throw new InsufficientScopeError([hidden.scope]);
       throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Call tools/list for the tools you may use.`);
     }
-    const { principal, services, runtime } = context;
-    return context.runTool({ tool, arguments: params.arguments, context: { services, actor: principal.actor, scopes: principal.scopes, runtime, callId: newCallId() } });
+    const { principal, services, runtime, hosts, progress } = context;
+    return context.runTool({ tool, arguments: params.arguments, context: { services, actor: principal.actor, scopes: principal.scopes, runtime, callId: newCallId(), hosts, progress } });
   },
   "logging/setLevel": (params, context) => {
     const level = params.level;

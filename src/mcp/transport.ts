@@ -129,7 +129,15 @@ export function createTransport(options: TransportOptions) {
       if (!(error instanceof InsufficientScopeError)) throw error;
       return errorResponse(message.id, ErrorCode.InvalidRequest, `Forbidden: ${error.message}.`);
     };
-    void dispatchRequest(message, context)
+    const progressToken = (message.params?._meta as { progressToken: string | number }).progressToken;
+    let lastProgress = -Infinity;
+    const progress = (value: number, total?: number, note?: string) => {
+      // MCP requires progress to increase with each notification; a repeat is dropped.
+      if (value <= lastProgress) return;
+      lastProgress = value;
+      stream.send({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken, progress: value, ...(total !== undefined && { total }), ...(note !== undefined && { message: note }) } });
+    };
+    void dispatchRequest(message, { ...context, progress })
       .catch(scopeError)
       .then((answer) => {
         stream.send(answer);

@@ -8,7 +8,10 @@ import { createMemoryStore } from "../store/memory.ts";
 import { createTransport } from "../mcp/transport.ts";
 import type { Services } from "../services/index.ts";
 import { ALL_TOOLS } from "../tools/index.ts";
+import { createHostHub, type HostHub } from "../hosts/hub.ts";
+import type { WirePreset } from "../hosts/protocol.ts";
 import type { RuntimeInfo } from "../tools/types.ts";
+import { hostConnectRoute } from "./routes/hosts-connect.ts";
 import { internalErrors } from "./internal-errors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
@@ -26,10 +29,18 @@ export interface AppOptions {
   runtime?: Partial<RuntimeInfo>;
   /** Called for each streaming response, so the listener can lift its idle timeout for it. */
   onStream?: (request: Request) => void;
+  /** The hub of connected hosts; made here when not given. */
+  hub?: HostHub;
 }
 
-export function createApp({ config, services, customProvider = null, runtime, onStream }: AppOptions) {
+/** The agent presets as tools show them and hosts receive them: built-ins merged with AGENT_PRESETS, by id. */
+export function agentPresets(config: ResolvedConfig): WirePreset[] {
+  return Object.entries(config.AGENT_PRESETS).map(([id, preset]) => ({ id, ...preset, label: preset.label ?? id }));
+}
+
+export function createApp({ config, services, customProvider = null, runtime, onStream, hub }: AppOptions) {
   const publicUrl = publicBaseUrl(config);
+  const hosts = { hub: hub ?? createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: publicUrl }), presets: agentPresets(config) };
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
   const store = config.MCP_STORE_CONFIG;
   const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
@@ -38,11 +49,13 @@ export function createApp({ config, services, customProvider = null, runtime, on
     .use(internalErrors())
     .use(healthRoutes(services.db))
     .use(legacyMcpRoute(publicUrl))
+    .use(hostConnectRoute({ services, hub: hosts.hub }))
     .use(
       mcpRoutes({
         transport,
         services,
-        runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0, ...runtime },
+        runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => hosts.hub.onlineCount(), ...runtime },
+        hosts,
         tools: ALL_TOOLS.filter((tool) => !disabled.has(tool.name)),
         origin: { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS },
         rateLimit: { ...config.MCP_RATE_LIMIT, windowSeconds: config.MCP_RATE_LIMIT.window_seconds, store: createMemoryStore({ maxEntries: RATE_LIMIT_MAX_BUCKETS }) },

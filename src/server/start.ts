@@ -11,6 +11,7 @@ import { log } from "../log.ts";
 import { ensureDevUser } from "../services/bootstrap.ts";
 import { createServices } from "../services/index.ts";
 import { ALL_TOOLS } from "../tools/index.ts";
+import { createHostHub } from "../hosts/hub.ts";
 import { createApp } from "./app.ts";
 
 /** A start-up refusal: the CLI prints the message and exits non-zero. */
@@ -61,7 +62,8 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   }
 
   let lift: (request: Request) => void = () => {};
-  const app = createApp({ config, services, customProvider, onStream: (request) => lift(request) });
+  const hub = createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: publicBaseUrl(config) });
+  const app = createApp({ config, services, customProvider, hub, onStream: (request) => lift(request) });
   try {
     // reusePort off (Elysia turns it on): a second server on a busy port must fail, not share it.
     app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false });
@@ -83,6 +85,7 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
     url,
     port: server.port ?? config.MCP_SERVICE_PORT,
     async stop() {
+      hub.stop();
       await app.stop(true);
       await db.close();
     },

@@ -261,6 +261,24 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
       return toTask(row);
     },
 
+    /**
+     * A workspace was made for the task (tools.md workspaces_create `taskId`): a task still in a
+     * backlog or unstarted status moves to the organization's first started one, and an
+     * unassigned task is assigned to the caller. Other tasks are left as they are.
+     */
+    async startForWorkspace(actor: Actor, id: string): Promise<Task> {
+      const current = await findRow(actor, id);
+      if (!current) throw notFound(`Task ${id} not found in organization ${actor.organizationSlug}; call tasks_list to find its id.`);
+      const status = await statuses.find(actor.organizationId, current.statusId);
+      const fields: TaskFields = {};
+      if (!status || status.type === "backlog" || status.type === "unstarted") {
+        const started = await statuses.firstOfType(actor.organizationId, "started");
+        if (started) fields.statusId = started.id;
+      }
+      if (!current.assigneeId) fields.assigneeId = actor.userId;
+      return Object.keys(fields).length ? this.update(actor, current.id, fields) : toTask(current);
+    },
+
     /** Soft delete: the row stays (its slug stays reserved) but no tool sees it again. */
     async delete(actor: Actor, id: string): Promise<{ deleted: true; id: string }> {
       requireRole(actor, "member", "delete tasks");

@@ -3,6 +3,8 @@
  * scope it needs and its handler (STYLE.md, "A tool is one value"). Filters work on these fields.
  */
 import type * as v from "valibot";
+import type { HostHub, Progress } from "../hosts/hub.ts";
+import type { WirePreset } from "../hosts/protocol.ts";
 import type { Actor } from "../services/actor.ts";
 import type { Services } from "../services/index.ts";
 
@@ -26,6 +28,12 @@ export interface RuntimeInfo {
   hostsOnline(): number;
 }
 
+/** The host agents, for the tools carried out on a host: the hub that reaches them and the agent presets (built-ins merged with AGENT_PRESETS). */
+export interface HostAccess {
+  hub: HostHub;
+  presets: readonly WirePreset[];
+}
+
 /** What a handler may use: the services, the caller, the server's runtime facts and the id of this call (for logs). */
 export interface ToolContext {
   services: Services;
@@ -34,6 +42,9 @@ export interface ToolContext {
   scopes: readonly string[];
   runtime: RuntimeInfo;
   callId: string;
+  hosts: HostAccess;
+  /** Sends an MCP progress notification, when the caller asked for them (a `progressToken`). */
+  progress?: Progress;
 }
 
 type AnySchema = v.GenericSchema<unknown, unknown>;

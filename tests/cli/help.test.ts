@@ -1,13 +1,14 @@
-/** `--help` of every db, orgs, users, api-keys and hosts command: exit 0, usage line, every option listed. */
+/** `--help` of every db, orgs, users, api-keys, hosts and host command: exit 0, usage line, every option listed. */
 import { describe, expect, test } from "bun:test";
 import { apiKeyCommands } from "../../src/cli/api-keys.ts";
 import { dbCommands } from "../../src/cli/db.ts";
+import { hostRunCommands } from "../../src/cli/host-run.ts";
 import { hostCommands } from "../../src/cli/hosts.ts";
 import { orgCommands } from "../../src/cli/orgs.ts";
 import { userCommands } from "../../src/cli/users.ts";
 import { runCli } from "../helpers/cli.ts";
 
-const COMMANDS = [...dbCommands, ...orgCommands, ...userCommands, ...apiKeyCommands, ...hostCommands];
+const COMMANDS = [...dbCommands, ...orgCommands, ...userCommands, ...apiKeyCommands, ...hostCommands, ...hostRunCommands];
 
 describe("--help", () => {
   test("the groups cover the documented commands", () => {
@@ -29,6 +30,7 @@ describe("--help", () => {
       "hosts grant",
       "hosts revoke-access",
       "hosts revoke",
+      "host run",
     ]);
   });
 
@@ -44,7 +46,7 @@ describe("--help", () => {
     });
   }
 
-  for (const group of ["db", "orgs", "users", "api-keys", "hosts"]) {
+  for (const group of ["db", "orgs", "users", "api-keys", "hosts", "host"]) {
     test(`superset ${group} --help lists its commands`, async () => {
       const { code, stdout } = await runCli([group, "--help"]);
       expect(code).toBe(0);

@@ -8,7 +8,9 @@ import type { ResolvedConfig } from "../../src/config/schema.ts";
 import { openDatabase, type Database } from "../../src/db/client.ts";
 import { ensureDevUser } from "../../src/services/bootstrap.ts";
 import { createServices, type Services } from "../../src/services/index.ts";
-import { createApp, type App } from "../../src/server/app.ts";
+import { createHostHub } from "../../src/hosts/hub.ts";
+import { agentPresets, createApp, type App } from "../../src/server/app.ts";
+import type { HostAccess } from "../../src/tools/types.ts";
 
 export const MCP_URL = "http://127.0.0.1:5008/mcp";
 export const DEV_USERNAME = "admin";
@@ -151,4 +153,9 @@ export async function readSseEvents(response: Response, count: number, timeoutMs
     await reader.cancel().catch(() => undefined);
   }
   return events;
+}
+
+/** The host side of a ToolContext for tests that build one by hand: a hub with no hosts connected, and the built-in presets. */
+export function idleHostAccess(services: Services): HostAccess {
+  return { hub: createHostHub({ services, commandTimeoutSeconds: 120, serverUrl: "http://127.0.0.1:5008" }), presets: agentPresets(defaultConfig(false)) };
 }

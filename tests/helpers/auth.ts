@@ -3,6 +3,11 @@ import { expect } from "bun:test";
 import { configureLog } from "../../src/log.ts";
 import type { App } from "../../src/server/app.ts";
 import { INITIALIZE_PARAMS, request, rpc, type RpcResponse, type ToolResult } from "./app.ts";
+import { ALL_TOOLS } from "../../src/tools/index.ts";
+
+/** The names of the read-only tools and of the others, in catalog order: what a key with one tool scope sees. */
+export const READ_ONLY_TOOL_NAMES = ALL_TOOLS.filter((tool) => tool.annotations.readOnlyHint).map((tool) => tool.name);
+export const WRITE_TOOL_NAMES = ALL_TOOLS.filter((tool) => !tool.annotations.readOnlyHint).map((tool) => tool.name);
 
 export const UNAUTHORIZED_BODY = { error: "invalid_token", error_description: "Authentication required" };
 export const WWW_AUTHENTICATE = 'Bearer realm="superset", error="invalid_token", error_description="Authentication required"';

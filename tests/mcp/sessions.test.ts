@@ -6,7 +6,7 @@ import { MAX_STREAMS_PER_SESSION, McpSession, SessionRegistry } from "../../src/
 import { parseEventId, SseStream } from "../../src/mcp/sse.ts";
 import { createTransport, type Caller, type Transport } from "../../src/mcp/transport.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
-import { clientHeaders, createTestApp, DEV_USERNAME, INITIALIZE_PARAMS, MCP_URL, readSseEvents, request } from "../helpers/app.ts";
+import { clientHeaders, createTestApp, DEV_USERNAME, idleHostAccess, INITIALIZE_PARAMS, MCP_URL, readSseEvents, request } from "../helpers/app.ts";
 
 const LIMITS = { maxEvents: 100, ttlSeconds: 3600 };
 
@@ -21,7 +21,7 @@ describe("a session belongs to the principal that opened it", () => {
     if ("refused" in actor) throw new Error(actor.refused);
     const runtime = { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0 };
     const principal = { actor, kind: "dev" as const, scopes: ALL_TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, ALL_TOOL_SCOPES) };
-    owner = { principal, services, runtime, tools: ALL_TOOLS, catalog: ALL_TOOLS, runTool: runToolCall };
+    owner = { principal, services, runtime, hosts: idleHostAccess(services), tools: ALL_TOOLS, catalog: ALL_TOOLS, runTool: runToolCall };
     // Same user in another organization: a different principal.
     stranger = { ...owner, principal: { ...principal, key: `${actor.userId}:${crypto.randomUUID()}` } };
     transport = createTransport({ mode: "stateful", sessions: new SessionRegistry(LIMITS) });

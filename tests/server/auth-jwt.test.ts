@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import type { ResolvedConfig } from "../../src/config/schema.ts";
 import { createTestApp, request, rpc, type TestApp } from "../helpers/app.ts";
-import { bearer, clientWith, expectInsufficientScope, expectUnauthorized, withCapturedLog } from "../helpers/auth.ts";
+import { bearer, clientWith, expectInsufficientScope, expectUnauthorized, READ_ONLY_TOOL_NAMES, withCapturedLog } from "../helpers/auth.ts";
 import { createTeam, type Team } from "../helpers/fixtures.ts";
 import { createSigningKey, signToken, startIdentityProvider, type IdentityProvider, type SigningKey } from "../helpers/identity-provider.ts";
 
@@ -130,7 +130,7 @@ describe("scopes", () => {
   test("MCP_ENFORCE_TOOL_SCOPES: mcp:read alone lists read-only tools, and a write call is a 403 scope challenge", async () => {
     const enforcing = await createTestApp({ ...AUTH_ON, MCP_JWT_PUBLIC_KEY: key.publicPem, MCP_ENFORCE_TOOL_SCOPES: true });
     const reader = clientWith(enforcing.app, bearer(await signToken({ sub: "admin", scp: ["mcp:read"] }, key)));
-    expect(await reader.toolNames()).toEqual(["tasks_list", "tasks_get", "tasks_statuses_list", "organization_members_list", "health_check"]);
+    expect(await reader.toolNames()).toEqual(READ_ONLY_TOOL_NAMES);
     await expectInsufficientScope(await reader.send("tools/call", { name: "tasks_create", arguments: { title: "x" } }), "mcp:write");
     expect((await reader.tool("tasks_list")).structuredContent).toEqual({ result: [], nextOffset: null });
   });

@@ -13,18 +13,21 @@ import { createMemoryStore } from "../../src/store/memory.ts";
 import type { Store } from "../../src/store/types.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import type { ToolContext } from "../../src/tools/types.ts";
-import { createTestApp } from "../helpers/app.ts";
+import type { HostAccess } from "../../src/tools/types.ts";
+import { createTestApp, idleHostAccess } from "../helpers/app.ts";
 import { createTeam, type Team } from "../helpers/fixtures.ts";
 
 const BOTH_SCOPES = ["mcp:read", "mcp:write"];
 const TTL_SECONDS = 60;
 
 let services: Services;
+let hosts: HostAccess;
 let team: Team;
 let otherTeam: Team;
 
 beforeAll(async () => {
   ({ services } = await createTestApp());
+  hosts = idleHostAccess(services);
   team = await createTeam(services, "cache");
   otherTeam = await createTeam(services, "cache-other");
   await services.tasks.create(team.member, { title: "Cached task" });
@@ -33,7 +36,7 @@ beforeAll(async () => {
 const toolNamed = (name: string) => ALL_TOOLS.find((tool) => tool.name === name)!;
 
 function contextFor(actor: Actor, scopes: readonly string[] = BOTH_SCOPES): ToolContext {
-  return { services, actor, scopes, runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0 }, callId: "test" };
+  return { services, actor, scopes, runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0 }, callId: "test", hosts };
 }
 
 function manualClock() {

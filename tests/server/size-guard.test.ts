@@ -7,8 +7,8 @@ import { estimateTokens, sizeGuard, sizeGuardLayer, type SizeGuardConfig } from 
 import type { Actor } from "../../src/services/actor.ts";
 import type { Services } from "../../src/services/index.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
-import type { RuntimeInfo, ToolContext } from "../../src/tools/types.ts";
-import { createTestApp } from "../helpers/app.ts";
+import type { HostAccess, RuntimeInfo, ToolContext } from "../../src/tools/types.ts";
+import { createTestApp, idleHostAccess } from "../helpers/app.ts";
 import { createTeam, type Team } from "../helpers/fixtures.ts";
 import { expectWellFormedResult } from "../helpers/tool-results.ts";
 
@@ -17,6 +17,7 @@ const LIST_TOKEN_LIMIT = 2_000;
 const runtime: RuntimeInfo = { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0 };
 
 let services: Services;
+let hosts: HostAccess;
 /** The log lines of the file's calls, parsed; a test that reads them empties it first. */
 let logged: Record<string, unknown>[] = [];
 /** A team whose tasks go well over LIST_TOKEN_LIMIT when listed. */
@@ -26,6 +27,7 @@ let taskIds: string[];
 beforeAll(async () => {
   configureLog({ format: "json", write: (line) => logged.push(JSON.parse(line)) });
   services = (await createTestApp()).services;
+  hosts = idleHostAccess(services);
   listTeam = await createTeam(services, "size");
   const created = [];
   for (let index = 0; index < TASK_COUNT; index++) {
@@ -39,7 +41,7 @@ afterAll(() => configureLog({ format: process.stderr.isTTY ? "text" : "json", wr
 
 const config = (overrides: Partial<SizeGuardConfig> = {}): SizeGuardConfig => ({ enabled: true, token_limit: LIST_TOKEN_LIMIT, warn_threshold_pct: 80, excluded_tools: [], ...overrides });
 const toolNamed = (name: string) => ALL_TOOLS.find((tool) => tool.name === name)!;
-const context = (actor: Actor): ToolContext => ({ services, actor, scopes: ["mcp:read", "mcp:write"], runtime, callId: "size-guard-test" });
+const context = (actor: Actor): ToolContext => ({ services, actor, scopes: ["mcp:read", "mcp:write"], runtime, callId: "size-guard-test", hosts });
 
 /** Calls a tool through the size guard alone. */
 function guarded(guardConfig: SizeGuardConfig, name: string, args: Record<string, unknown> = {}, actor: Actor = listTeam.member): Promise<CallToolResult> {

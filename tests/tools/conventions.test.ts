@@ -10,7 +10,9 @@ import type { Database } from "../../src/db/client.ts";
 import { describeTool, type ToolDescriptor } from "../../src/mcp/tool-calls.ts";
 import { DEFAULT_STATUSES } from "../../src/services/statuses.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
-import { call, callTool, createTestApp, DEV_USERNAME, initialize, type TestApp, type ToolResult } from "../helpers/app.ts";
+import { BUILTIN_AGENT_PRESETS } from "../../src/config/defaults.ts";
+import { call, callTool, createTestApp, DEV_USERNAME, initialize, toolResult, type TestApp, type ToolResult } from "../helpers/app.ts";
+import { inProcessAgent, listeningApp, registerHost, tempDataDir, waitFor } from "../helpers/hosts.ts";
 import { sampleArguments, sampleValue, type JsonSchema } from "../helpers/schema-samples.ts";
 import { expectWellFormedResult } from "../helpers/tool-results.ts";
 
@@ -80,13 +82,15 @@ describe("every tool", () => {
     if (cell.includes("idempotent")) expect(idempotentHint).toBe(true);
   });
 
-  test.each(ALL_TOOLS.map((tool) => [tool.name] as const))("%s has strict object schemas whose keys tools.md documents", (name) => {
+  test.each(ALL_TOOLS.map((tool) => [tool.name] as const))("%s has strict object schemas whose keys tools.md (or the hosted server) documents", (name) => {
     const { inputSchema, outputSchema } = byName(name);
     expect(inputSchema.type).toBe("object");
     expect(inputSchema.additionalProperties).toBe(false);
     expect(outputSchema.type).toBe("object");
     const parameters = catalogRow(name).parameters;
-    for (const key of Object.keys(inputSchema.properties as object)) expect(parameters).toContain(`\`${key}\``);
+    // tools.md defers to hosted-tools.json for names: agents_create's attachmentIds is only there.
+    const hostedKeys = Object.keys(hosted.find((tool) => tool.name === name)?.inputSchema.properties ?? {});
+    for (const key of Object.keys(inputSchema.properties as object)) if (!hostedKeys.includes(key)) expect(parameters).toContain(`\`${key}\``);
     const requiredInCatalog = [...parameters.matchAll(/`(\w+)` R\b/g)].map((match) => match[1]!);
     expect([...((inputSchema.required as string[]) ?? [])].sort()).toEqual(requiredInCatalog.sort());
   });
@@ -140,20 +144,24 @@ describe("calls", () => {
   });
 
   test("every tool succeeds at least once, and every success is well formed", async () => {
-    const task = await t.services.tasks.create(await devActor(t), { title: "Conventions fixture" });
+    // Host tools need a connected host, so this test runs on its own listening server.
+    const host = await connectedHost();
+    const task = await host.server.services.tasks.create(await devActor(host.server), { title: "Conventions fixture" });
     // Arguments for the tools whose generated ones cannot succeed; the rest use sampleArguments.
     const examples: Record<string, Record<string, unknown>> = {
       tasks_get: { idOrSlug: task.slug },
       tasks_update: { id: task.id, title: "Renamed fixture", description: null, labels: ["x"] },
       tasks_delete: { id: task.id },
+      ...host.examples,
     };
     const failures: string[] = [];
     for (const tool of ALL_TOOLS) {
       const args = examples[tool.name] ?? sampleArguments(byName(tool.name).inputSchema, false);
-      const result = (await callTool(t.app, tool.name, args, sessionId)).result!;
+      const result = (await callTool(host.server.app, tool.name, args, host.session)).result!;
       expectWellFormedResult(tool.name, result);
       if (result.isError) failures.push(`${tool.name}: ${result.content[0]!.text} (give it arguments in examples)`);
     }
+    await host.stop();
     expect(failures).toEqual([]);
   });
 });
@@ -198,6 +206,49 @@ describe("read-only tools do not write", () => {
     expect(names).toEqual(DEFAULT_STATUSES.map((status) => status.name).sort());
   });
 });
+
+/** A host of the dev user, connected from this process, with a project, two workspaces and a terminal to point the host tools at. */
+async function connectedHost() {
+  const server = await listeningApp({ AGENT_PRESETS: { ...BUILTIN_AGENT_PRESETS, echo: { label: "Echo", command: "echo", args: [], promptTransport: "argv", promptArgs: [], resumeArgs: [], env: {} } } });
+  const session = await initialize(server.app);
+  const agent = inProcessAgent({ baseUrl: server.baseUrl, token: await registerHost(server.services, await devActor(server)) });
+  await waitFor("the host agent to connect", () => agent.isConnected());
+  const hostId = agent.hostId;
+  const make = async (name: string, args: Record<string, unknown>) => {
+    const result = await toolResult(server.app, name, { hostId, ...args }, session);
+    if (result.isError) throw new Error(`${name}: ${result.content[0]!.text}`);
+    return result.structuredContent as Record<string, unknown>;
+  };
+  const project = await make("projects_create", { localPath: tempDataDir("conventions-repo-"), initIfNeeded: true });
+  const projectId = (project.project as { id: string }).id;
+  const kept = (await make("workspaces_create", { projectId, name: "kept", branch: "kept" })).workspace as { id: string };
+  const doomed = (await make("workspaces_create", { projectId, name: "doomed", branch: "doomed" })).workspace as { id: string };
+  const { terminalId } = await make("terminals_create", { workspaceId: kept.id });
+  const terminal = { hostId, workspaceId: kept.id, terminalId };
+  return {
+    server,
+    session,
+    examples: {
+      workspaces_list: { hostId },
+      workspaces_create: { hostId, projectId, name: "fresh", branch: "fresh" },
+      workspaces_update: { hostId, id: kept.id, name: "kept and renamed" },
+      workspaces_delete: { hostId, id: doomed.id },
+      projects_list: { hostId },
+      projects_create: { hostId, localPath: tempDataDir("conventions-other-"), initIfNeeded: true },
+      agents_list: { hostId },
+      agents_create: { hostId, workspaceId: kept.id, agent: "echo", prompt: "hello" },
+      terminals_create: { hostId, workspaceId: kept.id, command: "echo hi" },
+      terminals_list: { hostId, workspaceId: kept.id },
+      terminals_send: { ...terminal, text: "echo sent" },
+      terminals_read: terminal,
+      terminals_close: terminal,
+    } as Record<string, Record<string, unknown>>,
+    async stop() {
+      await agent.stop();
+      await server.stop();
+    },
+  };
+}
 
 async function devActor(own: TestApp) {
   const actor = await own.services.accounts.resolveActor(DEV_USERNAME);

@@ -11,8 +11,10 @@ import type { Actor } from "../../src/services/actor.ts";
 import type { Services } from "../../src/services/index.ts";
 import type { Task } from "../../src/services/tasks.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
-import type { AnyTool, RuntimeInfo } from "../../src/tools/types.ts";
-import { createTestApp } from "../helpers/app.ts";
+import type { HostProject, HostWorkspace } from "../../src/hosts/protocol.ts";
+import type { HostRegistration } from "../../src/services/hosts.ts";
+import type { AnyTool, HostAccess, RuntimeInfo } from "../../src/tools/types.ts";
+import { createTestApp, idleHostAccess } from "../helpers/app.ts";
 import { createTeam, type Team } from "../helpers/fixtures.ts";
 import { sampleValue, type JsonSchema } from "../helpers/schema-samples.ts";
 import { expectWellFormedResult } from "../helpers/tool-results.ts";
@@ -43,9 +45,13 @@ interface Organization {
   tasks: Task[];
   deletedTaskId: string;
   statusIds: string[];
+  host: HostRegistration;
+  project: HostProject;
+  workspace: HostWorkspace;
 }
 
 let services: Services;
+let hosts: HostAccess;
 let a: Organization;
 let b: Organization;
 /** Every identifier of B a caller could pass: ids (also upper-cased), slugs, the organization's own. */
@@ -64,7 +70,16 @@ async function seedOrganization(prefix: string): Promise<Organization> {
   const moved = await services.tasks.update(team.admin, moving.id, { statusId: started.id, assigneeId: team.users.admin.id });
   const deleted = await services.tasks.create(team.owner, { title: `${marker} deleted` });
   await services.tasks.delete(team.owner, deleted.id);
-  return { team, tasks: [first, assigned, moved], deletedTaskId: deleted.id, statusIds: statuses.map((status) => status.id) };
+  // A host that has connected once, with the project and workspace it last reported.
+  const { host: registered } = await services.hosts.register({ organizationId: team.organization.id, ownerUserId: team.users.owner.id, name: `${marker}-box` });
+  const connected = await services.hosts.recordConnection(registered.registrationId, { machineId: crypto.randomUUID().replaceAll("-", ""), platform: "linux-x64", agentVersion: "test" });
+  if ("refused" in connected) throw new Error(connected.refused);
+  const at = new Date().toISOString();
+  const project: HostProject = { id: crypto.randomUUID(), name: `${marker}-project`, repoPath: `/srv/${marker}`, repoUrl: null, defaultBranch: "main", createdAt: at, updatedAt: at };
+  const workspace: HostWorkspace = { id: crypto.randomUUID(), projectId: project.id, name: `${marker}-workspace`, branch: `${marker}-branch`, type: "worktree", worktreePath: `/srv/${marker}-wt`, worktreeExists: true, taskId: null, createdByUserId: team.users.owner.id, createdAt: at, updatedAt: at };
+  await services.hosts.saveProject(connected.host, project, new Date());
+  await services.hosts.saveWorkspace(connected.host, workspace, new Date());
+  return { team, tasks: [first, assigned, moved], deletedTaskId: deleted.id, statusIds: statuses.map((status) => status.id), host: connected.host, project, workspace };
 }
 
 /** B's rows as its owner sees them through the services, as one string. */
@@ -77,10 +92,13 @@ async function snapshotOf(organization: Organization): Promise<string> {
     deleted: await services.tasks.get(owner, organization.deletedTaskId),
     statuses: await services.statuses.listFor(owner),
     members: await services.members.list(owner, { limit: 100 }),
+    hosts: await services.hosts.listForActor(owner),
+    projects: await services.hosts.listProjects(organization.host),
+    workspaces: await services.hosts.listWorkspaces(organization.host),
   });
 }
 
-const contextFor = (actor: Actor, callId: string) => ({ services, actor, scopes: ["mcp:read", "mcp:write"], runtime, callId });
+const contextFor = (actor: Actor, callId: string) => ({ services, actor, scopes: ["mcp:read", "mcp:write"], runtime, callId, hosts });
 
 /** Arguments that reach the handler with `parameter` set to `value`: the required ones, plus the other optional ones when the schema needs more. */
 function argumentsWith(tool: AnyTool, parameter: string, value: unknown, ownValue: (name: string) => unknown): Record<string, unknown> {
@@ -105,6 +123,7 @@ async function ownValues(): Promise<(name: string) => unknown> {
     idOrSlug: task.id,
     statusId: task.statusId,
     assigneeId: a.team.users.member.id,
+    hostId: a.host.id,
   };
   return (name) => own[name] ?? crypto.randomUUID();
 }
@@ -133,16 +152,21 @@ function expectNoSecretOfB(result: CallToolResult, passed: unknown, where: strin
 
 beforeAll(async () => {
   services = (await createTestApp()).services;
+  hosts = idleHostAccess(services);
   a = await seedOrganization("alpha");
   b = await seedOrganization("bravo");
   const { organization, users } = b.team;
-  const ids = [organization.id, ...b.tasks.map((task) => task.id), b.deletedTaskId, ...b.statusIds, ...Object.values(users).map((user) => user.id)];
+  const ids = [organization.id, ...b.tasks.map((task) => task.id), b.deletedTaskId, ...b.statusIds, ...Object.values(users).map((user) => user.id), b.host.id!, b.host.registrationId, b.project.id, b.workspace.id];
   foreignValues = [...ids, ...ids.map((id) => id.toUpperCase()), organization.slug, ...b.tasks.map((task) => task.slug), ...Object.values(users).map((user) => user.username)];
   secretsOfB = [
     ...ids,
     organization.slug,
     ...b.tasks.flatMap((task) => [task.slug, task.title, task.description ?? task.title]),
     ...Object.values(users).flatMap((user) => [user.username, user.name, user.email ?? user.username]),
+    b.host.name,
+    b.project.name,
+    b.workspace.name,
+    b.workspace.branch,
   ];
 });
 
@@ -174,6 +198,8 @@ describe("a foreign id is not found and changes nothing", () => {
   test.each(ID_PARAMETERS)("%s.%s with A's own id succeeds for A's owner (the foreign answers above are not refusals for another reason)", async (toolName, parameter, tool) => {
     // A kind of id this test cannot make yet (add it to OWN_ID_KINDS): only the foreign side is checked.
     if (!OWN_ID_KINDS.has(parameter)) return;
+    // Host tools need A's host connected; tests/e2e/hosts.test.ts checks them against live hosts of two organizations.
+    if ("hostId" in propertiesOf(tool)) return;
     const ownValue = await ownValues();
     const result = await callTool(tool, argumentsWith(tool, parameter, ownValue(parameter), ownValue), contextFor(a.team.owner, "isolation-control"));
     expectWellFormedResult(toolName, result);

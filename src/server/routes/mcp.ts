@@ -8,7 +8,7 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
 import { hasToolScope, type Principal } from "../../auth/principal.ts";
 import { composeLayers, type ToolCallHandler, type ToolCallLayer } from "../../mcp/tool-calls.ts";
 import type { Services } from "../../services/index.ts";
-import type { AnyTool, RuntimeInfo } from "../../tools/types.ts";
+import type { AnyTool, HostAccess, RuntimeInfo } from "../../tools/types.ts";
 import type { Caller, Transport } from "../../mcp/transport.ts";
 import { VERSION } from "../../version.ts";
 import { authentication, isDescriptionRequest, type AuthOptions } from "../pipeline/auth.ts";
@@ -24,6 +24,7 @@ export interface McpRouteOptions {
   transport: Transport;
   services: Services;
   runtime: RuntimeInfo;
+  hosts: HostAccess;
   tools: readonly AnyTool[];
   origin: OriginPolicy;
   rateLimit: RateLimitOptions;
@@ -71,6 +72,7 @@ export function mcpRoutes(options: McpRouteOptions) {
     principal: principal!,
     services: options.services,
     runtime: options.runtime,
+    hosts: options.hosts,
     tools: toolsFor(principal!),
     catalog: options.tools,
     runTool: (runTool ??= composeLayers([responseCache, sizeGuard])),

@@ -1,0 +1,105 @@
+/**
+ * The host agent: its state and terminals, the executor that does the work, the journal that
+ * makes a repeated command id answer with its first outcome, and the connection to the server.
+ */
+import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
+import { READ_ONLY_COMMANDS, type HostFrame } from "../hosts/protocol.ts";
+import { log } from "../log.ts";
+import { VERSION } from "../version.ts";
+import { connectToServer, type CommandFrame, type HelloFrame } from "./connection.ts";
+import { createExecutor } from "./executor.ts";
+import { openJournal, type Outcome } from "./journal.ts";
+import { machineHostId } from "./machine-id.ts";
+import { createAgentState } from "./state.ts";
+import { createTerminalManager } from "./terminals.ts";
+import { CommandError } from "./types.ts";
+
+export interface HostAgentOptions {
+  serverUrl: string;
+  token: string;
+  dataDir: string;
+  /** Overrides the machine id (tests run several hosts on one machine). */
+  hostId?: string;
+  name?: string;
+  /** Called once when the server refuses this agent for good. */
+  onRefused?(reason: string): void;
+}
+
+function outcomeOf(error: unknown): Outcome {
+  if (error instanceof CommandError) return { ok: false, error: { code: error.code, message: error.message } };
+  log.error("command failed", { error: error instanceof Error ? error.stack : String(error) });
+  return { ok: false, error: { code: "failed", message: `The host agent failed unexpectedly (${error instanceof Error ? error.message : String(error)}); see its log.` } };
+}
+
+export function startHostAgent(options: HostAgentOptions) {
+  mkdirSync(options.dataDir, { recursive: true });
+  const hostId = options.hostId ?? machineHostId();
+  const state = createAgentState(options.dataDir);
+  const terminals = createTerminalManager();
+  const executor = createExecutor({ dataDir: options.dataDir, state, terminals });
+  const journal = openJournal(options.dataDir);
+  /** Commands running now, so a re-sent id joins the run instead of starting another. */
+  const running = new Set<string>();
+
+  const capabilities = {
+    git: Bun.which("git") !== null,
+    gh: Bun.which("gh") !== null,
+    pty: process.platform !== "win32",
+  };
+
+  async function hello(): Promise<HelloFrame> {
+    return { type: "hello", hostId, name: options.name ?? hostname(), platform: `${process.platform}-${process.arch}`, agentVersion: VERSION, capabilities, inventory: await executor.inventory() };
+  }
+
+  const reply = (frame: HostFrame) => connection.send(frame);
+  const answer = (id: string, outcome: Outcome) => reply(outcome.ok ? { type: "result", id, ok: true, result: outcome.result } : { type: "result", id, ok: false, error: outcome.error as { code: "failed"; message: string } });
+
+  async function execute(frame: CommandFrame): Promise<Outcome> {
+    try {
+      const result = await executor.run(frame.name, frame.params, (progress, total, message) => reply({ type: "progress", id: frame.id, progress, total, message }));
+      return { ok: true, result };
+    } catch (error) {
+      return outcomeOf(error);
+    }
+  }
+
+  async function onCommand(frame: CommandFrame): Promise<void> {
+    reply({ type: "ack", id: frame.id });
+    if (READ_ONLY_COMMANDS.has(frame.name)) {
+      answer(frame.id, await execute(frame));
+      return;
+    }
+    const done = journal.get(frame.id)?.outcome;
+    if (done) return void answer(frame.id, done);
+    if (running.has(frame.id)) return;
+    running.add(frame.id);
+    journal.begin(frame.id, frame.name);
+    const outcome = await execute(frame);
+    journal.finish(frame.id, outcome);
+    running.delete(frame.id);
+    answer(frame.id, outcome);
+    // The server's records follow the host's: after a change, send what the host now has.
+    reply({ type: "inventory", inventory: await executor.inventory() });
+  }
+
+  const connection = connectToServer({
+    serverUrl: options.serverUrl,
+    token: options.token,
+    hello,
+    onCommand: (frame) => void onCommand(frame),
+    onRefused(reason) {
+      log.error("the server refused this host", { reason });
+      options.onRefused?.(reason);
+    },
+  });
+
+  return {
+    hostId,
+    isConnected: connection.isConnected,
+    async stop(): Promise<void> {
+      connection.stop();
+      await terminals.closeAll();
+    },
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * The server's side of the host agents: which hosts are connected, their presence, and commands
+ * sent to them and awaited. A command outlives a dropped socket: it is sent again, with the same
+ * id, when its host says hello again, until it is answered or its time is up.
+ */
+import * as v from "valibot";
+import { log } from "../log.ts";
+import { ServiceError } from "../services/errors.ts";
+import type { HostRegistration } from "../services/hosts.ts";
+import type { Services } from "../services/index.ts";
+import {
+  COMMANDS,
+  HEARTBEAT_INTERVAL_SECONDS,
+  PRESENCE_TIMEOUT_SECONDS,
+  CloseCode,
+  type CommandErrorCode,
+  type CommandName,
+  type CommandParams,
+  type CommandResult,
+  type HostFrame,
+  type ServerFrame,
+} from "./protocol.ts";
+
+/** One socket to one agent, as the hub needs it (a WebSocket in production, a pipe in tests). */
+export interface HostLink {
+  send(frame: ServerFrame): void;
+  close(code: number, reason: string): void;
+}
+
+export type Progress = (progress: number, total?: number, message?: string) => void;
+
+export interface CommandOptions {
+  onProgress?: Progress;
+  /** Defaults to HOST_COMMAND_TIMEOUT. */
+  timeoutMs?: number;
+}
+
+interface Connection {
+  registration: HostRegistration;
+  link: HostLink;
+  lastHeardMs: number;
+  lastSeenWrittenMs: number;
+}
+
+interface Pending {
+  registrationId: string;
+  frame: Extract<ServerFrame, { type: "command" }>;
+  hostLabel: string;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+  onProgress?: Progress;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const SERVICE_KIND: Record<CommandErrorCode, ServiceError["kind"]> = {
+  not_found: "not_found",
+  invalid: "invalid",
+  conflict: "conflict",
+  unavailable: "unavailable",
+  failed: "failed",
+};
+
+/** last_seen_at is written on connect and disconnect, and at most this often in between. */
+const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
+
+export interface HostHubOptions {
+  services: Services;
+  commandTimeoutSeconds: number;
+  /** How a host's agent is started, for the sentence an offline host gets. */
+  serverUrl: string;
+  nowMs?: () => number;
+}
+
+export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowMs = Date.now }: HostHubOptions) {
+  const connections = new Map<string, Connection>();
+  const pending = new Map<string, Pending>();
+
+  const label = (host: HostRegistration) => `Host "${host.name}" (${host.id})`;
+
+  function offlineError(host: HostRegistration): ServiceError {
+    const since = host.lastSeenAt ? `since ${host.lastSeenAt}` : "and has never connected";
+    return new ServiceError(
+      "unavailable",
+      `${label(host)} is offline ${since}; start its agent on that machine with "superset host run --server ${serverUrl} --token <its host token>" (or "systemctl --user start superset-host") and try again.`,
+    );
+  }
+
+  /** Registers a socket that said hello and was accepted; replaces an older socket of the same host. */
+  function attach(registration: HostRegistration, link: HostLink): void {
+    const previous = connections.get(registration.registrationId);
+    if (previous && previous.link !== link) previous.link.close(CloseCode.replaced, "Another connection of this host replaced this one.");
+    const now = nowMs();
+    connections.set(registration.registrationId, { registration, link, lastHeardMs: now, lastSeenWrittenMs: now });
+    link.send({ type: "welcome", hostId: registration.id!, organizationId: registration.organizationId, heartbeatSeconds: HEARTBEAT_INTERVAL_SECONDS });
+    // Commands that waited through the disconnect go again with their ids; the agent's journal answers repeats.
+    for (const command of pending.values()) if (command.registrationId === registration.registrationId) link.send(command.frame);
+  }
+
+  function detach(registrationId: string, link: HostLink): void {
+    const connection = connections.get(registrationId);
+    if (!connection || connection.link !== link) return;
+    connections.delete(registrationId);
+    void services.hosts.touchLastSeen(registrationId, new Date(nowMs())).catch((error) => log.warn("could not record host last seen", { registrationId, error: String(error) }));
+  }
+
+  /** A frame from a connected host (after hello). */
+  function receive(registrationId: string, frame: HostFrame): void {
+    const connection = connections.get(registrationId);
+    if (!connection) return;
+    const now = nowMs();
+    connection.lastHeardMs = now;
+    if (now - connection.lastSeenWrittenMs >= LAST_SEEN_WRITE_INTERVAL_MS) {
+      connection.lastSeenWrittenMs = now;
+      void services.hosts.touchLastSeen(registrationId, new Date(now)).catch(() => undefined);
+    }
+    if (frame.type === "inventory") {
+      void services.hosts.reconcileInventory(connection.registration, frame.inventory, new Date(now)).catch((error) => log.warn("could not reconcile host inventory", { registrationId, error: String(error) }));
+      return;
+    }
+    if (frame.type !== "progress" && frame.type !== "result") return;
+    const command = pending.get(frame.id);
+    if (!command || command.registrationId !== registrationId) return;
+    if (frame.type === "progress") {
+      command.onProgress?.(frame.progress, frame.total, frame.message);
+      return;
+    }
+    pending.delete(frame.id);
+    clearTimeout(command.timer);
+    if (!frame.ok) {
+      command.reject(new ServiceError(SERVICE_KIND[frame.error.code], frame.error.message));
+      return;
+    }
+    // A host is a remote party: its answer is checked like any input before a tool returns it.
+    const parsed = v.safeParse(COMMANDS[command.frame.name].result, frame.result);
+    if (parsed.success) command.resolve(parsed.output);
+    else command.reject(new ServiceError("failed", `${command.hostLabel} answered ${command.frame.name} with a malformed result; update its agent to this server's version (${v.summarize(parsed.issues).split("\n")[0]}).`));
+  }
+
+  /**
+   * Sends a command and waits for its result. An offline host fails at once; a host that drops
+   * mid-command gets it again on reconnect, until the timeout.
+   */
+  function command<N extends CommandName>(host: HostRegistration, name: N, params: CommandParams<N>, options: CommandOptions = {}): Promise<CommandResult<N>> {
+    const connection = connections.get(host.registrationId);
+    if (!connection) return Promise.reject(offlineError(host));
+    const id = crypto.randomUUID();
+    const frame = { type: "command" as const, id, name, params };
+    const timeoutMs = options.timeoutMs ?? commandTimeoutSeconds * 1000;
+    return new Promise<CommandResult<N>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new ServiceError("unavailable", `${label(host)} did not finish ${name} within ${Math.ceil(timeoutMs / 1000)} s; it may still be working, so check with workspaces_list or terminals_list before trying again.`));
+      }, timeoutMs);
+      pending.set(id, { registrationId: host.registrationId, frame, hostLabel: label(host), resolve: resolve as (result: unknown) => void, reject, onProgress: options.onProgress, timer });
+      connection.link.send(frame);
+    });
+  }
+
+  /** Closes sockets whose host has been silent past the presence timeout (their TCP may be half-open). */
+  function sweep(): void {
+    const limit = nowMs() - PRESENCE_TIMEOUT_SECONDS * 1000;
+    for (const [registrationId, connection] of connections) {
+      if (connection.lastHeardMs >= limit) continue;
+      connection.link.close(1001, `No heartbeat for ${PRESENCE_TIMEOUT_SECONDS} s.`);
+      detach(registrationId, connection.link);
+    }
+  }
+  const sweeper = setInterval(sweep, HEARTBEAT_INTERVAL_SECONDS * 1000);
+  sweeper.unref?.();
+
+  return {
+    attach,
+    detach,
+    receive,
+    command,
+    sweep,
+    isOnline: (registrationId: string) => connections.has(registrationId),
+    onlineCount: () => connections.size,
+    stop(): void {
+      clearInterval(sweeper);
+      for (const command of pending.values()) clearTimeout(command.timer);
+      pending.clear();
+      for (const connection of connections.values()) connection.link.close(1001, "The server is shutting down.");
+      connections.clear();
+    },
+  };
+}
+
+export type HostHub = ReturnType<typeof createHostHub>;

@@ -1,0 +1,24 @@
+import * as v from "valibot";
+import { defineTool } from "../types.ts";
+import { findHost, isHostOnline, onHost, workspaceView } from "../hosts/on-host.ts";
+import { hostIdInput, hostListOutput, workspaceOutput } from "../hosts/schemas.ts";
+
+export const workspacesList = defineTool({
+  name: "workspaces_list",
+  description:
+    "List the workspaces on a host (hostId from hosts_list): each project's main folder, git worktrees (one per branch) and session folders, with worktreeExists saying whether the folder is still there. While the host is briefly offline the answer is the server's last-known list (source: last_known, asOf: when it was taken).",
+  input: v.strictObject({ hostId: hostIdInput() }),
+  output: hostListOutput(workspaceOutput),
+  annotations: { title: "List workspaces on a host", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  cacheable: false,
+  async handler({ hostId }, context) {
+    const host = await findHost(context, hostId);
+    if (isHostOnline(context, host)) {
+      const { projects, workspaces } = await onHost(context, host, "inventory", {});
+      return { result: workspaces.map((workspace) => workspaceView(host, workspace, projects)), nextOffset: null, source: "host" as const, asOf: new Date().toISOString() };
+    }
+    const records = await context.services.hosts.listWorkspaces(host);
+    const projects = records.flatMap((record) => (record.projectId && record.projectName ? [{ id: record.projectId, name: record.projectName }] : []));
+    return { result: records.map((record) => workspaceView(host, record, projects)), nextOffset: null, source: "last_known" as const, asOf: host.lastSeenAt };
+  },
+});

@@ -1,0 +1,139 @@
+/**
+ * The hub alone, with links that record frames instead of sockets: an offline host fails at
+ * once with a sentence, a command survives a reconnect with its id, results are checked,
+ * progress is passed on, a silent host goes offline, and a timeout says what to check.
+ */
+import { describe, expect, test } from "bun:test";
+import { createHostHub, type HostLink } from "../../src/hosts/hub.ts";
+import type { ServerFrame } from "../../src/hosts/protocol.ts";
+import type { HostRegistration } from "../../src/services/hosts.ts";
+import type { Services } from "../../src/services/index.ts";
+
+const host: HostRegistration = {
+  registrationId: crypto.randomUUID(),
+  id: "0123456789abcdef0123456789abcdef",
+  organizationId: crypto.randomUUID(),
+  ownerUserId: crypto.randomUUID(),
+  name: "build-box",
+  platform: "linux-x64",
+  agentVersion: "0.1.0",
+  lastSeenAt: "2026-11-20T08:00:00.000Z",
+  createdAt: "2026-11-01T08:00:00.000Z",
+  revokedAt: null,
+  tokenPrefix: "sk_host_abcd",
+} as HostRegistration;
+
+const seen: string[] = [];
+const services = { hosts: { touchLastSeen: async (id: string) => void seen.push(id), reconcileInventory: async () => undefined } } as unknown as Services;
+
+function recordingLink() {
+  const frames: ServerFrame[] = [];
+  const closes: { code: number; reason: string }[] = [];
+  const link: HostLink = { send: (frame) => void frames.push(frame), close: (code, reason) => void closes.push({ code, reason }) };
+  const commands = () => frames.filter((frame): frame is Extract<ServerFrame, { type: "command" }> => frame.type === "command");
+  return { link, frames, closes, commands };
+}
+
+const hub = (nowMs?: () => number, commandTimeoutSeconds = 120) => createHostHub({ services, commandTimeoutSeconds, serverUrl: "https://superset.example.test", nowMs });
+
+describe("host hub", () => {
+  test("an offline host fails at once with its name, since when, and how to start it", async () => {
+    const h = hub();
+    const started = Date.now();
+    const error = await h.command(host, "inventory", {}).catch((e: Error) => e);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect((error as Error).message).toBe(
+      'Host "build-box" (0123456789abcdef0123456789abcdef) is offline since 2026-11-20T08:00:00.000Z; start its agent on that machine with "superset host run --server https://superset.example.test --token <its host token>" (or "systemctl --user start superset-host") and try again.',
+    );
+    h.stop();
+  });
+
+  test("welcome on attach, a checked result, and progress passed on", async () => {
+    const h = hub();
+    const socket = recordingLink();
+    h.attach(host, socket.link);
+    expect(socket.frames[0]).toEqual({ type: "welcome", hostId: host.id!, organizationId: host.organizationId, heartbeatSeconds: 15 });
+    expect(h.isOnline(host.registrationId)).toBe(true);
+    const progress: number[] = [];
+    const answer = h.command(host, "terminal.close", { workspaceId: "w", terminalId: "t" }, { onProgress: (value) => progress.push(value) });
+    const [command] = socket.commands();
+    expect(command!.name).toBe("terminal.close");
+    h.receive(host.registrationId, { type: "progress", id: command!.id, progress: 1, total: 2 });
+    h.receive(host.registrationId, { type: "result", id: command!.id, ok: true, result: { terminalId: "t", status: "disposed" } });
+    expect(await answer).toEqual({ terminalId: "t", status: "disposed" });
+    expect(progress).toEqual([1]);
+    h.stop();
+  });
+
+  test("a malformed result and a host error become sentences; another host cannot answer", async () => {
+    const h = hub();
+    const socket = recordingLink();
+    h.attach(host, socket.link);
+    const malformed = h.command(host, "terminal.close", { workspaceId: "w", terminalId: "t" });
+    const failing = h.command(host, "workspace.delete", { id: "w" });
+    const [first, second] = socket.commands();
+    h.receive("someone-else", { type: "result", id: first!.id, ok: true, result: { terminalId: "t", status: "disposed" } });
+    h.receive(host.registrationId, { type: "result", id: first!.id, ok: true, result: { terminalId: 42 } });
+    h.receive(host.registrationId, { type: "result", id: second!.id, ok: false, error: { code: "invalid", message: "The main workspace cannot be deleted." } });
+    expect(((await malformed.catch((e) => e)) as Error).message).toStartWith('Host "build-box" (0123456789abcdef0123456789abcdef) answered terminal.close with a malformed result');
+    expect(await failing.catch((e) => [(e as { kind: string }).kind, (e as Error).message])).toEqual(["invalid", "The main workspace cannot be deleted."]);
+    h.stop();
+  });
+
+  test("a command waits through a disconnect and is sent again, with the same id, on reconnect", async () => {
+    const h = hub();
+    const first = recordingLink();
+    h.attach(host, first.link);
+    const answer = h.command(host, "workspace.update", { id: "w", name: "renamed" });
+    const sent = first.commands()[0]!;
+    h.detach(host.registrationId, first.link);
+    expect(h.isOnline(host.registrationId)).toBe(false);
+    const second = recordingLink();
+    h.attach(host, second.link);
+    expect(second.commands().map((command) => command.id)).toEqual([sent.id]);
+    const workspace = { id: "w", projectId: null, name: "renamed", branch: "main", type: "session", worktreePath: "/x", worktreeExists: true, taskId: null, createdByUserId: null, createdAt: "t", updatedAt: "t" };
+    h.receive(host.registrationId, { type: "result", id: sent.id, ok: true, result: { workspace } });
+    expect(await answer).toEqual({ workspace } as never);
+    h.stop();
+  });
+
+  test("a second connection of the same host replaces the first", () => {
+    const h = hub();
+    const first = recordingLink();
+    const second = recordingLink();
+    h.attach(host, first.link);
+    h.attach(host, second.link);
+    expect(first.closes).toEqual([{ code: 4008, reason: "Another connection of this host replaced this one." }]);
+    // The old socket's close event must not take the new one offline.
+    h.detach(host.registrationId, first.link);
+    expect(h.isOnline(host.registrationId)).toBe(true);
+    h.stop();
+  });
+
+  test("a host silent for 45 s is closed and offline", () => {
+    let now = 1_000_000;
+    const h = hub(() => now);
+    const socket = recordingLink();
+    h.attach(host, socket.link);
+    now += 44_000;
+    h.sweep();
+    expect(h.isOnline(host.registrationId)).toBe(true);
+    h.receive(host.registrationId, { type: "heartbeat" });
+    now += 44_000;
+    h.sweep();
+    expect(h.isOnline(host.registrationId)).toBe(true);
+    now += 2_000;
+    h.sweep();
+    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(socket.closes[0]!.code).toBe(1001);
+    h.stop();
+  });
+
+  test("no answer within the timeout says the host may still be working", async () => {
+    const h = hub(undefined, 1);
+    h.attach(host, recordingLink().link);
+    const error = (await h.command(host, "workspace.delete", { id: "w" }, { timeoutMs: 50 }).catch((e) => e)) as Error;
+    expect(error.message).toBe('Host "build-box" (0123456789abcdef0123456789abcdef) did not finish workspace.delete within 1 s; it may still be working, so check with workspaces_list or terminals_list before trying again.');
+    h.stop();
+  });
+});
