@@ -6,8 +6,10 @@ import { createAgentState } from "../../src/agent/state.ts";
 import { CommandError } from "../../src/agent/types.ts";
 import { COMMAND_NAMES } from "../../src/hosts/protocol.ts";
 import { makeLocalRepo, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
+import { useEmptyHome } from "./terminal-helpers.ts";
 import { closeTerminals, makeTerminals } from "./workspace-fixtures.ts";
 
+useEmptyHome();
 afterAll(async () => {
   await closeTerminals();
   removeTempDirs();

@@ -8,8 +8,10 @@ import { createAgentState } from "../../src/agent/state.ts";
 import { CommandError } from "../../src/agent/types.ts";
 import type { CommandParams, WirePreset } from "../../src/hosts/protocol.ts";
 import { gitSync, makeRemote, removeTempDirs, tempDir, writeFile } from "../helpers/git-repos.ts";
+import { FAKE_AGENT, fakeAgentArgs, useEmptyHome } from "./terminal-helpers.ts";
 import { closeTerminals, makeTerminals } from "./workspace-fixtures.ts";
 
+useEmptyHome();
 afterAll(async () => {
   await closeTerminals();
   removeTempDirs();
@@ -84,6 +86,23 @@ describe("setup after create", () => {
 });
 
 describe("agents and command after create", () => {
+  test("agents launch after setup, each in its own terminal, then the command; hostile prompts stay one argument", async () => {
+    const { create, dataDir, terminals } = await fixture({ ".superset/setup.sh": "echo set > setup-ran.txt\n" });
+    const out = join(dataDir, "agent-args");
+    const agent = { ...preset(FAKE_AGENT), label: "Fake Agent", env: { FAKE_AGENT_OUT: out } };
+    const prompt = "$(touch pwned); `id`";
+    const result = await create({ branch: "agents-ok", agents: [{ preset: agent, prompt }], command: "echo ran > command-ran.txt" });
+    expect(result.agents).toEqual([{ ok: true, sessionId: expect.any(String), label: "Fake Agent" }]);
+    expect(result.terminals).toEqual([
+      { terminalId: expect.any(String), label: "setup" },
+      { terminalId: result.agents[0]?.sessionId, label: "Fake Agent" },
+      { terminalId: expect.any(String), label: "command" },
+    ]);
+    expect(await terminals.waitForExit(result.agents[0]?.sessionId ?? "", 5000)).toBe(0);
+    expect(await fakeAgentArgs(out)).toEqual([prompt]);
+    expect(existsSync(join(result.workspace.worktreePath, "pwned"))).toBe(false);
+  });
+
   test("a failed agent launch is reported in agents[] and does not fail the create", async () => {
     const { create } = await fixture();
     const result = await create({ branch: "agents", agents: [{ preset: preset("definitely-not-installed-agent-xyz"), prompt: "hi" }], command: "true" });

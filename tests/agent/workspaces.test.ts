@@ -8,8 +8,10 @@ import { createAgentState } from "../../src/agent/state.ts";
 import { CommandError } from "../../src/agent/types.ts";
 import type { CommandParams } from "../../src/hosts/protocol.ts";
 import { gitSync, makeRemote, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
+import { useEmptyHome } from "./terminal-helpers.ts";
 import { closeTerminals, makeTerminals, withPath } from "./workspace-fixtures.ts";
 
+useEmptyHome();
 afterAll(async () => {
   await closeTerminals();
   removeTempDirs();
