@@ -20,6 +20,8 @@ export interface TestApp {
   db: Database;
   services: Services;
   config: ResolvedConfig;
+  /** The host side the app's tools use: the hub of connected hosts and the agent presets. */
+  hosts: HostAccess;
 }
 
 /**
@@ -33,7 +35,8 @@ export async function createTestApp(overrides: Partial<ResolvedConfig> = {}): Pr
   await ensureDevUser(services, DEV_USERNAME);
   const config: ResolvedConfig = { ...defaultConfig(false), MCP_DEV_USERNAME: DEV_USERNAME, MCP_SERVICE_HOST: "127.0.0.1", ...overrides };
   const customProvider = await buildCustomProvider(config);
-  return { app: createApp({ config, services, customProvider }), db, services, config };
+  const hosts: HostAccess = { hub: createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: "http://127.0.0.1:5008" }), presets: agentPresets(config) };
+  return { app: createApp({ config, services, customProvider, hub: hosts.hub }), db, services, config, hosts };
 }
 
 export interface RpcOptions {
