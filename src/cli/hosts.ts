@@ -48,8 +48,8 @@ const hostsRegister: Command = {
         return 0;
       }
       console.log(`Registered host "${host.name}" for ${user} in ${organization} (registration ${host.registrationId}):\n\n  ${token}\n`);
-      console.log("This token is shown once: copy it now. On the machine, run:\n");
-      console.log(`  superset host run --server ${server} --token ${token}`);
+      console.log("This token is shown once: copy it now. On the machine, run (the variable keeps the token out of ps):\n");
+      console.log(`  SUPERSET_HOST_TOKEN=${token} superset host run --server ${server}`);
       return 0;
     });
   },

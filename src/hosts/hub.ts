@@ -50,6 +50,8 @@ interface Pending {
   reject(error: Error): void;
   onProgress?: Progress;
   timer: ReturnType<typeof setTimeout>;
+  /** Re-arms the timeout: long work that keeps reporting progress is not cut off. */
+  rearm(): void;
 }
 
 const SERVICE_KIND: Record<CommandErrorCode, ServiceError["kind"]> = {
@@ -96,6 +98,21 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     for (const command of pending.values()) if (command.registrationId === registration.registrationId) link.send(command.frame);
   }
 
+  /** The once-a-minute write of last_seen_at, which also ends the socket of a host revoked meanwhile (by the CLI, in another process). */
+  async function refreshPresence(registrationId: string, connection: Connection, now: number): Promise<void> {
+    try {
+      const current = await services.hosts.findRegistration(registrationId);
+      if (!current || current.revokedAt) {
+        connection.link.close(CloseCode.tokenRejected, "This host was revoked; register the machine again with superset hosts register.");
+        detach(registrationId, connection.link);
+        return;
+      }
+      await services.hosts.touchLastSeen(registrationId, new Date(now));
+    } catch (error) {
+      log.warn("could not record host last seen", { registrationId, error: String(error) });
+    }
+  }
+
   function detach(registrationId: string, link: HostLink): void {
     const connection = connections.get(registrationId);
     if (!connection || connection.link !== link) return;
@@ -111,7 +128,7 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     connection.lastHeardMs = now;
     if (now - connection.lastSeenWrittenMs >= LAST_SEEN_WRITE_INTERVAL_MS) {
       connection.lastSeenWrittenMs = now;
-      void services.hosts.touchLastSeen(registrationId, new Date(now)).catch(() => undefined);
+      void refreshPresence(registrationId, connection, now);
     }
     if (frame.type === "inventory") {
       void services.hosts.reconcileInventory(connection.registration, frame.inventory, new Date(now)).catch((error) => log.warn("could not reconcile host inventory", { registrationId, error: String(error) }));
@@ -121,6 +138,7 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     const command = pending.get(frame.id);
     if (!command || command.registrationId !== registrationId) return;
     if (frame.type === "progress") {
+      command.rearm();
       command.onProgress?.(frame.progress, frame.total, frame.message);
       return;
     }
@@ -138,7 +156,8 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
 
   /**
    * Sends a command and waits for its result. An offline host fails at once; a host that drops
-   * mid-command gets it again on reconnect, until the timeout.
+   * mid-command gets it again on reconnect. The timeout counts from the last sign of work (the
+   * command, then each progress report), so a big clone that reports progress runs to its end.
    */
   function command<N extends CommandName>(host: HostRegistration, name: N, params: CommandParams<N>, options: CommandOptions = {}): Promise<CommandResult<N>> {
     const connection = connections.get(host.registrationId);
@@ -147,11 +166,24 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     const frame = { type: "command" as const, id, name, params };
     const timeoutMs = options.timeoutMs ?? commandTimeoutSeconds * 1000;
     return new Promise<CommandResult<N>>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const expire = () => {
         pending.delete(id);
-        reject(new ServiceError("unavailable", `${label(host)} did not finish ${name} within ${Math.ceil(timeoutMs / 1000)} s; it may still be working, so check with workspaces_list or terminals_list before trying again.`));
-      }, timeoutMs);
-      pending.set(id, { registrationId: host.registrationId, frame, hostLabel: label(host), resolve: resolve as (result: unknown) => void, reject, onProgress: options.onProgress, timer });
+        reject(new ServiceError("unavailable", `${label(host)} sent no answer or progress for ${name} within ${Math.ceil(timeoutMs / 1000)} s; it may still be working, so check with workspaces_list or terminals_list before trying again.`));
+      };
+      const entry: Pending = {
+        registrationId: host.registrationId,
+        frame,
+        hostLabel: label(host),
+        resolve: resolve as (result: unknown) => void,
+        reject,
+        onProgress: options.onProgress,
+        timer: setTimeout(expire, timeoutMs),
+        rearm() {
+          clearTimeout(entry.timer);
+          entry.timer = setTimeout(expire, timeoutMs);
+        },
+      };
+      pending.set(id, entry);
       connection.link.send(frame);
     });
   }

@@ -7,12 +7,12 @@
  * `services.hosts` also carries the host-record methods of ./host-records.ts, so the hub has one
  * service for everything it writes about a host.
  */
-import { and, asc, eq, isNotNull, isNull, lt, ne, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, exists, isNotNull, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import * as v from "valibot";
 import { generateHostToken, hashHostToken, isWellFormedHostToken } from "../auth/host-token-format.ts";
 import { hostIdSchema } from "../hosts/protocol.ts";
 import { createAccountService } from "./accounts.ts";
-import type { Actor } from "./actor.ts";
+import { hasRole, type Actor } from "./actor.ts";
 import { isUuid, newId, type ServiceContext } from "./context.ts";
 import { invalid, isUniqueViolation, notFound } from "./errors.ts";
 import { createHostAccessService } from "./host-access.ts";
@@ -47,12 +47,12 @@ export function createHostService(context: ServiceContext) {
   const findRegistration = (registrationId: string) => findRegistrationRow(db, registrationId);
 
   /** The actor's usable hosts: live, connected at least once, with an access row for the actor. */
-  const selectForActor = (actor: Actor, condition?: SQL) =>
-    orm
-      .select(columns)
-      .from(hosts)
-      .innerJoin(hostAccess, and(eq(hostAccess.hostId, hosts.id), eq(hostAccess.userId, actor.userId)))
-      .where(and(eq(hosts.organizationId, actor.organizationId), isNull(hosts.revokedAt), isNotNull(hosts.machineId), condition));
+  /** The live, connected-once hosts the actor may use: an admin every host of the organization (auth.md §Roles), anyone else those with a host_access row. */
+  const selectForActor = (actor: Actor, condition?: SQL) => {
+    const usable = and(eq(hosts.organizationId, actor.organizationId), isNull(hosts.revokedAt), isNotNull(hosts.machineId), condition);
+    const granted = hasRole(actor, "admin") ? undefined : exists(orm.select({ one: sql`1` }).from(hostAccess).where(and(eq(hostAccess.hostId, hosts.id), eq(hostAccess.userId, actor.userId))));
+    return orm.select(columns).from(hosts).where(and(usable, granted));
+  };
 
   return {
     ...createHostRecordService(context),

@@ -51,14 +51,14 @@ test("register prints a working token once, with the command to run on the machi
   const token = TOKEN_LINE.exec(result.stdout)![1]!;
   expect(result.stdout).toMatch(/^Registered host "build box" for alice in acme \(registration [0-9a-f-]{36}\):\n/);
   expect(result.stdout).toContain("This token is shown once: copy it now.");
-  expect(result.stdout).toContain(`\n  superset host run --server http://localhost:5008 --token ${token}\n`);
+  expect(result.stdout).toContain(`\n  SUPERSET_HOST_TOKEN=${token} superset host run --server http://localhost:5008\n`);
   const host = await authenticate(token);
   expect(host).toMatchObject({ name: "build box", id: null, tokenPrefix: token.slice(0, 12) });
   const row = await workspace.withDatabase(async (db) => (await db.orm.select().from(db.tables.hosts).where(eq(db.tables.hosts.id, host!.registrationId)))[0]);
   expect(JSON.stringify(row)).not.toContain(token.slice(12));
 
   const elsewhere = await workspace.run(["hosts", "register", "--org", "beta", "--user", "bob", "--server", "https://mcp.example.test"]);
-  expect(elsewhere.stdout).toContain("superset host run --server https://mcp.example.test --token sk_host_");
+  expect(elsewhere.stdout).toMatch(/SUPERSET_HOST_TOKEN=sk_host_\S+ superset host run --server https:\/\/mcp\.example\.test\n/);
   const json = await workspace.run(["hosts", "register", "--org", "beta", "--user", "bob", "--name", "json", "--json"]);
   const parsed = JSON.parse(json.stdout) as { token: string; name: string; registrationId: string };
   expect(await authenticate(parsed.token)).toMatchObject({ name: "json", registrationId: parsed.registrationId });

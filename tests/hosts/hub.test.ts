@@ -24,7 +24,14 @@ const host: HostRegistration = {
 } as HostRegistration;
 
 const seen: string[] = [];
-const services = { hosts: { touchLastSeen: async (id: string) => void seen.push(id), reconcileInventory: async () => undefined } } as unknown as Services;
+let revoked = false;
+const services = {
+  hosts: {
+    touchLastSeen: async (id: string) => void seen.push(id),
+    reconcileInventory: async () => undefined,
+    findRegistration: async () => ({ ...host, revokedAt: revoked ? "2026-11-21T00:00:00.000Z" : null }),
+  },
+} as unknown as Services;
 
 function recordingLink() {
   const frames: ServerFrame[] = [];
@@ -129,11 +136,48 @@ describe("host hub", () => {
     h.stop();
   });
 
+  test("presence is written at most once a minute, and a host revoked meanwhile is closed then", async () => {
+    let now = 2_000_000;
+    const h = hub(() => now);
+    const socket = recordingLink();
+    h.attach(host, socket.link);
+    seen.length = 0;
+    now += 30_000;
+    h.receive(host.registrationId, { type: "heartbeat" });
+    now += 31_000;
+    h.receive(host.registrationId, { type: "heartbeat" });
+    await Bun.sleep(10);
+    expect(seen).toEqual([host.registrationId]);
+    revoked = true;
+    now += 61_000;
+    h.receive(host.registrationId, { type: "heartbeat" });
+    await Bun.sleep(10);
+    expect(socket.closes).toEqual([{ code: 4001, reason: "This host was revoked; register the machine again with superset hosts register." }]);
+    expect(h.isOnline(host.registrationId)).toBe(false);
+    revoked = false;
+    h.stop();
+  });
+
+  test("progress re-arms the timeout, so long work that reports progress is not cut off", async () => {
+    const h = hub();
+    const socket = recordingLink();
+    h.attach(host, socket.link);
+    const answer = h.command(host, "terminal.close", { workspaceId: "w", terminalId: "t" }, { timeoutMs: 80 });
+    const { id } = socket.commands()[0]!;
+    for (let step = 1; step <= 4; step++) {
+      await Bun.sleep(40);
+      h.receive(host.registrationId, { type: "progress", id, progress: step });
+    }
+    h.receive(host.registrationId, { type: "result", id, ok: true, result: { terminalId: "t", status: "disposed" } });
+    expect(await answer).toEqual({ terminalId: "t", status: "disposed" });
+    h.stop();
+  });
+
   test("no answer within the timeout says the host may still be working", async () => {
     const h = hub(undefined, 1);
     h.attach(host, recordingLink().link);
     const error = (await h.command(host, "workspace.delete", { id: "w" }, { timeoutMs: 50 }).catch((e) => e)) as Error;
-    expect(error.message).toBe('Host "build-box" (0123456789abcdef0123456789abcdef) did not finish workspace.delete within 1 s; it may still be working, so check with workspaces_list or terminals_list before trying again.');
+    expect(error.message).toBe('Host "build-box" (0123456789abcdef0123456789abcdef) sent no answer or progress for workspace.delete within 1 s; it may still be working, so check with workspaces_list or terminals_list before trying again.');
     h.stop();
   });
 });

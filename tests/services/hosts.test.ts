@@ -182,7 +182,7 @@ describeEachDatabase("hosts service", (suite) => {
     await suite.services.hosts.touchLastSeen("not-a-uuid", later);
   });
 
-  test("listForActor: the organization's live, connected hosts the actor has access to, by name", async () => {
+  test("listForActor: the organization's live, connected hosts the actor has access to (an admin: all of them), by name", async () => {
     const team = await createTeam(suite.services, "list");
     const other = await createTeam(suite.services, "list-other");
     const { hosts } = suite.services;
@@ -194,10 +194,12 @@ describeEachDatabase("hosts service", (suite) => {
     await connectedHost(other, "foreign");
     expect((await hosts.listForActor(team.member)).map((host) => host.name)).toEqual(["alpha", "zulu"]);
     expect((await hosts.listForActor(team.member))[0]).toEqual(alpha.host);
-    expect(await hosts.listForActor(team.admin)).toEqual([]);
-    expect((await hosts.grant({ registrationId: zulu.host.registrationId, userId: team.users.admin.id, grantedByUserId: team.users.member.id })).created).toBe(true);
-    expect(await hosts.listForActor(team.admin)).toEqual([zulu.host]);
-    expect(await hosts.listForActor(team.owner)).toEqual([]);
+    // auth.md §Roles: an admin (and the owner) may use every host of the organization; a member only those granted.
+    expect(await hosts.listForActor(team.admin)).toEqual([alpha.host, zulu.host]);
+    expect(await hosts.listForActor(team.owner)).toEqual([alpha.host, zulu.host]);
+    expect(await hosts.listForActor(team.viewer)).toEqual([]);
+    expect((await hosts.grant({ registrationId: zulu.host.registrationId, userId: team.users.viewer.id, grantedByUserId: team.users.admin.id })).created).toBe(true);
+    expect(await hosts.listForActor(team.viewer)).toEqual([zulu.host]);
   });
 
   test("findForActor: by machine id with access; a foreign organization's host is not found, never forbidden", async () => {
@@ -210,7 +212,9 @@ describeEachDatabase("hosts service", (suite) => {
     expect(await hosts.findForActor(team.member, mine.machineId.toUpperCase())).toEqual(mine.host);
     const error = await expectServiceError(hosts.findForActor(team.member, foreign.machineId), "not_found");
     expect(error.message).toBe(`Host "${foreign.machineId}" not found in organization ${team.organization.slug}; call hosts_list for the hosts you may use.`);
-    await expectServiceError(hosts.findForActor(team.admin, mine.machineId), "not_found");
+    expect(await hosts.findForActor(team.admin, mine.machineId)).toEqual(mine.host);
+    await expectServiceError(hosts.findForActor(team.viewer, mine.machineId), "not_found");
+    await expectServiceError(hosts.findForActor(team.admin, foreign.machineId), "not_found");
     await expectServiceError(hosts.findForActor(team.member, "not a machine id"), "not_found");
     await expectServiceError(hosts.findForActor(team.member, mine.host.registrationId), "not_found");
     await hosts.revoke(mine.host.registrationId);

@@ -121,6 +121,16 @@ async function removeFolder(deps: WorkspaceDeps, stored: StoredWorkspace): Promi
   if (!project || !existsSync(project.repoPath)) {
     return existsSync(path) ? `The project folder is gone, so the worktree ${path} was left in place; delete it by hand.` : undefined;
   }
+  // An adopted worktree may live anywhere the user put it; only folders of the data dir are removed.
+  const inDataDir = (() => {
+    try {
+      resolveInside(deps.dataDir, path);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!inDataDir) return `The worktree ${path} was adopted from outside the host's data folder, so it was left in place; remove it with "git worktree remove" if you no longer need it.`;
   const output = await removeWorktree(project.repoPath, path);
   if (output.code !== 0 && existsSync(path)) return `git worktree remove failed (${lastGitMessage(output)}); the folder ${path} is still there.`;
   return undefined;

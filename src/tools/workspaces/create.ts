@@ -64,7 +64,9 @@ export const workspacesCreate = defineTool({
       ...(args.command && { command: args.command }),
     });
     const hostAgents = [...answer.agents];
-    const agents = resolved.map(({ preset }) => (typeof preset === "string" ? { ok: false, error: preset } : (hostAgents.shift() ?? { ok: false, error: "The host did not report this agent." })));
+    // An existing workspace is returned as it is: nothing is launched again, so a retried call never starts agents twice.
+    const notLaunched = answer.alreadyExists ? "Not started: the workspace already existed; start the agent in it with agents_create." : "The host did not report this agent.";
+    const agents = resolved.map(({ preset }) => (typeof preset === "string" ? { ok: false, error: preset } : (hostAgents.shift() ?? { ok: false, error: notLaunched })));
 
     await services.hosts.saveWorkspace(host, answer.workspace, new Date());
     if (args.taskId) await services.tasks.startForWorkspace(actor, args.taskId);
