@@ -38,6 +38,8 @@ const hostRun: Command = {
     const hostId = values["host-id"] as string | undefined;
     if (hostId !== undefined && !v.is(hostIdSchema, hostId)) throw new UsageError(`--host-id must be 32 lowercase hex characters (got "${hostId}").`);
     configureLog({ minimum: values.debug === true ? "debug" : "info" });
+    // Nothing the agent runs (git, gh, setup scripts, agents) needs the token, so no child inherits it.
+    delete process.env.SUPERSET_HOST_TOKEN;
 
     let finish!: (code: number) => void;
     const finished = new Promise<number>((resolve) => (finish = resolve));

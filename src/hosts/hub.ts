@@ -62,6 +62,7 @@ const SERVICE_KIND: Record<CommandErrorCode, ServiceError["kind"]> = {
   failed: "failed",
 };
 
+const SWEEP_INTERVAL_MS = 5_000;
 /** last_seen_at is written on connect and disconnect, and at most this often in between. */
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
 
@@ -197,7 +198,8 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
       detach(registrationId, connection.link);
     }
   }
-  const sweeper = setInterval(sweep, HEARTBEAT_INTERVAL_SECONDS * 1000);
+  // Every 5 s, so a silent host is offline at most 50 s after its last frame rather than 60.
+  const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS);
   sweeper.unref?.();
 
   return {
