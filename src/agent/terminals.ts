@@ -43,6 +43,8 @@ interface Entry {
   exited: Promise<number>;
   /** Keystrokes in order: a delayed Enter must not overtake the next send. */
   input: Promise<void>;
+  /** Output handed to xterm and not parsed yet; a read waits only while there is some. */
+  unparsed: { count: number };
 }
 
 /** Options for tests and embedding; the defaults are what the agent uses. */
@@ -99,6 +101,7 @@ export function createTerminalManager(options: TerminalManagerOptions = {}): Ter
     const argv = argvOf(launch);
     const emulator = new Emulator({ cols, rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
     const ptyClosed = Promise.withResolvers<void>();
+    const unparsed = { count: 0 };
     let proc: Bun.Subprocess;
     try {
       proc = Bun.spawn(argv, {
@@ -109,7 +112,10 @@ export function createTerminalManager(options: TerminalManagerOptions = {}): Ter
           rows,
           name: "xterm-256color",
           // Copied because xterm parses later and the PTY's read buffer may be reused by then.
-          data: (_pty, bytes) => emulator.write(bytes.slice()),
+          data: (_pty, bytes) => {
+            unparsed.count++;
+            emulator.write(bytes.slice(), () => void unparsed.count--);
+          },
           exit: () => ptyClosed.resolve(),
         },
       });
@@ -140,7 +146,7 @@ export function createTerminalManager(options: TerminalManagerOptions = {}): Ter
       info.exitCode = code;
       return code;
     });
-    terminals.set(info.terminalId, { info, proc, emulator, exited, input: Promise.resolve() });
+    terminals.set(info.terminalId, { info, proc, emulator, exited, input: Promise.resolve(), unparsed });
     if (launch.kind === "argv" && launch.stdin !== undefined) pty?.write(stdinAsTyped(launch.stdin));
     return { ...info };
   }
@@ -181,7 +187,8 @@ export function createTerminalManager(options: TerminalManagerOptions = {}): Ter
     },
     async read(terminalId, maxLines) {
       const entry = entryOf(terminalId);
-      await settled(entry.emulator);
+      // xterm parses on a timer; waiting for it when nothing is pending would cost every read a timer tick.
+      if (entry.unparsed.count > 0) await settled(entry.emulator);
       return { cols: entry.emulator.cols, rows: entry.emulator.rows, text: renderScreen(entry.emulator, maxLines) };
     },
     async waitForExit(terminalId, timeoutMs) {
