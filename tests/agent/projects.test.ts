@@ -1,4 +1,5 @@
 /** project.create against real git repositories: clones, imports, idempotency, and refusals that must leave nothing behind. */
+import { refusal } from "./workspace-fixtures.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,16 +21,6 @@ function setup() {
     reports,
     create: (params: Parameters<typeof create>[0]) => create(params, (progress, total, message) => reports.push({ progress, total, message })),
   };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<CommandError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof CommandError) return error;
-    throw error;
-  }
-  throw new Error("expected a CommandError");
 }
 
 describe("project.create from a git URL", () => {

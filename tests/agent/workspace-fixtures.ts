@@ -1,4 +1,5 @@
 /** Shared pieces of the workspace tests: the terminal manager they run scripts in, and a PATH with chosen tools. */
+import { CommandError } from "../../src/agent/types.ts";
 import { chmodSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTerminalManager } from "../../src/agent/terminals.ts";
@@ -37,4 +38,15 @@ export async function withPath<T>(scripts: Record<string, string>, use: () => Pr
   } finally {
     process.env.PATH = saved;
   }
+}
+
+/** The CommandError `promise` rejects with; fails the test when it resolves or throws anything else. */
+export async function refusal(promise: Promise<unknown>): Promise<CommandError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof CommandError) return error;
+    throw error;
+  }
+  throw new Error("expected a CommandError");
 }

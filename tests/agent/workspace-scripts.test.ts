@@ -9,7 +9,7 @@ import { CommandError } from "../../src/agent/types.ts";
 import type { CommandParams, WirePreset } from "../../src/hosts/protocol.ts";
 import { gitSync, makeRemote, removeTempDirs, tempDir, writeFile } from "../helpers/git-repos.ts";
 import { FAKE_AGENT, fakeAgentArgs, useEmptyHome } from "./terminal-helpers.ts";
-import { closeTerminals, makeTerminals } from "./workspace-fixtures.ts";
+import { closeTerminals, makeTerminals, refusal } from "./workspace-fixtures.ts";
 
 useEmptyHome();
 afterAll(async () => {
@@ -31,16 +31,6 @@ async function fixture(files: Record<string, string> = {}) {
     handlers["workspace.create"]({ workspaceId: `w${++count}`, projectId: "p1", name: "Workspace", createdByUserId: "u1", ...params }, (_p, _t, message) => void (message && messages.push(message)));
   const remove = (id: string) => handlers["workspace.delete"]({ id }, () => {});
   return { dataDir, state, terminals, project, mainWorkspace, handlers, messages, create, remove };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<CommandError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof CommandError) return error;
-    throw error;
-  }
-  throw new Error("expected a CommandError");
 }
 
 const preset = (command: string): WirePreset => ({ id: command, label: command, command, args: [], promptTransport: "argv", promptArgs: [], resumeArgs: [], env: {} });

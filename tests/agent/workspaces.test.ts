@@ -9,7 +9,7 @@ import { CommandError } from "../../src/agent/types.ts";
 import type { CommandParams } from "../../src/hosts/protocol.ts";
 import { gitSync, makeRemote, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
 import { useEmptyHome } from "./terminal-helpers.ts";
-import { closeTerminals, makeTerminals, withPath } from "./workspace-fixtures.ts";
+import { closeTerminals, makeTerminals, withPath, refusal } from "./workspace-fixtures.ts";
 
 useEmptyHome();
 afterAll(async () => {
@@ -32,16 +32,6 @@ async function fixture() {
     handlers["workspace.create"]({ workspaceId: `w${++count}`, projectId: "p1", name: "Workspace", createdByUserId: "u1", ...params }, (_p, _t, message) => void (message && messages.push(message)));
   const branchOf = (path: string) => gitSync(path, ["rev-parse", "--abbrev-ref", "HEAD"]);
   return { remote, dataDir, state, terminals, project, mainWorkspace, handlers, messages, create, branchOf };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<CommandError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof CommandError) return error;
-    throw error;
-  }
-  throw new Error("expected a CommandError");
 }
 
 describe("worktree workspaces", () => {
