@@ -30,6 +30,10 @@ export function buildAgentLaunch(preset: WirePreset, prompt?: string, resumeSess
   }
   const hasPrompt = prompt !== undefined && prompt !== "";
   if (hasPrompt && preset.promptTransport === "stdin") return { kind: "argv", argv, stdin: prompt };
+  if (hasPrompt && prompt.startsWith("-") && preset.promptArgs.length === 0 && preset.args.at(-1) !== "--") {
+    // A bare positional prompt such as "--mcp-config=…" would be read as an option of the agent, and options can make it run other programs.
+    throw new CommandError("invalid", `The prompt starts with "-", which ${preset.command} would read as an option; start the prompt with another character.`);
+  }
   if (hasPrompt) argv.push(...preset.promptArgs, prompt);
   return { kind: "argv", argv };
 }

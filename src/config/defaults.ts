@@ -9,14 +9,15 @@ export const BUILTIN_AGENT_PRESETS: ResolvedConfig["AGENT_PRESETS"] = {
   claude: preset("Claude Code", "claude", ["--dangerously-skip-permissions"]),
   codex: preset("Codex", "codex", ["--dangerously-bypass-approvals-and-sandbox", "--"]),
   gemini: preset("Gemini CLI", "gemini", ["--approval-mode=auto_edit"]),
-  opencode: preset("OpenCode", "opencode", ["--prompt"]),
+  // The flag that takes the prompt is a prompt argument: it is left out when there is no prompt.
+  opencode: preset("OpenCode", "opencode", [], "argv", ["--prompt"]),
   amp: preset("Amp", "amp", [], "stdin"),
   "cursor-agent": preset("Cursor Agent", "cursor-agent", []),
-  copilot: preset("GitHub Copilot", "copilot", ["--allow-tool=write", "-i"]),
+  copilot: preset("GitHub Copilot", "copilot", ["--allow-tool=write"], "argv", ["-i"]),
 };
 
-function preset(label: string, command: string, args: string[], promptTransport: "argv" | "stdin" = "argv") {
-  return { label, command, args, promptTransport, promptArgs: [], resumeArgs: [], env: {} };
+function preset(label: string, command: string, args: string[], promptTransport: "argv" | "stdin" = "argv", promptArgs: string[] = []) {
+  return { label, command, args, promptTransport, promptArgs, resumeArgs: [], env: {} };
 }
 
 /**

@@ -100,11 +100,28 @@ describe("launching the fake agent", () => {
 
   test("hostile and odd prompts reach the agent as one argument, unchanged, and run nothing", async () => {
     const claudeLike = { ...builtin("claude"), command: FAKE_AGENT };
+    const codexLike = { ...builtin("codex"), command: FAKE_AGENT };
     for (const prompt of hostile) {
+      // A prompt that looks like an option goes only where the preset ends its options with "--".
+      if (prompt.startsWith("-")) {
+        const { args } = await run(codexLike, prompt);
+        expect(args).toEqual(["--dangerously-bypass-approvals-and-sandbox", "--", prompt]);
+        continue;
+      }
       const { args } = await run(claudeLike, prompt);
       expect(args).toEqual(["--dangerously-skip-permissions", prompt]);
     }
     expect(existsSync(marker)).toBe(false);
+  });
+
+  test("a prompt that would be read as an option of the agent is refused, not passed", () => {
+    for (const prompt of ["--mcp-config=/tmp/evil.json", "-p"]) {
+      expect(() => buildAgentLaunch(builtin("claude"), prompt)).toThrow('The prompt starts with "-", which claude would read as an option; start the prompt with another character.');
+    }
+    // Where the prompt is the value of a flag, or follows "--", it is safe as it is.
+    expect(buildAgentLaunch(builtin("opencode"), "--x")).toEqual({ kind: "argv", argv: ["opencode", "--prompt", "--x"] });
+    expect(buildAgentLaunch(builtin("codex"), "--x").kind).toBe("argv");
+    expect(buildAgentLaunch(builtin("opencode"))).toEqual({ kind: "argv", argv: ["opencode"] });
   });
 
   test("the stdin transport types the prompt and ends input; argv carries no prompt", async () => {
