@@ -4,7 +4,11 @@ import { chmodSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTerminalManager } from "../../src/agent/terminals.ts";
 import type { TerminalManager } from "../../src/agent/types.ts";
-import { tempDir } from "../helpers/git-repos.ts";
+import { gitSync, makeRemote, tempDir } from "../helpers/git-repos.ts";
+import { projectCommands } from "../../src/agent/commands/projects.ts";
+import { workspaceCommands } from "../../src/agent/commands/workspaces.ts";
+import { createAgentState } from "../../src/agent/state.ts";
+import type { CommandParams } from "../../src/hosts/protocol.ts";
 
 const managers: TerminalManager[] = [];
 
@@ -49,4 +53,25 @@ export async function refusal(promise: Promise<unknown>): Promise<CommandError> 
     throw error;
   }
   throw new Error("expected a CommandError");
+}
+
+/**
+ * A project cloned from a fresh remote whose default branch carries `files` (e.g.
+ * .superset/setup.sh), with the workspace handlers over real terminals; `create` numbers
+ * workspace ids and collects progress messages.
+ */
+export async function workspaceFixture(files: Record<string, string> = {}) {
+  const remote = makeRemote({ files });
+  const dataDir = tempDir("superset-data-");
+  const state = createAgentState(dataDir);
+  const terminals = makeTerminals();
+  const { project, mainWorkspace } = await projectCommands({ dataDir, state })["project.create"]({ projectId: "p1", gitUrl: remote.url }, () => {});
+  const handlers = workspaceCommands({ dataDir, state, terminals });
+  const messages: string[] = [];
+  let count = 0;
+  const create = (params: Partial<CommandParams<"workspace.create">>) =>
+    handlers["workspace.create"]({ workspaceId: `w${++count}`, projectId: "p1", name: "Workspace", createdByUserId: "u1", ...params }, (_p, _t, message) => void (message && messages.push(message)));
+  const remove = (id: string) => handlers["workspace.delete"]({ id }, () => {});
+  const branchOf = (path: string) => gitSync(path, ["rev-parse", "--abbrev-ref", "HEAD"]);
+  return { remote, dataDir, state, terminals, project, mainWorkspace, handlers, messages, create, remove, branchOf };
 }

@@ -9,7 +9,7 @@ import { CommandError } from "../../src/agent/types.ts";
 import type { CommandParams, WirePreset } from "../../src/hosts/protocol.ts";
 import { gitSync, makeRemote, removeTempDirs, tempDir, writeFile } from "../helpers/git-repos.ts";
 import { FAKE_AGENT, fakeAgentArgs, useEmptyHome } from "./terminal-helpers.ts";
-import { closeTerminals, makeTerminals, refusal } from "./workspace-fixtures.ts";
+import { closeTerminals, makeTerminals, refusal, workspaceFixture } from "./workspace-fixtures.ts";
 
 useEmptyHome();
 afterAll(async () => {
@@ -17,21 +17,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-/** A project whose default branch carries `files` (e.g. .superset/setup.sh). */
-async function fixture(files: Record<string, string> = {}) {
-  const remote = makeRemote({ files });
-  const dataDir = tempDir("superset-data-");
-  const state = createAgentState(dataDir);
-  const terminals = makeTerminals();
-  const { project, mainWorkspace } = await projectCommands({ dataDir, state })["project.create"]({ projectId: "p1", gitUrl: remote.url }, () => {});
-  const handlers = workspaceCommands({ dataDir, state, terminals });
-  const messages: string[] = [];
-  let count = 0;
-  const create = (params: Partial<CommandParams<"workspace.create">>) =>
-    handlers["workspace.create"]({ workspaceId: `w${++count}`, projectId: "p1", name: "Workspace", createdByUserId: "u1", ...params }, (_p, _t, message) => void (message && messages.push(message)));
-  const remove = (id: string) => handlers["workspace.delete"]({ id }, () => {});
-  return { dataDir, state, terminals, project, mainWorkspace, handlers, messages, create, remove };
-}
+const fixture = workspaceFixture;
 
 const preset = (command: string): WirePreset => ({ id: command, label: command, command, args: [], promptTransport: "argv", promptArgs: [], resumeArgs: [], env: {} });
 

@@ -9,7 +9,7 @@ import { CommandError } from "../../src/agent/types.ts";
 import type { CommandParams } from "../../src/hosts/protocol.ts";
 import { gitSync, makeRemote, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
 import { useEmptyHome } from "./terminal-helpers.ts";
-import { closeTerminals, makeTerminals, withPath, refusal } from "./workspace-fixtures.ts";
+import { closeTerminals, makeTerminals, withPath, refusal, workspaceFixture } from "./workspace-fixtures.ts";
 
 useEmptyHome();
 afterAll(async () => {
@@ -19,20 +19,7 @@ afterAll(async () => {
 
 type CreateParams = CommandParams<"workspace.create">;
 
-async function fixture() {
-  const remote = makeRemote();
-  const dataDir = tempDir("superset-data-");
-  const state = createAgentState(dataDir);
-  const terminals = makeTerminals();
-  const { project, mainWorkspace } = await projectCommands({ dataDir, state })["project.create"]({ projectId: "p1", gitUrl: remote.url }, () => {});
-  const handlers = workspaceCommands({ dataDir, state, terminals });
-  const messages: string[] = [];
-  let count = 0;
-  const create = (params: Partial<CreateParams>) =>
-    handlers["workspace.create"]({ workspaceId: `w${++count}`, projectId: "p1", name: "Workspace", createdByUserId: "u1", ...params }, (_p, _t, message) => void (message && messages.push(message)));
-  const branchOf = (path: string) => gitSync(path, ["rev-parse", "--abbrev-ref", "HEAD"]);
-  return { remote, dataDir, state, terminals, project, mainWorkspace, handlers, messages, create, branchOf };
-}
+const fixture = () => workspaceFixture();
 
 describe("worktree workspaces", () => {
   test("a new branch forks from the default branch in <dataDir>/worktrees/<projectId>/<branch>", async () => {
