@@ -5,6 +5,7 @@
  */
 import { Elysia } from "elysia";
 import { readCredential } from "../../auth/credentials.ts";
+import { looksLikeHostToken } from "../../auth/host-token-format.ts";
 import type { HostHub, HostLink } from "../../hosts/hub.ts";
 import { CloseCode, HOST_CONNECT_PATH, hostFrameSchema, parseFrame } from "../../hosts/protocol.ts";
 import { log } from "../../log.ts";
@@ -71,7 +72,7 @@ export function hostConnectRoute({ services, hub }: { services: Services; hub: H
     beforeHandle({ request, status }) {
       // Only a request carrying a host token is upgraded; everything else is an HTTP refusal.
       const credential = readCredential(request);
-      if (credential.kind !== "token" || !credential.token.startsWith("sk_host_")) {
+      if (credential.kind !== "token" || !looksLikeHostToken(credential.token)) {
         return status(401, { error: "unauthorized", message: "Connect with Authorization: Bearer sk_host_… (make one with superset hosts register)." });
       }
     },

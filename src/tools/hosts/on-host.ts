@@ -21,9 +21,8 @@ export function onHost<N extends CommandName>(context: ToolContext, host: HostRe
 }
 
 /** A host's workspace as tools show it, with the host id and its project's name. */
-export function workspaceView(host: HostRegistration, workspace: HostWorkspace, projects: readonly Pick<HostProject, "id" | "name">[]): WorkspaceOutput {
+export function workspaceView(host: HostRegistration, workspace: HostWorkspace, projectName: string | null): WorkspaceOutput {
   const { id, projectId, name, branch, type, worktreePath, worktreeExists, taskId, createdByUserId, createdAt, updatedAt } = workspace;
-  const projectName = projectId ? (projects.find((project) => project.id === projectId)?.name ?? null) : null;
   return { id, hostId: host.id!, projectId, projectName, name, branch, type, worktreePath, worktreeExists, taskId, createdByUserId, createdAt, updatedAt };
 }
 

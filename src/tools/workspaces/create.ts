@@ -71,6 +71,6 @@ export const workspacesCreate = defineTool({
     await services.hosts.saveWorkspace(host, answer.workspace, new Date());
     if (args.taskId) await services.tasks.startForWorkspace(actor, args.taskId);
     const project = answer.workspace.projectId ? await services.hosts.findProject(host, answer.workspace.projectId) : null;
-    return { workspace: workspaceView(host, answer.workspace, project ? [project] : []), terminals: answer.terminals, agents, alreadyExists: answer.alreadyExists };
+    return { workspace: workspaceView(host, answer.workspace, project?.name ?? null), terminals: answer.terminals, agents, alreadyExists: answer.alreadyExists };
   },
 });

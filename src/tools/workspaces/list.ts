@@ -15,10 +15,10 @@ export const workspacesList = defineTool({
     const host = await findHost(context, hostId);
     if (isHostOnline(context, host)) {
       const { projects, workspaces } = await onHost(context, host, "inventory", {});
-      return { result: workspaces.map((workspace) => workspaceView(host, workspace, projects)), nextOffset: null, source: "host" as const, asOf: new Date().toISOString() };
+      const nameOf = (projectId: string | null) => projects.find((project) => project.id === projectId)?.name ?? null;
+      return { result: workspaces.map((workspace) => workspaceView(host, workspace, nameOf(workspace.projectId))), nextOffset: null, source: "host" as const, asOf: new Date().toISOString() };
     }
     const records = await context.services.hosts.listWorkspaces(host);
-    const projects = records.flatMap((record) => (record.projectId && record.projectName ? [{ id: record.projectId, name: record.projectName }] : []));
-    return { result: records.map((record) => workspaceView(host, record, projects)), nextOffset: null, source: "last_known" as const, asOf: host.lastSeenAt };
+    return { result: records.map((record) => workspaceView(host, record, record.projectName)), nextOffset: null, source: "last_known" as const, asOf: host.lastSeenAt };
   },
 });

@@ -17,6 +17,6 @@ export const workspacesUpdate = defineTool({
     const { workspace } = await onHost(context, host, "workspace.update", { id, name });
     await context.services.hosts.saveWorkspace(host, workspace, new Date());
     const project = workspace.projectId ? await context.services.hosts.findProject(host, workspace.projectId) : null;
-    return workspaceView(host, workspace, project ? [project] : []);
+    return workspaceView(host, workspace, project?.name ?? null);
   },
 });
