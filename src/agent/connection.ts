@@ -18,6 +18,8 @@ export interface ConnectionOptions {
   /** The server refused this agent for good (token revoked, another machine's token, replaced). */
   onRefused(reason: string): void;
   onWelcome?(frame: Extract<ServerFrame, { type: "welcome" }>): void;
+  /** The server stored the report of this automation run. */
+  onRunAck?(runId: string): void;
 }
 
 const BACKOFF_START_MS = 1_000;
@@ -78,6 +80,7 @@ export function connectToServer(options: ConnectionOptions) {
         options.onWelcome?.(frame);
         return;
       }
+      if (frame.type === "runAck") return void options.onRunAck?.(frame.runId);
       options.onCommand(frame);
     };
     ws.onclose = (event) => {

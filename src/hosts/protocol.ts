@@ -8,6 +8,9 @@
  * `progress`, then one `result`. Commands still unanswered when the socket drops are sent again
  * with the same id after the agent reconnects; the agent's journal makes a repeated id answer
  * with the first outcome instead of doing the work twice.
+ *
+ * Automation runs: `run.start` prepares the workspace and launches the agent; when the agent ends,
+ * the host sends a `run` report (sent again after every reconnect) until the server's `runAck`.
  */
 import * as v from "valibot";
 
@@ -89,6 +92,58 @@ const agentRequest = v.object({ preset: agentPresetSchema, prompt: v.optional(te
 const launchedAgent = v.object({ ok: v.boolean(), sessionId: v.optional(id), label: v.optional(text), error: v.optional(text) });
 const terminalRef = { workspaceId: id, terminalId: id };
 
+/**
+ * Where an automation run works: a fresh worktree of a project, a pinned workspace (when it is
+ * gone, a fresh worktree of `fallbackProjectId`, else a fresh session), or a fresh session. A new
+ * workspace gets the id the server chose (`newWorkspaceId`), so a re-sent command makes the same one.
+ */
+export const runPlacementSchema = v.variant("mode", [
+  v.object({ mode: v.literal("worktree"), projectId: id }),
+  v.object({ mode: v.literal("pinned"), workspaceId: id, fallbackProjectId: v.nullable(id) }),
+  v.object({ mode: v.literal("session") }),
+]);
+export type RunPlacement = v.InferOutput<typeof runPlacementSchema>;
+
+/** A prompt of up to 100,000 characters plus the run header the server puts before it. */
+const runPrompt = v.pipe(v.string(), v.minLength(1), v.maxLength(110_000));
+
+const runStartParams = v.object({
+  runId: id,
+  automationId: id,
+  placement: runPlacementSchema,
+  newWorkspaceId: id,
+  /** Name and branch of a new workspace (the branch is used for worktrees only). */
+  workspaceName: text,
+  branch: text,
+  createdByUserId: id,
+  preset: agentPresetSchema,
+  prompt: runPrompt,
+  /** The agent is stopped and the run reported `timed_out` after this long (RUN_TIMEOUT_SECONDS). */
+  timeoutSeconds: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** Output kept for the report (RUN_OUTPUT_MAX_BYTES); the middle of longer output is dropped with a marker. */
+  outputMaxBytes: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+/** The run's agent is running: in which workspace and terminal, since when, and a note when the pinned workspace was gone. */
+const runStartResult = v.object({ workspace: hostWorkspaceSchema, terminalId: id, startedAt: time, note: v.nullable(text) });
+
+/** How a run ended, as the host reports it once its agent has exited, been stopped or been lost. */
+export const RUN_END_STATUSES = ["succeeded", "failed", "canceled", "timed_out"] as const;
+export type RunEndStatus = (typeof RUN_END_STATUSES)[number];
+/** Larger than any RUN_OUTPUT_MAX_BYTES a server would set, so a report is never refused for its size alone. */
+const RUN_OUTPUT_SCHEMA_MAX = 64 * 1024 * 1024;
+export const runReportSchema = v.object({
+  runId: id,
+  status: v.picklist(RUN_END_STATUSES),
+  exitCode: v.nullable(v.number()),
+  startedAt: time,
+  finishedAt: time,
+  durationMs: v.pipe(v.number(), v.minValue(0)),
+  output: v.pipe(v.string(), v.maxLength(RUN_OUTPUT_SCHEMA_MAX)),
+  /** Why it was canceled or timed out, in one sentence; null when the agent exited by itself. */
+  error: nullableText,
+});
+export type RunReport = v.InferOutput<typeof runReportSchema>;
+
 /** Each command: the schema of its params and of its result. Ids of new rows are chosen by the server, so a re-run makes the same rows. */
 export const COMMANDS = {
   inventory: { params: v.object({}), result: inventorySchema },
@@ -155,6 +210,7 @@ export const COMMANDS = {
     result: v.object({ terminalId: id, cols: v.number(), rows: v.number(), text: v.string() }),
   },
   "terminal.close": { params: v.object(terminalRef), result: v.object({ terminalId: id, status: v.literal("disposed") }) },
+  "run.start": { params: runStartParams, result: runStartResult },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -189,6 +245,8 @@ export const hostFrameSchema = v.variant("type", [
   v.object({ type: v.literal("progress"), id, progress: v.number(), total: v.optional(v.number()), message: v.optional(text) }),
   v.object({ type: v.literal("result"), id, ok: v.literal(true), result: v.unknown() }),
   v.object({ type: v.literal("result"), id, ok: v.literal(false), error: commandError }),
+  /** The end of an automation run; sent again after every welcome until the server answers `runAck`. */
+  v.object({ type: v.literal("run"), report: runReportSchema }),
 ]);
 export type HostFrame = v.InferOutput<typeof hostFrameSchema>;
 
@@ -196,6 +254,8 @@ export type HostFrame = v.InferOutput<typeof hostFrameSchema>;
 export const serverFrameSchema = v.variant("type", [
   v.object({ type: v.literal("welcome"), hostId: hostIdSchema, organizationId: id, heartbeatSeconds: v.number() }),
   v.object({ type: v.literal("command"), id, name: v.picklist(COMMAND_NAMES), params: v.unknown() }),
+  /** The server stored the report of this run: the agent may forget it. */
+  v.object({ type: v.literal("runAck"), runId: id }),
 ]);
 export type ServerFrame = v.InferOutput<typeof serverFrameSchema>;
 
