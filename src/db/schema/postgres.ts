@@ -1,7 +1,7 @@
 /** PostgreSQL tables (Bun's SQL client). Column names and JS types match ./sqlite.ts one for one. */
 import { sql } from "drizzle-orm";
 import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import type { HostAccessRole, MemberRole, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
+import type { HostAccessRole, MemberRole, RunStatus, RunTrigger, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -199,4 +199,86 @@ export const hostWorkspaces = pgTable(
     syncedAt: at("synced_at").notNull(),
   },
   (t) => [index("host_workspaces_host_idx").on(t.hostId)],
+);
+
+/**
+ * Automations (hosts-and-automations.md §Automations): an agent, a prompt and a schedule. The
+ * scheduler's claim reads `enabled` and `next_run_at`; `next_run_local` is the wall time the rule
+ * produced for `next_run_at`, from which the next occurrence is searched instead of from dtstart.
+ */
+export const automations = pgTable(
+  "automations",
+  {
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    ownerUserId: uuid("owner_user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    agent: text("agent").notNull(),
+    targetHostId: text("target_host_id"),
+    projectId: uuid("project_id"),
+    workspaceId: uuid("workspace_id"),
+    prompt: text("prompt").notNull(),
+    promptVersion: integer("prompt_version").notNull(),
+    rrule: text("rrule").notNull(),
+    dtstart: at("dtstart").notNull(),
+    timezone: text("timezone").notNull(),
+    enabled: boolean("enabled").notNull(),
+    nextRunAt: at("next_run_at"),
+    nextRunLocal: text("next_run_local"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("automations_due_idx").on(t.enabled, t.nextRunAt), index("automations_org_idx").on(t.organizationId, t.createdAt)],
+);
+
+/** Every version of an automation's prompt; rapid edits by one author merge into one version. */
+export const automationPromptVersions = pgTable(
+  "automation_prompt_versions",
+  {
+    automationId: uuid("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    prompt: text("prompt").notNull(),
+    authorUserId: uuid("author_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.automationId, t.version] })],
+);
+
+/**
+ * One row per run. The unique (automation_id, scheduled_for) of scheduled and catch-up runs is
+ * the claim: of several schedulers that find the same occurrence due, one inserts the row.
+ * `output_tail` is the end of `output`, kept apart so lists never read whole outputs.
+ */
+export const automationRuns = pgTable(
+  "automation_runs",
+  {
+    id: uuid("id").primaryKey(),
+    automationId: uuid("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    trigger: text("trigger").$type<RunTrigger>().notNull(),
+    scheduledFor: at("scheduled_for").notNull(),
+    coveredCount: integer("covered_count").notNull(),
+    coveredUntil: at("covered_until"),
+    title: text("title").notNull(),
+    hostId: text("host_id"),
+    hostRegistrationId: uuid("host_registration_id").references(() => hosts.id, { onDelete: "set null" }),
+    workspaceId: text("workspace_id"),
+    terminalId: text("terminal_id"),
+    status: text("status").$type<RunStatus>().notNull(),
+    error: text("error"),
+    exitCode: integer("exit_code"),
+    dispatchedAt: at("dispatched_at"),
+    startedAt: at("started_at"),
+    finishedAt: at("finished_at"),
+    durationMs: integer("duration_ms"),
+    output: text("output"),
+    outputTail: text("output_tail"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("automation_runs_occurrence_idx").on(t.automationId, t.scheduledFor).where(sql`${t.trigger} <> 'manual'`),
+    index("automation_runs_automation_idx").on(t.automationId, t.createdAt),
+    index("automation_runs_status_idx").on(t.status),
+  ],
 );

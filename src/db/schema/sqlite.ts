@@ -1,7 +1,7 @@
 /** SQLite tables (bun:sqlite). Column names and JS types match ./postgres.ts one for one. */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { HostAccessRole, MemberRole, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
+import type { HostAccessRole, MemberRole, RunStatus, RunTrigger, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
 
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
 const createdAt = () => timestamp("created_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -181,4 +181,86 @@ export const hostWorkspaces = sqliteTable(
     syncedAt: timestamp("synced_at").notNull(),
   },
   (t) => [index("host_workspaces_host_idx").on(t.hostId)],
+);
+
+/**
+ * Automations (hosts-and-automations.md §Automations): an agent, a prompt and a schedule. The
+ * scheduler's claim reads `enabled` and `next_run_at`; `next_run_local` is the wall time the rule
+ * produced for `next_run_at`, from which the next occurrence is searched instead of from dtstart.
+ */
+export const automations = sqliteTable(
+  "automations",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    ownerUserId: text("owner_user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    agent: text("agent").notNull(),
+    targetHostId: text("target_host_id"),
+    projectId: text("project_id"),
+    workspaceId: text("workspace_id"),
+    prompt: text("prompt").notNull(),
+    promptVersion: integer("prompt_version").notNull(),
+    rrule: text("rrule").notNull(),
+    dtstart: timestamp("dtstart").notNull(),
+    timezone: text("timezone").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    nextRunAt: timestamp("next_run_at"),
+    nextRunLocal: text("next_run_local"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("automations_due_idx").on(t.enabled, t.nextRunAt), index("automations_org_idx").on(t.organizationId, t.createdAt)],
+);
+
+/** Every version of an automation's prompt; rapid edits by one author merge into one version. */
+export const automationPromptVersions = sqliteTable(
+  "automation_prompt_versions",
+  {
+    automationId: text("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    prompt: text("prompt").notNull(),
+    authorUserId: text("author_user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.automationId, t.version] })],
+);
+
+/**
+ * One row per run. The unique (automation_id, scheduled_for) of scheduled and catch-up runs is
+ * the claim: of several schedulers that find the same occurrence due, one inserts the row.
+ * `output_tail` is the end of `output`, kept apart so lists never read whole outputs.
+ */
+export const automationRuns = sqliteTable(
+  "automation_runs",
+  {
+    id: text("id").primaryKey(),
+    automationId: text("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
+    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    trigger: text("trigger").$type<RunTrigger>().notNull(),
+    scheduledFor: timestamp("scheduled_for").notNull(),
+    coveredCount: integer("covered_count").notNull(),
+    coveredUntil: timestamp("covered_until"),
+    title: text("title").notNull(),
+    hostId: text("host_id"),
+    hostRegistrationId: text("host_registration_id").references(() => hosts.id, { onDelete: "set null" }),
+    workspaceId: text("workspace_id"),
+    terminalId: text("terminal_id"),
+    status: text("status").$type<RunStatus>().notNull(),
+    error: text("error"),
+    exitCode: integer("exit_code"),
+    dispatchedAt: timestamp("dispatched_at"),
+    startedAt: timestamp("started_at"),
+    finishedAt: timestamp("finished_at"),
+    durationMs: integer("duration_ms"),
+    output: text("output"),
+    outputTail: text("output_tail"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("automation_runs_occurrence_idx").on(t.automationId, t.scheduledFor).where(sql`${t.trigger} <> 'manual'`),
+    index("automation_runs_automation_idx").on(t.automationId, t.createdAt),
+    index("automation_runs_status_idx").on(t.status),
+  ],
 );

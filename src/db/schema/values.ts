@@ -16,3 +16,15 @@ export type HostAccessRole = (typeof HOST_ACCESS_ROLES)[number];
 
 /** A project's own folder, a git worktree of it, or a project-less session folder; the list lives in the host protocol. */
 export type WorkspaceType = HostWorkspace["type"];
+
+/** How an automation run came about: its schedule, a catch-up for occurrences missed while no scheduler ran, or automations_run. */
+export const RUN_TRIGGERS = ["schedule", "catch_up", "manual"] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+/**
+ * Where an automation run is (hosts-and-automations.md §Automations): `dispatching` while the
+ * server prepares it on a host, `running` once the agent started, then how it ended; `skipped_offline` and
+ * `dispatch_failed` are refusals recorded instead of a launch.
+ */
+export const RUN_STATUSES = ["dispatching", "skipped_offline", "dispatch_failed", "running", "succeeded", "failed", "canceled", "timed_out"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
