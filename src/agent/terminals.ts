@@ -2,7 +2,8 @@
  * The host agent's terminals: real pseudo-terminals (Bun.spawn with `terminal`) whose output feeds
  * a headless xterm, so a read returns the screen a person would see. Each child is a session
  * leader, so closing a terminal ends everything it started. A terminal that exits stays readable
- * (exited, exitCode) until it is closed.
+ * (exited, exitCode) until it is closed. Its creator may follow its raw output and learn how it
+ * ended (`onOutput`, `onEnd`): that is how an automation run captures its output and reports.
  *
  * A program that is not installed makes `create` throw CommandError("failed", "… not found on this
  * host's PATH …") rather than open a terminal that only shows the error: callers then get one
@@ -13,7 +14,7 @@ import { Terminal as Emulator } from "@xterm/headless";
 import type { HostTerminal } from "../hosts/protocol.ts";
 import { endSession, sessionMembers } from "./process-session.ts";
 import { renderScreen, settled } from "./terminal-screen.ts";
-import { CommandError, type CreateTerminalOptions, type TerminalLaunch, type TerminalManager } from "./types.ts";
+import { CommandError, type CreateTerminalOptions, type TerminalEnd, type TerminalLaunch, type TerminalManager } from "./types.ts";
 
 const DEFAULT_COLS = 120;
 const DEFAULT_ROWS = 40;
@@ -45,6 +46,10 @@ interface Entry {
   input: Promise<void>;
   /** Output handed to xterm and not parsed yet; a read waits only while there is some. */
   unparsed: { count: number };
+  /** Tells the creator how the terminal ended; only the first call counts. */
+  end(end: TerminalEnd): void;
+  /** Set by close while the program still runs, so its death by our signal reads as closed, not as an exit. */
+  closing: { whileRunning: boolean };
 }
 
 /** Options for tests and embedding; the defaults are what the agent uses. */
@@ -114,7 +119,9 @@ export function createTerminalManager(options: TerminalManagerOptions = {}): Ter
           // Copied because xterm parses later and the PTY's read buffer may be reused by then.
           data: (_pty, bytes) => {
             unparsed.count++;
-            emulator.write(bytes.slice(), () => void unparsed.count--);
+            const copy = bytes.slice();
+            emulator.write(copy, () => void unparsed.count--);
+            createOptions.onOutput?.(copy);
           },
           exit: () => ptyClosed.resolve(),
         },
@@ -139,26 +146,44 @@ export function createTerminalManager(options: TerminalManagerOptions = {}): Ter
     emulator.onTitleChange((title) => {
       info.title = title.slice(0, MAX_TITLE_LENGTH) || label;
     });
+    let hasEnded = false;
+    const end = (how: TerminalEnd) => {
+      if (hasEnded) return;
+      hasEnded = true;
+      createOptions.onEnd?.(how);
+    };
+    const closing = { whileRunning: false };
     const exited = proc.exited.then(async (code) => {
       await Promise.race([ptyClosed.promise, Bun.sleep(OUTPUT_DRAIN_MS)]);
       await settled(emulator);
       info.exited = true;
       info.exitCode = code;
+      end(closing.whileRunning ? { closed: true } : { exitCode: code });
       return code;
     });
-    terminals.set(info.terminalId, { info, proc, emulator, exited, input: Promise.resolve(), unparsed });
+    terminals.set(info.terminalId, { info, proc, emulator, exited, input: Promise.resolve(), unparsed, end, closing });
     if (launch.kind === "argv" && launch.stdin !== undefined) pty?.write(stdinAsTyped(launch.stdin));
     return { ...info };
+  }
+
+  /** Ends the session of `entry`'s program and waits (a bounded time) until the terminal has seen it exit. */
+  async function endProgram(entry: Entry): Promise<void> {
+    // An exited leader may have left background jobs in its session. When none are left its pid
+    // may be reused, so it is signalled only while it still names a live session.
+    if (!entry.info.exited || sessionMembers(entry.proc.pid).length > 0) await endSession(entry.proc.pid, killGraceMs);
+    await Promise.race([entry.exited, Bun.sleep(killGraceMs)]);
   }
 
   async function close(terminalId: string): Promise<void> {
     const entry = entryOf(terminalId);
     terminals.delete(terminalId);
-    // An exited leader may have left background jobs in its session. When none are left its pid
-    // may be reused, so it is signalled only while it still names a live session.
-    if (!entry.info.exited || sessionMembers(entry.proc.pid).length > 0) await endSession(entry.proc.pid, killGraceMs);
-    await Promise.race([entry.exited, Bun.sleep(killGraceMs)]);
+    // A program that already exited by itself (its output still draining) ended on its own terms.
+    const isRunning = entry.proc.exitCode === null && entry.proc.signalCode === null;
+    if (isRunning) entry.closing.whileRunning = true;
+    await endProgram(entry);
     forget(entry);
+    // Also when the program outlived the grace period: whoever waits for the end is told now.
+    if (isRunning) entry.end({ closed: true });
   }
 
   return {
@@ -196,6 +221,10 @@ export function createTerminalManager(options: TerminalManagerOptions = {}): Ter
       return Promise.race([entry.exited, Bun.sleep(timeoutMs).then(() => null)]);
     },
     close,
+    async kill(terminalId) {
+      const entry = entryOf(terminalId);
+      if (!entry.info.exited) await endProgram(entry);
+    },
     async closeWorkspace(workspaceId) {
       const ids = [...terminals.values()].filter((entry) => entry.info.workspaceId === workspaceId).map((entry) => entry.info.terminalId);
       await Promise.all(ids.map((id) => close(id)));

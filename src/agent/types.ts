@@ -24,6 +24,9 @@ export type TerminalLaunch =
   | { kind: "shell"; commandLine: string }
   | { kind: "interactive" };
 
+/** How a terminal ended: its program exited (by itself, or stopped with `kill`), or the terminal was closed while it ran. */
+export type TerminalEnd = { exitCode: number } | { closed: true };
+
 export interface CreateTerminalOptions {
   workspaceId: string;
   /** Absolute working directory, already checked to be inside the workspace. */
@@ -31,6 +34,10 @@ export interface CreateTerminalOptions {
   launch: TerminalLaunch;
   label: string;
   env?: Record<string, string>;
+  /** Gets every chunk of the program's raw output from the first byte (a copy, free to keep). */
+  onOutput?(bytes: Uint8Array): void;
+  /** Called once when the terminal ends, after the output the program wrote reached `onOutput`. */
+  onEnd?(end: TerminalEnd): void;
 }
 
 /** Real pseudo-terminals rendered by a headless terminal emulator. */
@@ -44,8 +51,10 @@ export interface TerminalManager {
   read(terminalId: string, maxLines?: number): Promise<{ cols: number; rows: number; text: string }>;
   /** Resolves with the exit code, or null when `timeoutMs` passed first. */
   waitForExit(terminalId: string, timeoutMs: number): Promise<number | null>;
-  /** Kills the terminal's whole process group and forgets it. */
+  /** Kills the terminal's whole session and forgets it. */
   close(terminalId: string): Promise<void>;
+  /** Kills the terminal's whole session like close, but keeps it readable as exited until it is closed. */
+  kill(terminalId: string): Promise<void>;
   closeWorkspace(workspaceId: string): Promise<void>;
   closeAll(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isProcessAlive } from "../../src/agent/process-session.ts";
 import { createTerminalManager, stdinAsTyped } from "../../src/agent/terminals.ts";
-import type { TerminalLaunch } from "../../src/agent/types.ts";
+import type { TerminalEnd, TerminalLaunch } from "../../src/agent/types.ts";
 import { removeTempDirs, tempDir } from "../helpers/git-repos.ts";
 import { thrown, useEmptyHome, waitForScreen } from "./terminal-helpers.ts";
 
@@ -163,6 +163,57 @@ describe("terminal manager", () => {
     await terminals.closeWorkspace("wa");
     expect(terminals.get(a.terminalId)).toBeUndefined();
     expect(terminals.list().map((t) => t.terminalId)).toEqual([b.terminalId]);
+  });
+});
+
+describe("following a terminal (onOutput, onEnd) and kill", () => {
+  /** Starts `argv` with its raw output and its end recorded. */
+  function followed(argv: string[]) {
+    const chunks: Uint8Array[] = [];
+    const ended = Promise.withResolvers<TerminalEnd>();
+    const ends: TerminalEnd[] = [];
+    const terminal = terminals.create({
+      workspaceId: "w1", cwd, launch: { kind: "argv", argv }, label: "followed",
+      onOutput: (bytes) => chunks.push(bytes),
+      onEnd: (end) => (ends.push(end), ended.resolve(end)),
+    });
+    const output = () => new TextDecoder().decode(Buffer.concat(chunks));
+    return { terminal, output, ended: ended.promise, ends };
+  }
+
+  test("the raw output arrives from the first byte, escape sequences included, then the exit code once", async () => {
+    const { output, ended, ends } = followed(["bash", "-c", "printf 'first\\033[31m red\\033[0m\\n'; exit 5"]);
+    expect(await ended).toEqual({ exitCode: 5 });
+    expect(output()).toBe("first\x1b[31m red\x1b[0m\r\n");
+    await Bun.sleep(50);
+    expect(ends).toHaveLength(1);
+  });
+
+  test("a terminal closed while its program runs ends as closed, once", async () => {
+    const { terminal, ended, ends } = followed(["sleep", "30"]);
+    await terminals.close(terminal.terminalId);
+    expect(await ended).toEqual({ closed: true });
+    await Bun.sleep(50);
+    expect(ends).toEqual([{ closed: true }]);
+  });
+
+  test("closing a terminal whose program already exited keeps the exit as its end", async () => {
+    const { terminal, ended } = followed(["bash", "-c", "exit 2"]);
+    await terminals.waitForExit(terminal.terminalId, 5000);
+    await terminals.close(terminal.terminalId);
+    expect(await ended).toEqual({ exitCode: 2 });
+  });
+
+  test("kill ends the whole session but keeps the terminal readable as exited", async () => {
+    const pidFile = join(tempDir(), "child.pid");
+    const { terminal, ended } = followed(["bash", "-c", `sleep 30 & echo $! > ${pidFile}; echo started; wait`]);
+    await waitForScreen(terminals, terminal.terminalId, /started/);
+    const child = Number(readFileSync(pidFile, "utf8"));
+    await terminals.kill(terminal.terminalId);
+    expect("exitCode" in (await ended)).toBe(true);
+    expect(isProcessAlive(child)).toBe(false);
+    expect(terminals.get(terminal.terminalId)?.exited).toBe(true);
+    expect((await terminals.read(terminal.terminalId)).text).toBe("started");
   });
 });
 
