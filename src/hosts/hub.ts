@@ -18,6 +18,7 @@ import {
   type CommandParams,
   type CommandResult,
   type HostFrame,
+  type RunReport,
   type ServerFrame,
 } from "./protocol.ts";
 
@@ -121,6 +122,20 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     void services.hosts.touchLastSeen(registrationId, new Date(nowMs())).catch((error) => log.warn("could not record host last seen", { registrationId, error: String(error) }));
   }
 
+  /**
+   * Stores how an automation run ended and acknowledges it, so the agent forgets the report. A
+   * report that could not be stored is not acknowledged: the agent sends it again after its
+   * next reconnect. A report of an unknown run (its automation was deleted) is acknowledged too.
+   */
+  async function recordRunReport(connection: Connection, report: RunReport): Promise<void> {
+    try {
+      await services.automationRuns.finishFromHost(connection.registration, report);
+      connection.link.send({ type: "runAck", runId: report.runId });
+    } catch (error) {
+      log.warn("could not record an automation run report", { registrationId: connection.registration.registrationId, runId: report.runId, error: String(error) });
+    }
+  }
+
   /** A frame from a connected host (after hello). */
   function receive(registrationId: string, frame: HostFrame): void {
     const connection = connections.get(registrationId);
@@ -133,6 +148,10 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     }
     if (frame.type === "inventory") {
       void services.hosts.reconcileInventory(connection.registration, frame.inventory, new Date(now)).catch((error) => log.warn("could not reconcile host inventory", { registrationId, error: String(error) }));
+      return;
+    }
+    if (frame.type === "run") {
+      void recordRunReport(connection, frame.report);
       return;
     }
     if (frame.type !== "progress" && frame.type !== "result") return;
@@ -209,6 +228,8 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     command,
     sweep,
     isOnline: (registrationId: string) => connections.has(registrationId),
+    /** The sentence a call to an offline host fails with: which host, since when, how to bring it back. */
+    offlineSentence: (host: HostRegistration) => offlineError(host).message,
     onlineCount: () => connections.size,
     stop(): void {
       clearInterval(sweeper);

@@ -10,7 +10,8 @@ import type { Services } from "../services/index.ts";
 import { ALL_TOOLS } from "../tools/index.ts";
 import { createHostHub, type HostHub } from "../hosts/hub.ts";
 import type { WirePreset } from "../hosts/protocol.ts";
-import type { RuntimeInfo } from "../tools/types.ts";
+import { createRunDispatcher } from "../scheduler/dispatch.ts";
+import type { HostAccess, RuntimeInfo } from "../tools/types.ts";
 import { hostConnectRoute } from "./routes/hosts-connect.ts";
 import { internalErrors } from "./internal-errors.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -29,8 +30,8 @@ export interface AppOptions {
   runtime?: Partial<RuntimeInfo>;
   /** Called for each streaming response, so the listener can lift its idle timeout for it. */
   onStream?: (request: Request) => void;
-  /** The hub of connected hosts; made here when not given. */
-  hub?: HostHub;
+  /** The hub of connected hosts, the presets and the run dispatcher; made here when not given. */
+  hosts?: HostAccess;
 }
 
 /** The agent presets as tools show them and hosts receive them: built-ins merged with AGENT_PRESETS, by id. */
@@ -38,9 +39,16 @@ export function agentPresets(config: ResolvedConfig): WirePreset[] {
   return Object.entries(config.AGENT_PRESETS).map(([id, preset]) => ({ id, ...preset, label: preset.label ?? id }));
 }
 
-export function createApp({ config, services, customProvider = null, runtime, onStream, hub }: AppOptions) {
+/** What the tools need to act on hosts, over `hub` (a new one unless given). */
+export function createHostAccess(config: ResolvedConfig, services: Services, hub?: HostHub): HostAccess {
+  const resolvedHub = hub ?? createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: publicBaseUrl(config) });
+  const presets = agentPresets(config);
+  const runs = createRunDispatcher({ services, hub: resolvedHub, presets, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS, outputMaxBytes: config.RUN_OUTPUT_MAX_BYTES });
+  return { hub: resolvedHub, presets, runs };
+}
+
+export function createApp({ config, services, customProvider = null, runtime, onStream, hosts = createHostAccess(config, services) }: AppOptions) {
   const publicUrl = publicBaseUrl(config);
-  const hosts = { hub: hub ?? createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: publicUrl }), presets: agentPresets(config) };
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
   const store = config.MCP_STORE_CONFIG;
   const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });

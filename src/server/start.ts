@@ -11,8 +11,9 @@ import { log } from "../log.ts";
 import { ensureDevUser } from "../services/bootstrap.ts";
 import { createServices } from "../services/index.ts";
 import { ALL_TOOLS } from "../tools/index.ts";
-import { createHostHub } from "../hosts/hub.ts";
-import { createApp } from "./app.ts";
+import { systemClock } from "../scheduler/clock.ts";
+import { createScheduler } from "../scheduler/scheduler.ts";
+import { createApp, createHostAccess } from "./app.ts";
 
 /** A start-up refusal: the CLI prints the message and exits non-zero. */
 export class StartupError extends Error {
@@ -62,8 +63,11 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   }
 
   let lift: (request: Request) => void = () => {};
-  const hub = createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: publicBaseUrl(config) });
-  const app = createApp({ config, services, customProvider, hub, onStream: (request) => lift(request) });
+  const hosts = createHostAccess(config, services);
+  const scheduler = config.SCHEDULER_ENABLED
+    ? createScheduler({ services, hub: hosts.hub, dispatcher: hosts.runs, clock: systemClock, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS })
+    : null;
+  const app = createApp({ config, services, customProvider, hosts, runtime: { schedulerRunning: scheduler !== null }, onStream: (request) => lift(request) });
   try {
     // reusePort off (Elysia turns it on): a second server on a busy port must fail, not share it.
     app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false });
@@ -77,6 +81,7 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
     throw new StartupError(`Cannot listen on ${config.MCP_SERVICE_HOST}:${port}: ${(error as Error).message}`);
   }
   const server = app.server!;
+  await scheduler?.start();
   // SSE streams may stay quiet for minutes between events; the heartbeat keeps proxies happy, this keeps Bun from closing them.
   lift = (request) => server.timeout(request, 0);
   const url = `${publicBaseUrl({ ...config, MCP_SERVICE_URL: null, MCP_SERVICE_PORT: server.port ?? config.MCP_SERVICE_PORT })}/mcp`;
@@ -85,7 +90,8 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
     url,
     port: server.port ?? config.MCP_SERVICE_PORT,
     async stop() {
-      hub.stop();
+      await scheduler?.stop();
+      hosts.hub.stop();
       await app.stop(true);
       await db.close();
     },

@@ -2,6 +2,10 @@
 import type { Database } from "../db/client.ts";
 import { createAccountService } from "./accounts.ts";
 import { createApiKeyService } from "./api-keys.ts";
+import { createAutomationClaims } from "./automation-claims.ts";
+import { createAutomationPlacement } from "./automation-placement.ts";
+import { createAutomationRunService } from "./automation-runs.ts";
+import { createAutomationService } from "./automations.ts";
 import type { ServiceContext } from "./context.ts";
 import { createHostRecordService } from "./host-records.ts";
 import { createHostService } from "./hosts.ts";
@@ -12,6 +16,8 @@ import { createTaskService } from "./tasks.ts";
 export function createServices(db: Database, now: () => Date = () => new Date()) {
   const context: ServiceContext = { db, now };
   const statuses = createStatusService(context);
+  const hosts = createHostService(context);
+  const automationPlacement = createAutomationPlacement(context, hosts);
   return {
     db,
     accounts: createAccountService(context),
@@ -20,8 +26,15 @@ export function createServices(db: Database, now: () => Date = () => new Date())
     members: createMemberService(context),
     apiKeys: createApiKeyService(context),
     /** Registrations, tokens, presence and access; also the record methods of `hostRecords`. */
-    hosts: createHostService(context),
+    hosts,
     hostRecords: createHostRecordService(context),
+    automations: createAutomationService(context, automationPlacement),
+    /** Where automations run: checks of hosts, projects and workspaces against the hosts' records. */
+    automationPlacement,
+    /** What happens to a run after it is recorded, and how runs are read. */
+    automationRuns: createAutomationRunService(context),
+    /** The scheduler's atomic claims of due occurrences. */
+    automationClaims: createAutomationClaims(context),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Every tool, in the order of spec/tools.md; tools/list returns them in this order. */
 import { agentTools } from "./agents/index.ts";
+import { automationTools } from "./automations/index.ts";
 import { hostsList } from "./hosts/list.ts";
 import { organizationMembersList } from "./organization/members-list.ts";
 import { projectTools } from "./projects/index.ts";
@@ -12,6 +13,7 @@ import { workspaceTools } from "./workspaces/index.ts";
 export const ALL_TOOLS: readonly AnyTool[] = [
   ...taskTools,
   organizationMembersList,
+  ...automationTools,
   ...workspaceTools,
   ...projectTools,
   ...agentTools,

@@ -5,6 +5,7 @@
 import type * as v from "valibot";
 import type { HostHub, Progress } from "../hosts/hub.ts";
 import type { WirePreset } from "../hosts/protocol.ts";
+import type { RunDispatcher } from "../scheduler/dispatch.ts";
 import type { Actor } from "../services/actor.ts";
 import type { Services } from "../services/index.ts";
 
@@ -28,10 +29,11 @@ export interface RuntimeInfo {
   hostsOnline(): number;
 }
 
-/** The host agents, for the tools carried out on a host: the hub that reaches them and the agent presets (built-ins merged with AGENT_PRESETS). */
+/** The host agents, for the tools carried out on a host: the hub that reaches them, the agent presets (built-ins merged with AGENT_PRESETS) and the dispatcher of automation runs. */
 export interface HostAccess {
   hub: HostHub;
   presets: readonly WirePreset[];
+  runs: RunDispatcher;
 }
 
 /** What a handler may use: the services, the caller, the server's runtime facts and the id of this call (for logs). */

@@ -8,8 +8,7 @@ import type { ResolvedConfig } from "../../src/config/schema.ts";
 import { openDatabase, type Database } from "../../src/db/client.ts";
 import { ensureDevUser } from "../../src/services/bootstrap.ts";
 import { createServices, type Services } from "../../src/services/index.ts";
-import { createHostHub } from "../../src/hosts/hub.ts";
-import { agentPresets, createApp, type App } from "../../src/server/app.ts";
+import { createApp, createHostAccess, type App } from "../../src/server/app.ts";
 import type { HostAccess } from "../../src/tools/types.ts";
 
 export const MCP_URL = "http://127.0.0.1:5008/mcp";
@@ -20,7 +19,7 @@ export interface TestApp {
   db: Database;
   services: Services;
   config: ResolvedConfig;
-  /** The host side the app's tools use: the hub of connected hosts and the agent presets. */
+  /** The host side the app's tools use: the hub of connected hosts, the agent presets and the run dispatcher. */
   hosts: HostAccess;
 }
 
@@ -35,8 +34,8 @@ export async function createTestApp(overrides: Partial<ResolvedConfig> = {}): Pr
   await ensureDevUser(services, DEV_USERNAME);
   const config: ResolvedConfig = { ...defaultConfig(false), MCP_DEV_USERNAME: DEV_USERNAME, MCP_SERVICE_HOST: "127.0.0.1", ...overrides };
   const customProvider = await buildCustomProvider(config);
-  const hosts: HostAccess = { hub: createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: "http://127.0.0.1:5008" }), presets: agentPresets(config) };
-  return { app: createApp({ config, services, customProvider, hub: hosts.hub }), db, services, config, hosts };
+  const hosts = createHostAccess(config, services);
+  return { app: createApp({ config, services, customProvider, hosts }), db, services, config, hosts };
 }
 
 export interface RpcOptions {
@@ -160,5 +159,5 @@ export async function readSseEvents(response: Response, count: number, timeoutMs
 
 /** The host side of a ToolContext for tests that build one by hand: a hub with no hosts connected, and the built-in presets. */
 export function idleHostAccess(services: Services): HostAccess {
-  return { hub: createHostHub({ services, commandTimeoutSeconds: 120, serverUrl: "http://127.0.0.1:5008" }), presets: agentPresets(defaultConfig(false)) };
+  return createHostAccess(defaultConfig(false), services);
 }

@@ -3,9 +3,10 @@
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type JsonSchema = Record<string, any>;
 
-/** A value valid for `schema` (the first non-null branch of an anyOf, the default when there is one); `full` also fills optional keys. */
+/** A value valid for `schema` (the first non-null branch of an anyOf, the default or first example when there is one); `full` also fills optional keys. */
 export function sampleValue(schema: JsonSchema, full = false): unknown {
   if (schema.default !== undefined) return schema.default;
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
   if (schema.anyOf) return sampleValue((schema.anyOf as JsonSchema[]).find((branch) => branch.type !== "null") ?? {}, full);
   if (schema.enum) return schema.enum[0];
   if (schema.const !== undefined) return schema.const;

@@ -1,0 +1,149 @@
+/**
+ * The scheduler's claims (hosts-and-automations.md §Scheduler). Several schedulers, in several
+ * server processes on one database, may find the same occurrence due; the run row's unique
+ * (automation_id, scheduled_for) lets exactly one insert it, and `next_run_at` then moves on with
+ * an update that is conditional on the value the scheduler read, so a schedule changed meanwhile
+ * keeps its new time.
+ *
+ * Both steps work in bulk — one INSERT per chunk of runs, one UPDATE per group of automations
+ * moving between the same two times — so 10,000 automations due in the same minute cost a few
+ * dozen statements rather than 20,000 round trips.
+ */
+import { and, asc, eq, inArray, isNotNull, lte } from "drizzle-orm";
+import type { RunTrigger } from "../db/schema/values.ts";
+import { newId, type ServiceContext } from "./context.ts";
+import type { RunRefusal } from "./automation-runs.ts";
+import type { HostRegistration } from "./host-registration.ts";
+
+/** An automation whose next run is due, without its prompt (fetched only for the runs that dispatch). */
+export interface DueAutomation {
+  id: string;
+  organizationId: string;
+  ownerUserId: string;
+  name: string;
+  agent: string;
+  targetHostId: string | null;
+  projectId: string | null;
+  workspaceId: string | null;
+  rrule: string;
+  dtstart: Date;
+  timezone: string;
+  nextRunAt: Date;
+  nextRunLocal: string | null;
+}
+
+/** A run the scheduler decided on; it is recorded only if no other scheduler claimed its occurrence first. */
+export interface RunClaim {
+  automation: DueAutomation;
+  trigger: Exclude<RunTrigger, "manual">;
+  coveredCount: number;
+  coveredUntil: Date | null;
+  title: string;
+  host: HostRegistration | null;
+  /** Null: the run goes to `host`; otherwise recorded as refused. */
+  refusal: RunRefusal | null;
+  /** Where the schedule goes next, or null when it has no further occurrence. */
+  next: { at: Date; local: string } | null;
+}
+
+/** Rows per INSERT (well under SQLite's bound-parameter limit) and ids per UPDATE … IN. */
+const INSERT_CHUNK_ROWS = 500;
+const UPDATE_CHUNK_IDS = 1000;
+
+export function createAutomationClaims({ db }: ServiceContext) {
+  const { orm, tables } = db;
+  const { automations, automationRuns: runs } = tables;
+
+  return {
+    /** Enabled automations due at `at`, earliest first. */
+    async due(at: Date, limit: number): Promise<DueAutomation[]> {
+      const rows = await orm
+        .select({
+          id: automations.id,
+          organizationId: automations.organizationId,
+          ownerUserId: automations.ownerUserId,
+          name: automations.name,
+          agent: automations.agent,
+          targetHostId: automations.targetHostId,
+          projectId: automations.projectId,
+          workspaceId: automations.workspaceId,
+          rrule: automations.rrule,
+          dtstart: automations.dtstart,
+          timezone: automations.timezone,
+          nextRunAt: automations.nextRunAt,
+          nextRunLocal: automations.nextRunLocal,
+        })
+        .from(automations)
+        .where(and(eq(automations.enabled, true), lte(automations.nextRunAt, at)))
+        .orderBy(asc(automations.nextRunAt))
+        .limit(limit);
+      return rows as DueAutomation[];
+    },
+
+    /** The earliest next run of any enabled automation, or null. */
+    async earliestNextRun(): Promise<Date | null> {
+      const [row] = await orm
+        .select({ at: automations.nextRunAt })
+        .from(automations)
+        .where(and(eq(automations.enabled, true), isNotNull(automations.nextRunAt)))
+        .orderBy(asc(automations.nextRunAt))
+        .limit(1);
+      return row?.at ?? null;
+    },
+
+    /**
+     * Records the claims no other scheduler made first and moves every claimed automation's next
+     * run on. Returns the run id of each claim this call won, by automation id.
+     */
+    async claim(claims: RunClaim[], at: Date): Promise<Map<string, string>> {
+      const won = new Map<string, string>();
+      // Ascending automation id in every scheduler, so concurrent inserts take their index locks in one order.
+      const ordered = [...claims].sort((a, b) => (a.automation.id < b.automation.id ? -1 : 1));
+      for (let start = 0; start < ordered.length; start += INSERT_CHUNK_ROWS) {
+        const rows = ordered.slice(start, start + INSERT_CHUNK_ROWS).map((claim) => ({
+          id: newId(),
+          automationId: claim.automation.id,
+          organizationId: claim.automation.organizationId,
+          trigger: claim.trigger,
+          scheduledFor: claim.automation.nextRunAt,
+          coveredCount: claim.coveredCount,
+          coveredUntil: claim.coveredUntil,
+          title: claim.title,
+          hostId: claim.host?.id ?? null,
+          hostRegistrationId: claim.host?.registrationId ?? null,
+          status: claim.refusal?.status ?? ("dispatching" as const),
+          error: claim.refusal?.error ?? null,
+          finishedAt: claim.refusal ? at : null,
+          createdAt: at,
+        }));
+        const inserted = await orm.insert(runs).values(rows).onConflictDoNothing().returning({ id: runs.id, automationId: runs.automationId });
+        for (const row of inserted) won.set(row.automationId, row.id);
+      }
+      // Every claim moves its schedule on, won or not: a run row without the update (a scheduler
+      // stopped between the two) would otherwise hold the schedule at that occurrence for good.
+      for (const group of groupByMove(claims)) {
+        for (let start = 0; start < group.ids.length; start += UPDATE_CHUNK_IDS) {
+          await orm
+            .update(automations)
+            .set({ nextRunAt: group.next?.at ?? null, nextRunLocal: group.next?.local ?? null })
+            .where(and(inArray(automations.id, group.ids.slice(start, start + UPDATE_CHUNK_IDS)), eq(automations.nextRunAt, group.from)));
+        }
+      }
+      return won;
+    },
+  };
+}
+
+export type AutomationClaims = ReturnType<typeof createAutomationClaims>;
+
+/** Claims grouped by (current next run → new next run), so each group is one UPDATE. */
+function groupByMove(claims: RunClaim[]): { from: Date; next: RunClaim["next"]; ids: string[] }[] {
+  const groups = new Map<string, { from: Date; next: RunClaim["next"]; ids: string[] }>();
+  for (const claim of claims) {
+    const key = `${claim.automation.nextRunAt.getTime()}|${claim.next?.at.getTime() ?? ""}|${claim.next?.local ?? ""}`;
+    const group = groups.get(key) ?? { from: claim.automation.nextRunAt, next: claim.next, ids: [] };
+    group.ids.push(claim.automation.id);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
