@@ -7,8 +7,10 @@ import * as v from "valibot";
 import { COMMANDS, type CommandName, type CommandParams, type CommandResult, type Inventory } from "../hosts/protocol.ts";
 import { agentCommands } from "./commands/agents.ts";
 import { projectCommands } from "./commands/projects.ts";
+import { runCommands } from "./commands/runs.ts";
 import { terminalCommands } from "./commands/terminals.ts";
 import { workspaceCommands } from "./commands/workspaces.ts";
+import type { RunTracker } from "./run-tracker.ts";
 import type { AgentState } from "./state.ts";
 import { CommandError, type CommandHandler, type ProgressReporter, type TerminalManager } from "./types.ts";
 
@@ -17,6 +19,8 @@ export interface ExecutorDeps {
   dataDir: string;
   state: AgentState;
   terminals: TerminalManager;
+  /** Follows automation runs to their reports. */
+  runs: RunTracker;
 }
 
 type Handlers = { [N in CommandName]: CommandHandler<CommandParams<N>, CommandResult<N>> };
@@ -24,7 +28,7 @@ type Handlers = { [N in CommandName]: CommandHandler<CommandParams<N>, CommandRe
 /** Runs commands by name; `inventory()` is what the agent reports in hello and after each change. */
 export function createExecutor(deps: ExecutorDeps) {
   const dataDir = resolve(deps.dataDir);
-  const { state, terminals } = deps;
+  const { state, terminals, runs } = deps;
 
   async function inventory(): Promise<Inventory> {
     return { projects: state.projects(), workspaces: state.workspaces(), terminals: terminals.list() };
@@ -36,6 +40,7 @@ export function createExecutor(deps: ExecutorDeps) {
     ...workspaceCommands({ dataDir, state, terminals }),
     ...terminalCommands({ state, terminals }),
     ...agentCommands({ state, terminals }),
+    ...runCommands({ dataDir, state, terminals, runs }),
   };
 
   return {

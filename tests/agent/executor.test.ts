@@ -2,6 +2,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import { createExecutor } from "../../src/agent/executor.ts";
+import { openRunOutbox } from "../../src/agent/run-outbox.ts";
+import { createRunTracker } from "../../src/agent/run-tracker.ts";
 import { createAgentState } from "../../src/agent/state.ts";
 import { CommandError } from "../../src/agent/types.ts";
 import { COMMAND_NAMES } from "../../src/hosts/protocol.ts";
@@ -19,7 +21,8 @@ function executor() {
   const dataDir = tempDir("superset-data-");
   const state = createAgentState(dataDir);
   const terminals = makeTerminals();
-  return { dataDir, state, terminals, executor: createExecutor({ dataDir, state, terminals }) };
+  const runs = createRunTracker({ terminals, outbox: openRunOutbox(dataDir), onReport: () => {} });
+  return { dataDir, state, terminals, executor: createExecutor({ dataDir, state, terminals, runs }) };
 }
 
 describe("executor", () => {

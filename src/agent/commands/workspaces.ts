@@ -27,7 +27,7 @@ type CreateResult = CommandResult<"workspace.create">;
 type Launches = NonNullable<StoredWorkspace["createResult"]>;
 
 /** MCP progress must rise with every notification, so reports are numbered in order; their messages carry the detail. */
-function stepReporter(progress: ProgressReporter): ProgressReporter {
+export function stepReporter(progress: ProgressReporter): ProgressReporter {
   let step = 0;
   return (_progress, _total, message) => progress(++step, undefined, message);
 }
@@ -86,7 +86,12 @@ async function launchInto(deps: WorkspaceDeps, workspace: HostWorkspace, params:
   return { terminals: started, agents, alreadyExists: false };
 }
 
-async function createWorkspace(deps: WorkspaceDeps, params: CreateParams, progress: ProgressReporter): Promise<CreateResult> {
+/**
+ * What workspace.create does: makes the folder, runs setup, starts the requested agents and
+ * command. A workspace id seen before is finished if a killed create left it half made, else
+ * answered as the first time; a branch another workspace has answers that one (`alreadyExists`).
+ */
+export async function createWorkspace(deps: WorkspaceDeps, params: CreateParams, progress: ProgressReporter): Promise<CreateResult> {
   const { state } = deps;
   const saved = state.storedWorkspace(params.workspaceId);
   if (saved?.createResult) return { workspace: state.workspace(saved.id)!, ...saved.createResult };
