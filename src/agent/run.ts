@@ -1,6 +1,11 @@
 /**
  * The host agent: its state and terminals, the executor that does the work, the journal that
- * makes a repeated command id answer with its first outcome, and the connection to the server.
+ * makes a repeated command id answer with its first outcome, the run tracker and outbox that
+ * report how automation runs ended, and the connection to the server.
+ *
+ * Run reports: one is sent as soon as its run ends if the agent is connected (welcomed), and
+ * every report the server has not acknowledged is sent again after each welcome; a report is
+ * forgotten only on the server's `runAck`.
  */
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
@@ -11,6 +16,8 @@ import { connectToServer, type CommandFrame, type HelloFrame } from "./connectio
 import { createExecutor } from "./executor.ts";
 import { openJournal, type Outcome } from "./journal.ts";
 import { machineHostId } from "./machine-id.ts";
+import { openRunOutbox } from "./run-outbox.ts";
+import { createRunTracker } from "./run-tracker.ts";
 import { createAgentState } from "./state.ts";
 import { createTerminalManager } from "./terminals.ts";
 import { CommandError } from "./types.ts";
@@ -37,7 +44,16 @@ export function startHostAgent(options: HostAgentOptions) {
   const hostId = options.hostId ?? machineHostId();
   const state = createAgentState(options.dataDir);
   const terminals = createTerminalManager();
-  const executor = createExecutor({ dataDir: options.dataDir, state, terminals });
+  const outbox = openRunOutbox(options.dataDir);
+  const runs = createRunTracker({
+    terminals,
+    outbox,
+    onReport(report) {
+      // While away the report waits in the outbox for the next welcome.
+      if (connection.isConnected()) reply({ type: "run", report });
+    },
+  });
+  const executor = createExecutor({ dataDir: options.dataDir, state, terminals, runs });
   const journal = openJournal(options.dataDir);
   /** Commands running now, so a re-sent id joins the run instead of starting another. */
   const running = new Set<string>();
@@ -88,6 +104,10 @@ export function startHostAgent(options: HostAgentOptions) {
     token: options.token,
     hello,
     onCommand: (frame) => void onCommand(frame),
+    onWelcome() {
+      for (const report of outbox.reports()) reply({ type: "run", report });
+    },
+    onRunAck: (runId) => outbox.acknowledge(runId),
     onRefused(reason) {
       log.error("the server refused this host", { reason });
       options.onRefused?.(reason);
@@ -99,6 +119,8 @@ export function startHostAgent(options: HostAgentOptions) {
     isConnected: connection.isConnected,
     async stop(): Promise<void> {
       connection.stop();
+      // Runs still going are reported canceled (stored for the next start) before their terminals go.
+      await runs.stop();
       await terminals.closeAll();
     },
   };
