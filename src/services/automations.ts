@@ -107,7 +107,7 @@ export function createAutomationService(context: ServiceContext, placement: Auto
 
   /** The next run from now of a schedule that is enabled, or the refusal of a schedule that can no longer fire. */
   function nextRun(schedule: CompiledSchedule): { nextRunAt: Date; nextRunLocal: string } {
-    const next = requireFutureOccurrence(schedule, now());
+    const next = refusedAsInvalid(() => requireFutureOccurrence(schedule, now()));
     return { nextRunAt: next.at, nextRunLocal: next.local };
   }
 
@@ -253,8 +253,12 @@ export type AutomationService = ReturnType<typeof createAutomationService>;
 
 /** Checks a schedule; a refusal becomes the tool's error sentence. */
 export function compile(rrule: string, dtstart: Date, timezone: string): CompiledSchedule {
+  return refusedAsInvalid(() => compileSchedule({ rrule, dtstart, timezone }));
+}
+
+function refusedAsInvalid<T>(check: () => T): T {
   try {
-    return compileSchedule({ rrule, dtstart, timezone });
+    return check();
   } catch (error) {
     if (error instanceof ScheduleError) throw invalid(error.message);
     throw error;

@@ -3,6 +3,8 @@ import * as v from "valibot";
 import { TASK_PRIORITIES } from "../db/schema/values.ts";
 
 export const uuid = () => v.pipe(v.string(), v.uuid());
+/** Text the database will keep: PostgreSQL cannot store a NUL character, so it is refused up front on both databases. */
+export const storableText = () => v.pipe(v.string(), v.check((text) => !text.includes("\u0000"), "must not contain NUL characters"));
 /** RFC 3339 date-time with `Z` or an offset. */
 export const dateTime = () => v.pipe(v.string(), v.isoTimestamp());
 export const priority = () => v.picklist(TASK_PRIORITIES);

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { dateTime, nullable, positiveInt, priority, uuid } from "../schemas.ts";
+import { dateTime, nullable, positiveInt, priority, storableText, uuid } from "../schemas.ts";
 import { defineTool } from "../types.ts";
 import { taskOutput } from "./task-schema.ts";
 
@@ -8,14 +8,14 @@ export const tasksCreate = defineTool({
   description:
     "Create a task in the organization. Only title is required; the status defaults to the first backlog status (see tasks_statuses_list) and the priority to none. assigneeId must be a member (see organization_members_list). Returns {task} with its slug.",
   input: v.strictObject({
-    title: v.pipe(v.string(), v.minLength(1)),
-    description: nullable(v.string()),
+    title: v.pipe(storableText(), v.minLength(1)),
+    description: nullable(storableText()),
     statusId: nullable(uuid()),
     priority: v.optional(priority(), "none"),
     assigneeId: nullable(uuid()),
     estimate: nullable(positiveInt()),
     dueDate: nullable(dateTime()),
-    labels: nullable(v.array(v.string())),
+    labels: nullable(v.array(storableText())),
   }),
   output: v.object({ task: taskOutput }),
   annotations: { title: "Create a task", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { dateTime, nullable, positiveInt, priority, uuid } from "../schemas.ts";
+import { dateTime, nullable, positiveInt, priority, storableText, uuid } from "../schemas.ts";
 import { defineTool } from "../types.ts";
 import { taskOutput } from "./task-schema.ts";
 
@@ -10,15 +10,15 @@ export const tasksUpdate = defineTool({
   input: v.pipe(
     v.strictObject({
       id: uuid(),
-      title: v.optional(v.pipe(v.string(), v.minLength(1))),
-      description: nullable(v.string()),
+      title: v.optional(v.pipe(storableText(), v.minLength(1))),
+      description: nullable(storableText()),
       statusId: v.optional(uuid()),
       priority: v.optional(priority()),
       assigneeId: nullable(uuid()),
       prUrl: nullable(v.pipe(v.string(), v.url())),
       estimate: nullable(positiveInt()),
       dueDate: nullable(dateTime()),
-      labels: nullable(v.array(v.string())),
+      labels: nullable(v.array(storableText())),
     }),
     v.check((args) => Object.keys(args).some((key) => key !== "id"), "give at least one field to change besides id"),
   ),
