@@ -225,6 +225,11 @@ async function connectedHost() {
   const doomed = (await make("workspaces_create", { projectId, name: "doomed", branch: "doomed" })).workspace as { id: string };
   const { terminalId } = await make("terminals_create", { workspaceId: kept.id });
   const terminal = { hostId, workspaceId: kept.id, terminalId };
+  const owner = await devActor(server);
+  const automation = (name: string) =>
+    server.services.automations.create(owner, { name, prompt: "Say hello.", agent: "echo", rrule: "FREQ=DAILY;BYHOUR=9;BYMINUTE=0", timezone: "UTC", targetHostId: hostId }, server.hosts.presets.map((preset) => preset.id));
+  const { id } = await automation("Conventions automation");
+  const doomedAutomation = await automation("Doomed automation");
   return {
     server,
     session,
@@ -242,6 +247,15 @@ async function connectedHost() {
       terminals_send: { ...terminal, text: "echo sent" },
       terminals_read: terminal,
       terminals_close: terminal,
+      automations_get: { id },
+      automations_get_prompt: { id },
+      automations_update: { id, name: "Conventions automation, renamed" },
+      automations_set_prompt: { id, prompt: "Say hello again." },
+      automations_delete: { id: doomedAutomation.id },
+      automations_pause: { id },
+      automations_resume: { id },
+      automations_run: { id },
+      automations_logs: { automationId: id },
     } as Record<string, Record<string, unknown>>,
     async stop() {
       await agent.stop();

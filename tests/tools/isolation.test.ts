@@ -12,6 +12,7 @@ import type { Services } from "../../src/services/index.ts";
 import type { Task } from "../../src/services/tasks.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import type { HostProject, HostWorkspace } from "../../src/hosts/protocol.ts";
+import type { AutomationWithPrompt } from "../../src/services/automations.ts";
 import type { HostRegistration } from "../../src/services/hosts.ts";
 import type { AnyTool, HostAccess, RuntimeInfo } from "../../src/tools/types.ts";
 import { createTestApp, idleHostAccess } from "../helpers/app.ts";
@@ -48,6 +49,8 @@ interface Organization {
   host: HostRegistration;
   project: HostProject;
   workspace: HostWorkspace;
+  automation: AutomationWithPrompt;
+  runId: string;
 }
 
 let services: Services;
@@ -79,7 +82,15 @@ async function seedOrganization(prefix: string): Promise<Organization> {
   const workspace: HostWorkspace = { id: crypto.randomUUID(), projectId: project.id, name: `${marker}-workspace`, branch: `${marker}-branch`, type: "worktree", worktreePath: `/srv/${marker}-wt`, worktreeExists: true, taskId: null, createdByUserId: team.users.owner.id, createdAt: at, updatedAt: at };
   await services.hosts.saveProject(connected.host, project, new Date());
   await services.hosts.saveWorkspace(connected.host, workspace, new Date());
-  return { team, tasks: [first, assigned, moved], deletedTaskId: deleted.id, statusIds: statuses.map((status) => status.id), host: connected.host, project, workspace };
+  const automation = await seedAutomation(team, marker, project);
+  const run = await services.automationRuns.createManual(automation, { status: "dispatch_failed", error: `${marker} run error` }, connected.host);
+  return { team, tasks: [first, assigned, moved], deletedTaskId: deleted.id, statusIds: statuses.map((status) => status.id), host: connected.host, project, workspace, automation, runId: run.id };
+}
+
+/** An automation of the team's owner (whose host holds the project), with a prompt that must never leak. */
+function seedAutomation(team: Team, marker: string, project: HostProject): Promise<AutomationWithPrompt> {
+  const input = { name: `${marker}-automation`, prompt: `${marker} secret prompt`, agent: "claude", rrule: "FREQ=DAILY;BYHOUR=9;BYMINUTE=0", timezone: "UTC", v2ProjectId: project.id };
+  return services.automations.create(team.owner, input, ["claude"]);
 }
 
 /** B's rows as its owner sees them through the services, as one string. */
@@ -95,6 +106,9 @@ async function snapshotOf(organization: Organization): Promise<string> {
     hosts: await services.hosts.listForActor(owner),
     projects: await services.hosts.listProjects(organization.host),
     workspaces: await services.hosts.listWorkspaces(organization.host),
+    automations: await services.automations.list(owner, {}),
+    prompt: await services.automations.getPrompt(owner, organization.automation.id),
+    runs: await services.automationRuns.list(organization.automation.id, 100),
   });
 }
 
@@ -113,18 +127,19 @@ function argumentsWith(tool: AnyTool, parameter: string, value: unknown, ownValu
 }
 
 /** The id-like parameters ownValues knows A's own value for; any other gets a random UUID. */
-const OWN_ID_KINDS = new Set(["id", "idOrSlug", "statusId", "assigneeId"]);
+const OWN_ID_KINDS = new Set(["id", "idOrSlug", "statusId", "assigneeId", "automationId", "runId"]);
 
-/** A's own value for an id-like parameter; a fresh task for task ids, since a control call may delete it. */
-async function ownValues(): Promise<(name: string) => unknown> {
-  const task = await services.tasks.create(a.team.owner, { title: "Control task" });
-  const own: Record<string, unknown> = {
-    id: task.id,
-    idOrSlug: task.id,
-    statusId: task.statusId,
-    assigneeId: a.team.users.member.id,
-    hostId: a.host.id,
-  };
+/** A's own value for an id-like parameter of `tool`; a fresh task or automation, since a control call may delete it. */
+async function ownValues(tool: string): Promise<(name: string) => unknown> {
+  const own: Record<string, unknown> = { assigneeId: a.team.users.member.id, hostId: a.host.id };
+  if (tool.startsWith("automations_")) {
+    const automation = await seedAutomation(a.team, "control", a.project);
+    const run = await services.automationRuns.createManual(automation, { status: "dispatch_failed", error: "control run" }, a.host);
+    Object.assign(own, { id: automation.id, automationId: automation.id, runId: run.id });
+  } else {
+    const task = await services.tasks.create(a.team.owner, { title: "Control task" });
+    Object.assign(own, { id: task.id, idOrSlug: task.id, statusId: task.statusId });
+  }
   return (name) => own[name] ?? crypto.randomUUID();
 }
 
@@ -156,7 +171,7 @@ beforeAll(async () => {
   a = await seedOrganization("alpha");
   b = await seedOrganization("bravo");
   const { organization, users } = b.team;
-  const ids = [organization.id, ...b.tasks.map((task) => task.id), b.deletedTaskId, ...b.statusIds, ...Object.values(users).map((user) => user.id), b.host.id!, b.host.registrationId, b.project.id, b.workspace.id];
+  const ids = [organization.id, ...b.tasks.map((task) => task.id), b.deletedTaskId, ...b.statusIds, ...Object.values(users).map((user) => user.id), b.host.id!, b.host.registrationId, b.project.id, b.workspace.id, b.automation.id, b.runId];
   foreignValues = [...ids, ...ids.map((id) => id.toUpperCase()), organization.slug, ...b.tasks.map((task) => task.slug), ...Object.values(users).map((user) => user.username)];
   secretsOfB = [
     ...ids,
@@ -167,6 +182,8 @@ beforeAll(async () => {
     b.project.name,
     b.workspace.name,
     b.workspace.branch,
+    b.automation.name,
+    b.automation.prompt,
   ];
 });
 
@@ -177,7 +194,7 @@ describe("a foreign id is not found and changes nothing", () => {
 
   test.each(ID_PARAMETERS)("%s.%s, called by every role of A with every id and slug of B", async (toolName, parameter, tool) => {
     const before = await snapshotOf(b);
-    const ownValue = await ownValues();
+    const ownValue = await ownValues(toolName);
     let reachedHandler = 0;
     for (const role of ROLES) {
       for (const value of foreignValues) {
@@ -200,7 +217,7 @@ describe("a foreign id is not found and changes nothing", () => {
     if (!OWN_ID_KINDS.has(parameter)) return;
     // Host tools need A's host connected; tests/e2e/hosts.test.ts checks them against live hosts of two organizations.
     if ("hostId" in propertiesOf(tool)) return;
-    const ownValue = await ownValues();
+    const ownValue = await ownValues(toolName);
     const result = await callTool(tool, argumentsWith(tool, parameter, ownValue(parameter), ownValue), contextFor(a.team.owner, "isolation-control"));
     expectWellFormedResult(toolName, result);
     if (result.isError) throw new Error(`${toolName} with A's own ${parameter} failed: ${textOf(result)}`);
