@@ -132,6 +132,31 @@ describe("SDK client against the built binary", () => {
     expect(await call(client, "tasks_get", { idOrSlug: task.id })).toEqual({ result: null });
   });
 
+  test("the binary's scheduler fires an automation at its time, on the real clock", async () => {
+    const { client } = connection;
+    expect(await call(client, "health_check")).toMatchObject({ scheduler: "running" });
+    // Two whole seconds from now, daily: the first occurrence is dtstart itself.
+    const dtstart = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000).toISOString();
+    const { automation } = await call<{ automation: { id: string; nextRunAt: string; scheduleText: string } }>(client, "automations_create", {
+      name: "Binary scheduler check",
+      prompt: "Say hello.",
+      agent: "claude",
+      rrule: "FREQ=DAILY",
+      timezone: "Europe/Berlin",
+      dtstart,
+    });
+    expect(automation.nextRunAt).toBe(dtstart);
+    let runs: { trigger: string; scheduledFor: string; status: string; error: string }[] = [];
+    const deadline = Date.now() + 15_000;
+    while (runs.length === 0 && Date.now() < deadline) {
+      await Bun.sleep(200);
+      runs = (await call<{ result: typeof runs }>(client, "automations_logs", { automationId: automation.id })).result;
+    }
+    // The dev user has no host: the run is recorded with what to do about it.
+    expect(runs).toEqual([expect.objectContaining({ trigger: "schedule", scheduledFor: dtstart, status: "dispatch_failed" })]);
+    expect(runs[0]!.error).toContain("superset hosts register");
+  });
+
   test("a tool's refusal is a result with isError and a sentence, not a protocol error", async () => {
     const result = await connection.client.callTool({ name: "tasks_create", arguments: { title: "" } });
     expect(result.isError).toBe(true);
@@ -143,15 +168,17 @@ describe("SDK client against the built binary", () => {
     expect(await connection.client.setLoggingLevel("debug")).toEqual({});
   });
 
-  test("a task outlives the server process: a fresh process on the same database and a fresh client see it", async () => {
+  test("a task outlives the server process: a fresh process (without a scheduler) on the same database and a fresh client see it", async () => {
     const { task } = await call<{ task: Task }>(connection.client, "tasks_create", { title: "Persisted across restarts" });
     await connection.client.close();
     expect(await server.stop(), "SIGTERM should shut the server down with exit code 0").toBe(0);
 
-    server = await sandbox.start();
+    // This process serves MCP only: another process may run the schedules (SCHEDULER_ENABLED: false).
+    server = await sandbox.start({ config: { SCHEDULER_ENABLED: false } });
     connection = await connect(server.url);
     const { result } = await call<{ result: Task | null }>(connection.client, "tasks_get", { idOrSlug: task.slug });
     expect(result).toMatchObject({ id: task.id, title: "Persisted across restarts" });
+    expect(await call(connection.client, "health_check")).toMatchObject({ scheduler: "off" });
   });
 
   test("terminateSession ends the session: its id is refused afterwards", async () => {
