@@ -9,28 +9,17 @@
  * moving between the same two times — so 10,000 automations due in the same minute cost a few
  * dozen statements rather than 20,000 round trips.
  */
-import { and, asc, eq, inArray, isNotNull, lte } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNotNull, lte } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
 import type { RunTrigger } from "../db/schema/values.ts";
 import { newId, type ServiceContext } from "./context.ts";
 import type { RunRefusal } from "./automation-runs.ts";
 import type { HostRegistration } from "./host-registration.ts";
 
+type AutomationRow = Database["tables"]["automations"]["$inferSelect"];
+
 /** An automation whose next run is due, without its prompt (fetched only for the runs that dispatch). */
-export interface DueAutomation {
-  id: string;
-  organizationId: string;
-  ownerUserId: string;
-  name: string;
-  agent: string;
-  targetHostId: string | null;
-  projectId: string | null;
-  workspaceId: string | null;
-  rrule: string;
-  dtstart: Date;
-  timezone: string;
-  nextRunAt: Date;
-  nextRunLocal: string | null;
-}
+export type DueAutomation = Omit<AutomationRow, "prompt" | "promptVersion" | "enabled" | "createdAt" | "updatedAt" | "nextRunAt"> & { nextRunAt: Date };
 
 /** A run the scheduler decided on; it is recorded only if no other scheduler claimed its occurrence first. */
 export interface RunClaim {
@@ -57,22 +46,9 @@ export function createAutomationClaims({ db }: ServiceContext) {
   return {
     /** Enabled automations due at `at`, earliest first. */
     async due(at: Date, limit: number): Promise<DueAutomation[]> {
+      const { prompt: _prompt, promptVersion: _version, enabled: _enabled, createdAt: _created, updatedAt: _updated, ...columns } = getTableColumns(automations);
       const rows = await orm
-        .select({
-          id: automations.id,
-          organizationId: automations.organizationId,
-          ownerUserId: automations.ownerUserId,
-          name: automations.name,
-          agent: automations.agent,
-          targetHostId: automations.targetHostId,
-          projectId: automations.projectId,
-          workspaceId: automations.workspaceId,
-          rrule: automations.rrule,
-          dtstart: automations.dtstart,
-          timezone: automations.timezone,
-          nextRunAt: automations.nextRunAt,
-          nextRunLocal: automations.nextRunLocal,
-        })
+        .select(columns)
         .from(automations)
         .where(and(eq(automations.enabled, true), lte(automations.nextRunAt, at)))
         .orderBy(asc(automations.nextRunAt))
