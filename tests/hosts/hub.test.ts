@@ -25,7 +25,16 @@ const host: HostRegistration = {
 
 const seen: string[] = [];
 let revoked = false;
+/** Run reports the hub handed to the services; a report of run "unstorable" fails to store. */
+const reports: { registrationId: string; runId: string }[] = [];
 const services = {
+  automationRuns: {
+    async finishFromHost(registration: HostRegistration, report: { runId: string }) {
+      if (report.runId === "unstorable") throw new Error("database unavailable");
+      reports.push({ registrationId: registration.registrationId, runId: report.runId });
+      return true;
+    },
+  },
   hosts: {
     touchLastSeen: async (id: string) => void seen.push(id),
     reconcileInventory: async () => undefined,
@@ -178,6 +187,23 @@ describe("host hub", () => {
     h.attach(host, recordingLink().link);
     const error = (await h.command(host, "workspace.delete", { id: "w" }, { timeoutMs: 50 }).catch((e) => e)) as Error;
     expect(error.message).toBe('Host "build-box" (0123456789abcdef0123456789abcdef) sent no answer or progress for workspace.delete within 1 s; it may still be working, so check with workspaces_list or terminals_list before trying again.');
+    h.stop();
+  });
+
+  test("a run report is stored for the host that sent it and acknowledged; one that cannot be stored is not, so the host sends it again", async () => {
+    const h = hub();
+    const socket = recordingLink();
+    h.attach(host, socket.link);
+    const report = { status: "succeeded" as const, exitCode: 0, startedAt: "2026-11-21T09:00:00.000Z", finishedAt: "2026-11-21T09:01:00.000Z", durationMs: 60_000, output: "done", error: null };
+    h.receive(host.registrationId, { type: "run", report: { ...report, runId: "run-1" } });
+    h.receive(host.registrationId, { type: "run", report: { ...report, runId: "unstorable" } });
+    await Bun.sleep(10);
+    expect(reports).toEqual([{ registrationId: host.registrationId, runId: "run-1" }]);
+    expect(socket.frames.filter((frame) => frame.type === "runAck")).toEqual([{ type: "runAck", runId: "run-1" }]);
+    // A socket that is not attached (never said hello, or replaced) reports nothing.
+    h.receive(crypto.randomUUID(), { type: "run", report: { ...report, runId: "run-2" } });
+    await Bun.sleep(10);
+    expect(reports).toHaveLength(1);
     h.stop();
   });
 });
