@@ -59,24 +59,38 @@ export function createHostChooser(services: Services, hub: Pick<HostHub, "isOnli
     return found;
   }
 
+  /** Choices by owner and wanted host: thousands of runs due at once mostly share a few, and an offline sentence costs an Error each. */
+  const choices = new Map<string, HostChoice>();
+
   return {
     async choose(target: RunTarget): Promise<HostChoice> {
-      const owner = await ownerOf(target);
-      if ("refused" in owner) return failed(`This automation cannot run: ${owner.refused}; an organization admin can delete it or recreate it for a current member.`);
       const wanted = target.targetHostId ?? (target.workspaceId || target.projectId ? await recordedMachine(target) : null);
-      if (wanted) {
-        const host = owner.hosts.find((candidate) => candidate.id === wanted);
-        if (!host) return failed(`Host ${wanted} is not one ${owner.actor.username} may use any more (revoked, or access withdrawn); pin another host with automations_update, or ask an admin for access.`);
-        return hub.isOnline(host.registrationId) ? { host, refusal: null } : { host, refusal: { status: "skipped_offline", error: hub.offlineSentence(host) } };
+      const key = `${target.organizationId}/${target.ownerUserId}/${wanted ?? "any"}`;
+      let choice = choices.get(key);
+      if (!choice) {
+        choice = await chooseFor(target, wanted);
+        choices.set(key, choice);
       }
-      if (owner.hosts.length === 0) return failed(`${owner.actor.username} has no host to run this automation on; register one with "superset hosts register" and start its agent.`);
-      const online = owner.hosts.filter((host) => hub.isOnline(host.registrationId));
-      const chosen = online.find((host) => host.ownerUserId === target.ownerUserId) ?? online[0];
-      if (chosen) return { host: chosen, refusal: null };
-      const away = owner.hosts.map((host) => `"${host.name}" (${host.id}) ${host.lastSeenAt ? `since ${host.lastSeenAt}` : "never connected"}`);
-      return { host: owner.hosts[0]!, refusal: { status: "skipped_offline", error: `None of ${owner.actor.username}'s hosts is online: ${away.join(", ")}; start an agent with "superset host run" (or "systemctl --user start superset-host").` } };
+      return choice;
     },
   };
+
+  /** The choice for an owner and the host the automation wants (null: any of theirs). */
+  async function chooseFor(target: RunTarget, wanted: string | null): Promise<HostChoice> {
+    const owner = await ownerOf(target);
+    if ("refused" in owner) return failed(`This automation cannot run: ${owner.refused}; an organization admin can delete it or recreate it for a current member.`);
+    if (wanted) {
+      const host = owner.hosts.find((candidate) => candidate.id === wanted);
+      if (!host) return failed(`Host ${wanted} is not one ${owner.actor.username} may use any more (revoked, or access withdrawn); pin another host with automations_update, or ask an admin for access.`);
+      return hub.isOnline(host.registrationId) ? { host, refusal: null } : { host, refusal: { status: "skipped_offline", error: hub.offlineSentence(host) } };
+    }
+    if (owner.hosts.length === 0) return failed(`${owner.actor.username} has no host to run this automation on; register one with "superset hosts register" and start its agent.`);
+    const online = owner.hosts.filter((host) => hub.isOnline(host.registrationId));
+    const chosen = online.find((host) => host.ownerUserId === target.ownerUserId) ?? online[0];
+    if (chosen) return { host: chosen, refusal: null };
+    const away = owner.hosts.map((host) => `"${host.name}" (${host.id}) ${host.lastSeenAt ? `since ${host.lastSeenAt}` : "never connected"}`);
+    return { host: owner.hosts[0]!, refusal: { status: "skipped_offline", error: `None of ${owner.actor.username}'s hosts is online: ${away.join(", ")}; start an agent with "superset host run" (or "systemctl --user start superset-host").` } };
+  }
 }
 
 export type HostChooser = ReturnType<typeof createHostChooser>;

@@ -5,13 +5,17 @@
  */
 import type { RunTrigger } from "../db/schema/values.ts";
 
+/** One formatter per zone: making an Intl.DateTimeFormat costs far more than using one, and a wake-up titles thousands of runs. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** "2026-11-23 09:00" in `timeZone`. */
 export function wallClock(at: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-      .formatToParts(at)
-      .map((part) => [part.type, part.value]),
-  );
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    formatters.set(timeZone, formatter);
+  }
+  const parts = Object.fromEntries(formatter.formatToParts(at).map((part) => [part.type, part.value]));
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 

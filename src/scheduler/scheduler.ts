@@ -73,7 +73,28 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
   }
 
   /** What to record for one due automation: which occurrences the run stands for, where the schedule goes next, and its host or refusal. */
-  async function decide(automation: DueAutomation, at: Date, chooser: ReturnType<typeof createHostChooser>): Promise<RunClaim> {
+  /**
+   * Which occurrences are due and where the schedule goes next. Automations sharing a schedule and
+   * its current next run (every "weekdays at 9:00 Berlin" of a team) get the same answer, so one
+   * wake-up works it out once.
+   */
+  function moveOf(schedule: CompiledSchedule, automation: DueAutomation, at: Date, memo: Map<string, ReturnType<typeof computeMove>>) {
+    const key = `${automation.rrule}\n${automation.dtstart.getTime()}\n${automation.timezone}\n${automation.nextRunAt.getTime()}\n${automation.nextRunLocal}`;
+    let move = memo.get(key);
+    if (!move) {
+      move = computeMove(schedule, automation, at);
+      memo.set(key, move);
+    }
+    return move;
+  }
+
+  function computeMove(schedule: CompiledSchedule, automation: DueAutomation, at: Date) {
+    const first = { at: automation.nextRunAt, local: automation.nextRunLocal ?? schedule.dtstartLocal };
+    const covered = occurrencesThrough(schedule, first, at, CATCH_UP_COUNT_LIMIT);
+    return { covered, next: nextOccurrenceAfter(schedule, at, covered.last.local) };
+  }
+
+  async function decide(automation: DueAutomation, at: Date, chooser: ReturnType<typeof createHostChooser>, memo: Map<string, ReturnType<typeof computeMove>>): Promise<RunClaim> {
     const schedule = scheduleOf(automation);
     const base = { automation, trigger: "schedule" as const, coveredCount: 1, coveredUntil: null };
     const title = (trigger: RunClaim["trigger"], count: number) => runTitle({ automationName: automation.name, timeZone: automation.timezone, trigger, scheduledFor: automation.nextRunAt, coveredCount: count });
@@ -81,9 +102,7 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
       // A stored schedule that no longer compiles (a time zone dropped from the system's database) stops with a recorded reason.
       return { ...base, title: title("schedule", 1), host: null, refusal: { status: "dispatch_failed", error: `${schedule.message} The schedule is stopped; fix it with automations_update.` }, next: null };
     }
-    const first = { at: automation.nextRunAt, local: automation.nextRunLocal ?? schedule.dtstartLocal };
-    const covered = occurrencesThrough(schedule, first, at, CATCH_UP_COUNT_LIMIT);
-    const next = nextOccurrenceAfter(schedule, at, covered.last.local);
+    const { covered, next } = moveOf(schedule, automation, at, memo);
     const trigger = covered.count > 1 ? ("catch_up" as const) : ("schedule" as const);
     const choice = await chooser.choose(automation);
     return {
@@ -102,11 +121,12 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
   async function fire(): Promise<void> {
     const at = clock.now();
     const chooser = createHostChooser(services, hub);
+    const memo = new Map<string, ReturnType<typeof computeMove>>();
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const due = await claims.due(at, CLAIM_BATCH);
       if (due.length === 0) break;
       const decided: RunClaim[] = [];
-      for (const automation of due) decided.push(await decide(automation, at, chooser));
+      for (const automation of due) decided.push(await decide(automation, at, chooser, memo));
       const won = await claims.claim(decided, at);
       for (const claim of decided) {
         const runId = won.get(claim.automation.id);
