@@ -50,11 +50,11 @@ export async function openScratchSqlite(): Promise<ScratchDatabase> {
 }
 
 /**
- * A database created next to the one `adminUrl` names and dropped on dispose; null, with the
- * reason, when that server cannot be reached.
+ * A database created next to the one `adminUrl` names and dropped on dispose, or `skipped` with
+ * the reason when that server cannot be reached.
  */
 export async function openScratchPostgres(adminUrl: string): Promise<ScratchDatabase | { skipped: string }> {
-  const reachable = await withAdmin(adminUrl, (admin) => admin`SELECT 1`).then(
+  const reachable = await withClient(adminUrl, (admin) => admin`SELECT 1`).then(
     () => null,
     (error: unknown) => (error instanceof Error ? error.message : String(error)),
   );
@@ -63,19 +63,19 @@ export async function openScratchPostgres(adminUrl: string): Promise<ScratchData
   const name = `superset_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  await withAdmin(adminUrl, (admin) => admin.unsafe(`CREATE DATABASE ${name}`));
+  await withClient(adminUrl, (admin) => admin.unsafe(`CREATE DATABASE ${name}`));
   const db = openDatabase(url.toString());
   const dispose = async () => {
     await db.close().catch(() => {});
     // FORCE ends connections a failed run may have left open (PostgreSQL 13+).
-    await withAdmin(adminUrl, (admin) => admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    await withClient(adminUrl, (admin) => admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   };
   await db.migrate().catch(async (error) => {
     await dispose();
     throw error;
   });
   const analyze = () =>
-    withAdmin(url.toString(), async (client) => {
+    withClient(url.toString(), async (client) => {
       await client`ANALYZE`;
       const [{ autovacuum }] = await client`SHOW autovacuum`;
       return autovacuum === "on" ? null : "autovacuum is off on this PostgreSQL server: the bench ran ANALYZE after seeding, as auto-analyze would, but dead rows of the minutely UPDATEs are never vacuumed";
@@ -83,12 +83,12 @@ export async function openScratchPostgres(adminUrl: string): Promise<ScratchData
   return { name: "PostgreSQL", db, analyze, dispose };
 }
 
-async function withAdmin<T>(url: string, run: (admin: SQL) => Promise<T>): Promise<T> {
-  const admin = new SQL(url, { max: 1, connectionTimeout: 5 });
+async function withClient<T>(url: string, run: (client: SQL) => Promise<T>): Promise<T> {
+  const client = new SQL(url, { max: 1, connectionTimeout: 5 });
   try {
-    return await run(admin);
+    return await run(client);
   } finally {
-    await admin.close();
+    await client.close();
   }
 }
 

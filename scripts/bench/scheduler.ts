@@ -178,8 +178,8 @@ function burstsOf(database: string, rows: RunRow[], first: Date, timing: Pick<Re
     const phase = timing.phases.get(scheduledFor) ?? { dueMs: 0, claimMs: 0 };
     bursts.push({ scheduledFor, runs: mine.length, distinctAutomations, wakeLateMs, lastRecordedMs, runsPerSecond: mine.length / (lastRecordedMs / 1000), ...phase });
   }
-  const lastBurstMs = first.getTime() + (MINUTES - 1) * MINUTE_MS;
-  const stray = rows.filter((row) => (row.scheduledFor.getTime() - first.getTime()) % MINUTE_MS !== 0 || row.scheduledFor.getTime() > lastBurstMs).length;
+  const measured = new Set(bursts.map((burst) => burst.scheduledFor));
+  const stray = rows.filter((row) => !measured.has(row.scheduledFor.getTime())).length;
   if (stray > 0) problems.push(`${database}: ${stray} runs are for minutes outside the ${MINUTES} measured`);
   if (delays.length !== rows.length) problems.push(`${database}: ${rows.length - delays.length} run rows were not written by the timed claims`);
   return { bursts, delays };
@@ -268,9 +268,12 @@ async function main(): Promise<number> {
   const results: Figures[] = [];
   const sqlite = await benchIn(openScratchSqlite);
   if (sqlite) results.push(sqlite);
-  const postgres = await openScratchPostgres(options.postgres!).catch((error: unknown) => ({ skipped: `PostgreSQL could not be prepared: ${String(error)}` }));
-  if ("skipped" in postgres) notes.push(`${postgres.skipped}; PostgreSQL skipped`);
-  else {
+  const postgres = await openScratchPostgres(options.postgres!).catch((error: unknown) => {
+    problems.push(`PostgreSQL: the scratch database could not be prepared: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  });
+  if (postgres && "skipped" in postgres) notes.push(`${postgres.skipped}; PostgreSQL skipped`);
+  else if (postgres) {
     const figures = await benchIn(async () => postgres);
     if (figures) results.push(figures);
   }
