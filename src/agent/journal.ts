@@ -4,8 +4,9 @@
  * twice; one that was still running when the agent died is run again, and every handler converges
  * on the rows whose ids the server chose.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomically } from "./atomic-file.ts";
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
@@ -32,10 +33,7 @@ export function openJournal(dataDir: string) {
 
   function persist(): void {
     while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
-    // Written whole to a temporary file and renamed, so a kill mid-write leaves the previous journal.
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify([...entries.values()]));
-    renameSync(temporary, file);
+    writeFileAtomically(file, JSON.stringify([...entries.values()]));
   }
 
   return {

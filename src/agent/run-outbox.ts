@@ -10,11 +10,12 @@
  * output, and each write should cost the size of one run, not of every report still waiting.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { COMMANDS, runReportSchema, type CommandResult, type RunReport } from "../hosts/protocol.ts";
 import { log } from "../log.ts";
+import { writeFileAtomically } from "./atomic-file.ts";
 
 /** What run.start answered for a run: its workspace, terminal, start time and placement note. */
 export type RunStart = CommandResult<"run.start">;
@@ -96,10 +97,7 @@ export function openRunOutbox(dataDir: string) {
   const records = new Map<string, RunRecord>(loaded.map((record) => [record.runId, record]));
 
   function write(record: RunRecord): void {
-    const file = join(dir, fileNameOf(record.runId));
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(record));
-    renameSync(temporary, file);
+    writeFileAtomically(join(dir, fileNameOf(record.runId)), JSON.stringify(record));
   }
 
   function drop(record: RunRecord): void {
