@@ -62,7 +62,7 @@ export function createRunDispatcher({ services, hub, presets, runTimeoutSeconds,
     const described = { automationName: automation.name, timeZone: automation.timezone, trigger: run.trigger, scheduledFor: run.scheduledFor, coveredCount: run.coveredCount };
     const naming = runWorkspaceNaming({ ...described, runId: run.runId });
     try {
-      await runs.markDispatched(run.runId, host);
+      await runs.markDispatched(run.runId);
       const started = await hub.command(host, "run.start", {
         runId: run.runId,
         automationId: automation.id,
@@ -76,7 +76,7 @@ export function createRunDispatcher({ services, hub, presets, runTimeoutSeconds,
         timeoutSeconds: runTimeoutSeconds,
         outputMaxBytes,
       });
-      await runs.markRunning(run.runId, { host, workspaceId: started.workspace.id, terminalId: started.terminalId, startedAt: new Date(started.startedAt), note: started.note });
+      await runs.markRunning(run.runId, { workspaceId: started.workspace.id, terminalId: started.terminalId, startedAt: new Date(started.startedAt), note: started.note });
       return "running";
     } catch (error) {
       if (error instanceof ServiceError) return refuse("dispatch_failed", error.message);

@@ -44,9 +44,8 @@ export interface RunRefusal {
   error: string;
 }
 
-/** A host that took a run: its agent runs in this workspace and terminal. */
+/** The run's host took it (the host was recorded with the run): its agent runs in this workspace and terminal. */
 export interface RunStart {
-  host: HostRegistration;
   workspaceId: string;
   terminalId: string;
   startedAt: Date;
@@ -105,21 +104,19 @@ export function createAutomationRunService({ db, now }: ServiceContext) {
     },
 
     /** The run was sent to its host (which may still prepare the workspace). */
-    async markDispatched(runId: string, host: HostRegistration): Promise<void> {
-      await orm.update(runs).set({ dispatchedAt: now(), hostId: host.id, hostRegistrationId: host.registrationId }).where(eq(runs.id, runId));
+    async markDispatched(runId: string): Promise<void> {
+      await orm.update(runs).set({ dispatchedAt: now() }).where(eq(runs.id, runId));
     },
 
     /**
      * The host launched the agent. The host's end-of-run report may have been stored already
      * (a fast agent's report can overtake this write), so only a run still dispatching moves to
-     * running; where it runs is recorded either way.
+     * running; the workspace and terminal are recorded either way.
      */
     async markRunning(runId: string, start: RunStart): Promise<void> {
       await orm
         .update(runs)
         .set({
-          hostId: start.host.id,
-          hostRegistrationId: start.host.registrationId,
           workspaceId: start.workspaceId,
           terminalId: start.terminalId,
           // The same agent clock stamps the report, so an earlier report's startedAt is this one.

@@ -185,7 +185,7 @@ describeEachDatabase("scheduler", (suite) => {
     const automation = await services.automations.create(team.member, weekdays(), AGENTS);
     const lost = await services.automationRuns.createManual(automation, null, host);
     const silent = await services.automationRuns.createManual(automation, null, host);
-    await services.automationRuns.markRunning(silent.id, { host, workspaceId: crypto.randomUUID(), terminalId: "t-1", startedAt: clock.now(), note: null });
+    await services.automationRuns.markRunning(silent.id, { workspaceId: crypto.randomUUID(), terminalId: "t-1", startedAt: clock.now(), note: null });
     clock.set("2031-01-06T08:20:00Z"); // 80 minutes: past 30 min of dispatching and 60 + 15 min of running
     const { scheduler } = schedulerFor(services, clock);
     await scheduler.start();
