@@ -27,6 +27,8 @@ export interface RateLimitOptions {
   store: Store;
   /** The clock in milliseconds; tests pass their own to slide the window without sleeping. */
   now?: () => number;
+  /** Names the limit, so one app can hold several (the MCP endpoint's, client registration's) with separate counters. */
+  name?: string;
 }
 
 const KEY_PREFIX = "superset:rate-limit";
@@ -92,8 +94,9 @@ const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / MS_PER_SECOND));
  * answer is 429 with Retry-After and `{"error":{"code":"RATE_LIMITED",message,hint}}`.
  */
 export function rateLimit(options: RateLimitOptions) {
-  const { enabled, requests: limit, windowSeconds, store, now = Date.now } = options;
-  const plugin = new Elysia({ name: "rate-limit", seed: { enabled, limit, windowSeconds } });
+  const { enabled, requests: limit, windowSeconds, store, now = Date.now, name = "mcp" } = options;
+  const plugin = new Elysia({ name: `rate-limit:${name}`, seed: { enabled, limit, windowSeconds } });
+  const prefix = name === "mcp" ? KEY_PREFIX : `${KEY_PREFIX}:${name}`;
   if (!enabled) return plugin;
   const windowMs = windowSeconds * MS_PER_SECOND;
   const policy = `${limit};w=${windowSeconds}`;
@@ -105,8 +108,8 @@ export function rateLimit(options: RateLimitOptions) {
     const windowStartMs = windowIndex * windowMs;
     // The counter must outlive its own window: it is the previous window's count during the next.
     const [current, previousText] = await Promise.all([
-      store.increment(`${KEY_PREFIX}:${bucket}:${windowIndex}`, 2 * windowSeconds),
-      store.get(`${KEY_PREFIX}:${bucket}:${windowIndex - 1}`),
+      store.increment(`${prefix}:${bucket}:${windowIndex}`, 2 * windowSeconds),
+      store.get(`${prefix}:${bucket}:${windowIndex - 1}`),
     ]);
     const previous = Number(previousText ?? 0) || 0;
     const used = previous * (1 - (nowMs - windowStartMs) / windowMs) + current;
