@@ -12,7 +12,7 @@ import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type * as postgresSchema from "./schema/postgres.ts";
 import type * as sqliteSchema from "./schema/sqlite.ts";
 
-type SharedTable = "organizations" | "users" | "memberships" | "taskStatuses" | "tasks" | "apiKeys" | "hosts" | "hostAccess" | "hostProjects" | "hostWorkspaces" | "automations" | "automationPromptVersions" | "automationRuns";
+type SharedTable = "organizations" | "users" | "memberships" | "taskStatuses" | "tasks" | "apiKeys" | "hosts" | "hostAccess" | "hostProjects" | "hostWorkspaces" | "automations" | "automationPromptVersions" | "automationRuns" | "signingKeys" | "oauthClients" | "oauthGrants" | "oauthCodes" | "oauthRefreshTokens" | "webSessions";
 type Rows<S extends Record<SharedTable, Table>> = { [K in SharedTable]: InferSelectModel<S[K]> };
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 

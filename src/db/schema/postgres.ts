@@ -1,7 +1,7 @@
 /** PostgreSQL tables (Bun's SQL client). Column names and JS types match ./sqlite.ts one for one. */
 import { sql } from "drizzle-orm";
 import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import type { HostAccessRole, MemberRole, RunStatus, RunTrigger, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
+import type { HostAccessRole, MemberRole, OAuthTokenEndpointAuthMethod, RunStatus, RunTrigger, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -281,4 +281,82 @@ export const automationRuns = pgTable(
     index("automation_runs_automation_idx").on(t.automationId, t.createdAt),
     index("automation_runs_status_idx").on(t.status),
   ],
+);
+
+/**
+ * The built-in OAuth server's signing keys (auth.md §Built-in OAuth). `id` is the JWK `kid`; the
+ * private JWK is stored encrypted with SECRET_KEY (src/oauth/key-ring.ts). The current key is the
+ * one not retired; a retired key stays published while tokens it signed may be alive.
+ */
+export const signingKeys = pgTable("signing_keys", {
+  id: text("id").primaryKey(),
+  algorithm: text("algorithm").notNull(),
+  publicJwk: text("public_jwk").notNull(),
+  privateKey: text("private_key").notNull(),
+  createdAt: createdAt(),
+  retiredAt: at("retired_at"),
+});
+
+/** Clients registered through RFC 7591; only the SHA-256 of a confidential client's secret is stored. */
+export const oauthClients = pgTable("oauth_clients", {
+  id: text("id").primaryKey(),
+  secretHash: text("secret_hash"),
+  name: text("name").notNull(),
+  redirectUris: text("redirect_uris").notNull(),
+  tokenEndpointAuthMethod: text("token_endpoint_auth_method").$type<OAuthTokenEndpointAuthMethod>().notNull(),
+  clientUri: text("client_uri"),
+  createdAt: createdAt(),
+});
+
+/** One consent: a connection of a client to a user in one organization, and one refresh-token family. */
+export const oauthGrants = pgTable(
+  "oauth_grants",
+  {
+    id: uuid("id").primaryKey(),
+    clientId: text("client_id").notNull().references(() => oauthClients.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    scopes: text("scopes").notNull(),
+    resource: text("resource").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: at("last_used_at"),
+    revokedAt: at("revoked_at"),
+  },
+  (t) => [index("oauth_grants_user_idx").on(t.userId)],
+);
+
+/** Authorization codes by the SHA-256 of the code; `used_at` makes them single use. */
+export const oauthCodes = pgTable("oauth_codes", {
+  hash: text("hash").primaryKey(),
+  grantId: uuid("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
+  redirectUri: text("redirect_uri").notNull(),
+  codeChallenge: text("code_challenge").notNull(),
+  expiresAt: at("expires_at").notNull(),
+  usedAt: at("used_at"),
+  createdAt: createdAt(),
+});
+
+/** Refresh tokens by their SHA-256; `rotated_at` marks one already exchanged (its reuse revokes the grant). */
+export const oauthRefreshTokens = pgTable(
+  "oauth_refresh_tokens",
+  {
+    hash: text("hash").primaryKey(),
+    grantId: uuid("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
+    expiresAt: at("expires_at").notNull(),
+    rotatedAt: at("rotated_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("oauth_refresh_tokens_grant_idx").on(t.grantId)],
+);
+
+/** Signed-in browser sessions of the web pages, by the SHA-256 of the cookie value. */
+export const webSessions = pgTable(
+  "web_sessions",
+  {
+    hash: text("hash").primaryKey(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: at("expires_at").notNull(),
+  },
+  (t) => [index("web_sessions_user_idx").on(t.userId)],
 );

@@ -1,7 +1,7 @@
 /** SQLite tables (bun:sqlite). Column names and JS types match ./postgres.ts one for one. */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { HostAccessRole, MemberRole, RunStatus, RunTrigger, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
+import type { HostAccessRole, MemberRole, OAuthTokenEndpointAuthMethod, RunStatus, RunTrigger, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
 
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
 const createdAt = () => timestamp("created_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -263,4 +263,82 @@ export const automationRuns = sqliteTable(
     index("automation_runs_automation_idx").on(t.automationId, t.createdAt),
     index("automation_runs_status_idx").on(t.status),
   ],
+);
+
+/**
+ * The built-in OAuth server's signing keys (auth.md §Built-in OAuth). `id` is the JWK `kid`; the
+ * private JWK is stored encrypted with SECRET_KEY (src/oauth/key-ring.ts). The current key is the
+ * one not retired; a retired key stays published while tokens it signed may be alive.
+ */
+export const signingKeys = sqliteTable("signing_keys", {
+  id: text("id").primaryKey(),
+  algorithm: text("algorithm").notNull(),
+  publicJwk: text("public_jwk").notNull(),
+  privateKey: text("private_key").notNull(),
+  createdAt: createdAt(),
+  retiredAt: timestamp("retired_at"),
+});
+
+/** Clients registered through RFC 7591; only the SHA-256 of a confidential client's secret is stored. */
+export const oauthClients = sqliteTable("oauth_clients", {
+  id: text("id").primaryKey(),
+  secretHash: text("secret_hash"),
+  name: text("name").notNull(),
+  redirectUris: text("redirect_uris").notNull(),
+  tokenEndpointAuthMethod: text("token_endpoint_auth_method").$type<OAuthTokenEndpointAuthMethod>().notNull(),
+  clientUri: text("client_uri"),
+  createdAt: createdAt(),
+});
+
+/** One consent: a connection of a client to a user in one organization, and one refresh-token family. */
+export const oauthGrants = sqliteTable(
+  "oauth_grants",
+  {
+    id: text("id").primaryKey(),
+    clientId: text("client_id").notNull().references(() => oauthClients.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    scopes: text("scopes").notNull(),
+    resource: text("resource").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at"),
+    revokedAt: timestamp("revoked_at"),
+  },
+  (t) => [index("oauth_grants_user_idx").on(t.userId)],
+);
+
+/** Authorization codes by the SHA-256 of the code; `used_at` makes them single use. */
+export const oauthCodes = sqliteTable("oauth_codes", {
+  hash: text("hash").primaryKey(),
+  grantId: text("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
+  redirectUri: text("redirect_uri").notNull(),
+  codeChallenge: text("code_challenge").notNull(),
+  expiresAt: timestamp("expires_at").notNull(),
+  usedAt: timestamp("used_at"),
+  createdAt: createdAt(),
+});
+
+/** Refresh tokens by their SHA-256; `rotated_at` marks one already exchanged (its reuse revokes the grant). */
+export const oauthRefreshTokens = sqliteTable(
+  "oauth_refresh_tokens",
+  {
+    hash: text("hash").primaryKey(),
+    grantId: text("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
+    expiresAt: timestamp("expires_at").notNull(),
+    rotatedAt: timestamp("rotated_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("oauth_refresh_tokens_grant_idx").on(t.grantId)],
+);
+
+/** Signed-in browser sessions of the web pages, by the SHA-256 of the cookie value. */
+export const webSessions = sqliteTable(
+  "web_sessions",
+  {
+    hash: text("hash").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at").notNull(),
+  },
+  (t) => [index("web_sessions_user_idx").on(t.userId)],
 );

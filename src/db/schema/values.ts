@@ -28,3 +28,7 @@ export type RunTrigger = (typeof RUN_TRIGGERS)[number];
  */
 export const RUN_STATUSES = ["dispatching", "skipped_offline", "dispatch_failed", "running", "succeeded", "failed", "canceled", "timed_out"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** How an OAuth client authenticates at the token endpoint (RFC 7591 `token_endpoint_auth_method`); "none" is a public client. */
+export const OAUTH_TOKEN_ENDPOINT_AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"] as const;
+export type OAuthTokenEndpointAuthMethod = (typeof OAUTH_TOKEN_ENDPOINT_AUTH_METHODS)[number];
