@@ -22,6 +22,20 @@ export interface User {
   createdAt: string;
 }
 
+/** An organization a user belongs to, with their role there. */
+export interface UserOrganization {
+  id: string;
+  slug: string;
+  name: string;
+  role: MemberRole;
+}
+
+/**
+ * An argon2id hash (Bun.password's default parameters) of a random password nobody knows: what
+ * verifyPassword checks against when there is no real hash, so every refusal costs one verify.
+ */
+const DUMMY_PASSWORD_HASH = "$argon2id$v=19$m=65536,t=2,p=1$XJncrGHPAtPnDCBbczauXobOF+aUDo4rWP8mTw4oypY$AhMtH/WPXM4v/ykaxfcuV7umkDEG/cvIgLQKpwExcjI";
+
 const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$/;
 
@@ -52,6 +66,13 @@ export function createAccountService({ db, now }: ServiceContext) {
     return row && { ...toUser(row), passwordHash: row.passwordHash };
   }
 
+  /** The user with this id, or null (also for a text that is no UUID, which no user has). */
+  async function findUserById(id: string): Promise<User | null> {
+    if (!isUuid(id)) return null;
+    const row = (await orm.select().from(users).where(eq(users.id, id.toLowerCase())))[0];
+    return row ? toUser(row) : null;
+  }
+
   async function requireOrganization(idOrSlug: string): Promise<Organization> {
     const organization = await findOrganization(idOrSlug);
     if (!organization) throw notFound(`Organization "${idOrSlug}" not found; "superset orgs list" shows the organizations.`);
@@ -76,6 +97,7 @@ export function createAccountService({ db, now }: ServiceContext) {
   return {
     findOrganization,
     findUser,
+    findUserById,
     requireOrganization,
     requireUser,
 
@@ -149,6 +171,36 @@ export function createAccountService({ db, now }: ServiceContext) {
         .values({ organizationId: organization.id, userId: user.id, role, createdAt: now() })
         .onConflictDoUpdate({ target: [memberships.organizationId, memberships.userId], set: { role } });
       if (!user.defaultOrganizationId) await orm.update(users).set({ defaultOrganizationId: organization.id }).where(eq(users.id, user.id));
+    },
+
+    /**
+     * The user a sign-in form names, when the password is theirs; null for an unknown, disabled
+     * or password-less user and for a wrong password alike. Every call runs exactly one
+     * Bun.password.verify (against a dummy hash when there is no real one), so the time taken
+     * does not tell which of those it was.
+     */
+    async verifyPassword(username: string, password: string): Promise<User | null> {
+      const row = (await orm.select().from(users).where(eq(users.username, username)))[0];
+      const usable = row !== undefined && row.isActive && row.passwordHash !== null;
+      let matches = false;
+      try {
+        matches = await Bun.password.verify(password, usable ? row.passwordHash! : DUMMY_PASSWORD_HASH);
+      } catch {
+        // A stored hash Bun cannot read (not one it wrote) is no way in.
+        matches = false;
+      }
+      return usable && matches ? toUser(row) : null;
+    },
+
+    /** The organizations a user belongs to and their role in each, by name. */
+    async organizationsOf(userId: string): Promise<UserOrganization[]> {
+      if (!isUuid(userId)) return [];
+      return orm
+        .select({ id: organizations.id, slug: organizations.slug, name: organizations.name, role: memberships.role })
+        .from(memberships)
+        .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+        .where(eq(memberships.userId, userId.toLowerCase()))
+        .orderBy(asc(organizations.name), asc(organizations.slug));
     },
 
     /**

@@ -10,8 +10,12 @@ import type { ServiceContext } from "./context.ts";
 import { createHostRecordService } from "./host-records.ts";
 import { createHostService } from "./hosts.ts";
 import { createMemberService } from "./members.ts";
+import { createOAuthClientService } from "./oauth-clients.ts";
+import { createOAuthGrantService } from "./oauth-grants.ts";
+import { createSigningKeyService } from "./signing-keys.ts";
 import { createStatusService } from "./statuses.ts";
 import { createTaskService } from "./tasks.ts";
+import { createWebSessionService } from "./web-sessions.ts";
 
 export function createServices(db: Database, now: () => Date = () => new Date()) {
   const context: ServiceContext = { db, now };
@@ -35,6 +39,14 @@ export function createServices(db: Database, now: () => Date = () => new Date())
     automationRuns: createAutomationRunService(context),
     /** The scheduler's atomic claims of due occurrences. */
     automationClaims: createAutomationClaims(context),
+    /** OAuth clients of dynamic registration. */
+    oauthClients: createOAuthClientService(context),
+    /** Consents, authorization codes and refresh-token families. */
+    oauthGrants: createOAuthGrantService(context),
+    /** Signed-in sessions of the web pages. */
+    webSessions: createWebSessionService(context),
+    /** Rows of the OAuth server's signing keys (src/oauth/key-ring.ts does the crypto). */
+    signingKeys: createSigningKeyService(context),
   };
 }
 
