@@ -1,0 +1,49 @@
+/** /settings/connections: the OAuth clients the user allowed (one per consent), and revoking one. */
+import { Elysia } from "elysia";
+import * as v from "valibot";
+import { csrfTokenOf, queryOf, readForm, textField, validateForm } from "../form.ts";
+import { connectionsPage } from "../pages/connections.ts";
+import { errorPage } from "../pages/error.ts";
+import { htmlResponse, seeOther } from "../respond.ts";
+import type { SignedInUser } from "../web-auth.ts";
+import { csrfRefused, foreignHostRefusal, pathOf, signedInUserOr, signOutTokenFor, type WebRouteOptions } from "./shared.ts";
+
+const revokeSchema = v.object({ id: v.pipe(textField("The connection id", 100), v.minLength(1, "The form names no connection; reload the page and try again.")) });
+
+export function connectionRoutes(options: WebRouteOptions) {
+  const { config, services, webAuth } = options;
+  const oauthServerOn = config.MCP_AUTH_ENABLED && config.MCP_OAUTH_ENABLED;
+
+  async function page(request: Request, user: SignedInUser, notice: string | null) {
+    const csrf = webAuth.csrfToken(request);
+    const connections = oauthServerOn ? await services.oauthGrants.listForUser(user.id) : null;
+    const body = connectionsPage({ user, connections, csrfToken: csrf.token, signOutToken: signOutTokenFor(config, csrf.token), notice });
+    return htmlResponse(body, { setCookie: csrf.setCookie });
+  }
+
+  return new Elysia({ name: "web-connections" })
+    .onBeforeHandle(foreignHostRefusal(options))
+    .get("/settings/connections", async function showConnections({ request }) {
+      const user = await signedInUserOr(options, request, pathOf(request));
+      if (user instanceof Response) return user;
+      const done = queryOf(request).done;
+      return page(request, user, done === "revoked" ? "The connection was revoked; that client must ask for your consent again." : null);
+    })
+    .post(
+      "/settings/connections/revoke",
+      async function revokeConnection({ request }) {
+        const user = await signedInUserOr(options, request, "/settings/connections");
+        if (user instanceof Response) return user;
+        const fields = await readForm(request);
+        if (fields instanceof Response) return fields;
+        if (!webAuth.verifyCsrf(request, csrfTokenOf(fields))) return csrfRefused("/settings/connections");
+        if (!oauthServerOn) return errorPage({ status: 404, title: "OAuth is off", message: "The built-in OAuth server is off on this server, so there is no connection to revoke." });
+        const parsed = validateForm(revokeSchema, fields);
+        if (!parsed.ok) return errorPage({ status: 400, title: "Bad form", message: Object.values(parsed.errors)[0]!, back: { href: "/settings/connections", label: "Back to connections" } });
+        const revoked = await services.oauthGrants.revokeForUser(user.id, parsed.value.id);
+        if (!revoked) return errorPage({ status: 404, title: "Connection not found", message: "There is no such active connection of yours; it may already be revoked.", back: { href: "/settings/connections", label: "Back to connections" } });
+        return seeOther("/settings/connections?done=revoked");
+      },
+      { parse: "none" },
+    );
+}

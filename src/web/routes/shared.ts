@@ -1,0 +1,64 @@
+/** What every web route needs: its options, the host check, the signed-in user, and the common refusals. */
+import type { ResolvedConfig } from "../../config/schema.ts";
+import { originRefusal, type OriginPolicy } from "../../server/pipeline/origin.ts";
+import type { Services } from "../../services/index.ts";
+import { errorPage } from "../pages/error.ts";
+import { seeOther } from "../respond.ts";
+import type { SignedInUser, WebAuth } from "../web-auth.ts";
+
+export interface WebRouteOptions {
+  config: ResolvedConfig;
+  services: Services;
+  webAuth: WebAuth;
+  /** The public base URL (MCP_SERVICE_URL or the derived one). */
+  publicUrl: string;
+}
+
+/**
+ * The Host half of the /mcp origin check (DNS-rebinding protection): without it, a page on another
+ * site whose name resolves to 127.0.0.1 could read a dev-mode server's pages as the dev user. The
+ * Origin half is left out because form posts from these pages carry `Origin: null`
+ * (Referrer-Policy no-referrer); their CSRF token is what protects them.
+ */
+export function foreignHostRefusal({ config, publicUrl }: WebRouteOptions) {
+  const policy: OriginPolicy = { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS };
+  return function refuseForeignHost({ request }: { request: Request }): Response | undefined {
+    const host = request.headers.get("host") ?? new URL(request.url).host;
+    const refusal = originRefusal(new Request(request.url, { headers: { host } }), policy);
+    if (refusal !== null) return errorPage({ status: 403, title: "Forbidden", message: refusal });
+  };
+}
+
+/**
+ * The user of the request, or the answer to give instead: a redirect to sign-in that comes back to
+ * `returnTo`, or, in dev mode, the page saying the dev user cannot be used.
+ */
+export async function signedInUserOr(options: WebRouteOptions, request: Request, returnTo: string): Promise<SignedInUser | Response> {
+  const user = await options.webAuth.currentUser(request);
+  if (user) return user;
+  if (!options.config.MCP_AUTH_ENABLED) {
+    return errorPage({ status: 403, title: "Development user unavailable", message: `The development user "${options.config.MCP_DEV_USERNAME ?? ""}" (MCP_DEV_USERNAME) does not exist or is disabled; create or enable it with superset users.` });
+  }
+  return seeOther(options.webAuth.signinUrl(returnTo));
+}
+
+/** The path and query of a GET, to come back to after sign-in. */
+export const pathOf = (request: Request) => {
+  const url = new URL(request.url);
+  return `${url.pathname}${url.search}`;
+};
+
+/** The refusal of a form whose CSRF token is missing, wrong or expired; nothing was changed. */
+export function csrfRefused(back: string): Response {
+  return errorPage({
+    status: 403,
+    title: "Form expired",
+    message: "This form was not accepted: it expired or was not sent from this site's own page. Nothing was changed; go back, reload the page and submit it again.",
+    back: { href: back, label: "Back to the form" },
+  });
+}
+
+/** The sign-out form's token on pages of a signed-in user; none in dev mode, where nobody signs out. */
+export function signOutTokenFor(config: ResolvedConfig, csrfToken: string): string | null {
+  return config.MCP_AUTH_ENABLED ? csrfToken : null;
+}

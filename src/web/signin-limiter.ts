@@ -1,0 +1,40 @@
+/**
+ * Sign-in attempts per client address and per username (fixed windows in a Store), so a password
+ * cannot be guessed quickly from one address, nor for one user from many. Every attempt counts,
+ * before the password is checked, so a refused attempt costs no password hash.
+ */
+import { sha256Hex } from "../auth/digest.ts";
+import type { Store } from "../store/types.ts";
+
+export const SIGNIN_ATTEMPTS_PER_WINDOW = 10;
+export const SIGNIN_WINDOW_SECONDS = 5 * 60;
+
+const KEY_PREFIX = "superset:signin";
+
+export interface SigninLimiterOptions {
+  store: Store;
+  attempts?: number;
+  windowSeconds?: number;
+  /** The clock in milliseconds. */
+  now?: () => number;
+}
+
+export interface SigninLimiter {
+  /** Counts one attempt; `allowed` false (with the seconds until the window ends) once either bucket is over its limit. */
+  attempt(address: string, username: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+}
+
+export function createSigninLimiter({ store, attempts = SIGNIN_ATTEMPTS_PER_WINDOW, windowSeconds = SIGNIN_WINDOW_SECONDS, now = Date.now }: SigninLimiterOptions): SigninLimiter {
+  const windowMs = windowSeconds * 1000;
+  return {
+    async attempt(address, username) {
+      const nowMs = now();
+      const window = Math.floor(nowMs / windowMs);
+      // Usernames are matched exactly at sign-in, but case variants of one name share a bucket.
+      const buckets = [`address:${address}`, `username:${sha256Hex(username.toLowerCase())}`];
+      const counts = await Promise.all(buckets.map((bucket) => store.increment(`${KEY_PREFIX}:${bucket}:${window}`, windowSeconds)));
+      if (counts.every((count) => count <= attempts)) return { allowed: true };
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * windowMs - nowMs) / 1000)) };
+    },
+  };
+}
