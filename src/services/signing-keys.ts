@@ -2,7 +2,7 @@
  * The rows of the OAuth server's signing keys. Rows only: generating, encrypting and choosing
  * keys is src/oauth/key-ring.ts's work.
  */
-import { asc, desc, isNull } from "drizzle-orm";
+import { and, asc, desc, isNull, ne } from "drizzle-orm";
 import type { ServiceContext } from "./context.ts";
 
 /** One stored key: `privateKey` is the encrypted private JWK, `retiredAt` null for the current key. */
@@ -30,9 +30,13 @@ export function createSigningKeyService({ db, now }: ServiceContext) {
       await orm.insert(signingKeys).values({ ...row, createdAt: row.createdAt ?? now(), retiredAt: row.retiredAt ?? null });
     },
 
-    /** Retires every key that is not retired yet, as of `at`. */
-    async retireCurrent(at: Date): Promise<void> {
-      await orm.update(signingKeys).set({ retiredAt: at }).where(isNull(signingKeys.retiredAt));
+    /**
+     * Retires every key that is not retired yet, as of `at`, but `except` (a rotation adds the new
+     * key first and retires the others after, so there is never a moment without a current key).
+     */
+    async retireCurrent(at: Date, options: { except?: string } = {}): Promise<void> {
+      const keep = options.except === undefined ? undefined : ne(signingKeys.id, options.except);
+      await orm.update(signingKeys).set({ retiredAt: at }).where(and(isNull(signingKeys.retiredAt), keep));
     },
   };
 }
