@@ -4,6 +4,7 @@
  */
 import { startupProblems, startupWarnings } from "../config/checks.ts";
 import { publicBaseUrl } from "../config/load.ts";
+import { resolveSecretKey } from "../config/secret-key.ts";
 import { buildCustomProvider } from "../auth/factory.ts";
 import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import { openDatabase, type Database } from "../db/client.ts";
@@ -37,6 +38,11 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   if (unknown.length) problems.push(`MCP_DISABLED_TOOLS names unknown tools: ${unknown.join(", ")}; the tools are ${ALL_TOOLS.map((t) => t.name).join(", ")}.`);
   if (problems.length) throw new StartupError(problems.join("\n"));
   for (const warning of startupWarnings(config)) log.warn(warning);
+  try {
+    config = { ...config, SECRET_KEY: await resolveSecretKey(config, { onGenerated: (path) => log.info(`Generated a SECRET_KEY for dev mode into ${path}`) }) };
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
   let customProvider: AuthProvider | null;
   try {
     customProvider = await buildCustomProvider(config);
