@@ -1,14 +1,15 @@
-/** `--help` of every db, orgs, users, api-keys, hosts and host command: exit 0, usage line, every option listed. */
+/** `--help` of every db, orgs, users, api-keys, keys, hosts and host command: exit 0, usage line, every option listed. */
 import { describe, expect, test } from "bun:test";
 import { apiKeyCommands } from "../../src/cli/api-keys.ts";
 import { dbCommands } from "../../src/cli/db.ts";
 import { hostRunCommands } from "../../src/cli/host-run.ts";
 import { hostCommands } from "../../src/cli/hosts.ts";
+import { keyCommands } from "../../src/cli/keys.ts";
 import { orgCommands } from "../../src/cli/orgs.ts";
 import { userCommands } from "../../src/cli/users.ts";
 import { runCli } from "../helpers/cli.ts";
 
-const COMMANDS = [...dbCommands, ...orgCommands, ...userCommands, ...apiKeyCommands, ...hostCommands, ...hostRunCommands];
+const COMMANDS = [...dbCommands, ...orgCommands, ...userCommands, ...apiKeyCommands, ...keyCommands, ...hostCommands, ...hostRunCommands];
 
 describe("--help", () => {
   test("the groups cover the documented commands", () => {
@@ -25,6 +26,8 @@ describe("--help", () => {
       "api-keys create",
       "api-keys list",
       "api-keys revoke",
+      "keys rotate",
+      "keys list",
       "hosts register",
       "hosts list",
       "hosts grant",
@@ -46,7 +49,7 @@ describe("--help", () => {
     });
   }
 
-  for (const group of ["db", "orgs", "users", "api-keys", "hosts", "host"]) {
+  for (const group of ["db", "orgs", "users", "api-keys", "keys", "hosts", "host"]) {
     test(`superset ${group} --help lists its commands`, async () => {
       const { code, stdout } = await runCli([group, "--help"]);
       expect(code).toBe(0);
