@@ -1,7 +1,7 @@
 /**
- * SECRET_KEY, the key of the signing-key encryption, the sessions and the CSRF tokens: the
+ * SECRET_KEY, the key of the signing-key encryption and the CSRF tokens: the
  * configured one, else, in dev mode only, one generated on first start into `<dataDir>/secret_key`
- * (mode 0600) and read from there afterwards, so dev sessions and keys survive restarts.
+ * (mode 0600) and read from there afterwards, so signing keys and open forms survive restarts.
  */
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
