@@ -23,7 +23,7 @@ const PASSWORD_MAX_LENGTH = 1024;
 const signinSchema = v.object({
   username: textField("The username", 100),
   password: v.optional(v.pipe(v.string("The password was sent more than once."), v.maxLength(PASSWORD_MAX_LENGTH, `The password must be at most ${PASSWORD_MAX_LENGTH} characters.`)), ""),
-  next: v.optional(v.string(), ""),
+  next: v.optional(v.string("The form was sent with two return addresses; reload the page and sign in again."), ""),
 });
 
 export function signinRoutes(options: WebRouteOptions) {
