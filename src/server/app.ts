@@ -11,6 +11,8 @@ import { ALL_TOOLS } from "../tools/index.ts";
 import { createHostHub, type HostHub } from "../hosts/hub.ts";
 import type { WirePreset } from "../hosts/protocol.ts";
 import { createRunDispatcher } from "../scheduler/dispatch.ts";
+import { createWebAuth } from "../web/web-auth.ts";
+import { webRoutes } from "../web/routes.ts";
 import type { HostAccess, RuntimeInfo } from "../tools/types.ts";
 import { hostConnectRoute } from "./routes/hosts-connect.ts";
 import { internalErrors } from "./internal-errors.ts";
@@ -53,11 +55,15 @@ export function createApp({ config, services, customProvider = null, runtime, on
   const store = config.MCP_STORE_CONFIG;
   const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
   const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream });
+  // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
+  const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
+  const webAuth = createWebAuth({ config, services, secretKey });
   return new Elysia()
     .use(internalErrors())
     .use(healthRoutes(services.db))
     .use(legacyMcpRoute(publicUrl))
     .use(hostConnectRoute({ services, hub: hosts.hub }))
+    .use(webRoutes({ config, services, webAuth, publicUrl }))
     .use(
       mcpRoutes({
         transport,
