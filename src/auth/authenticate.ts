@@ -1,11 +1,12 @@
 /**
  * Turns a request's credential into a principal (auth.md §Credentials and §Modes): API keys by
- * their `sk_live_` prefix, other bearer tokens through `MCP_AUTH_FACTORY`'s provider when there is
- * one, else through the external-JWT verifier; no credential means the dev user in dev mode and a
- * refusal otherwise. Every refusal carries a reason for the server log and nothing for the client.
+ * their `sk_live_` prefix, this server's own access tokens by their issuer, other bearer tokens
+ * through `MCP_AUTH_FACTORY`'s provider when there is one, else through the external-JWT verifier;
+ * no credential means the dev user in dev mode and a refusal otherwise. Every refusal carries a reason for the server log and nothing for the client.
  */
 import { hasExternalJwtKey } from "../config/checks.ts";
 import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
+import type { AccessTokens } from "../oauth/access-tokens.ts";
 import type { Services } from "../services/index.ts";
 import { looksLikeApiKey } from "./api-key-format.ts";
 import { clientIdFromClaims, organizationFromClaims, scopesFromClaims, usernameFromClaims, type TokenClaims } from "./claims.ts";
@@ -28,6 +29,8 @@ export interface AuthenticatorOptions {
   services: Services;
   /** The provider `MCP_AUTH_FACTORY` built at start, or null. */
   customProvider: AuthProvider | null;
+  /** The built-in OAuth server's tokens, when it is on. */
+  accessTokens?: AccessTokens | null;
 }
 
 export type Authenticator = (request: Request) => Promise<AuthResult>;
@@ -48,7 +51,7 @@ export function externalJwtVerifier(config: ResolvedConfig): JWTVerifier | null 
   });
 }
 
-export function createAuthenticator({ config, services, customProvider }: AuthenticatorOptions): Authenticator {
+export function createAuthenticator({ config, services, customProvider, accessTokens = null }: AuthenticatorOptions): Authenticator {
   const verifier = externalJwtVerifier(config);
   let dev: { principal: Principal; untilMs: number } | null = null;
 
@@ -81,7 +84,27 @@ export function createAuthenticator({ config, services, customProvider }: Authen
     return { ok: true, principal };
   }
 
+  /** A token this server issued: its signature, audience and expiry, then its grant (a revoked connection stops at once) and its user's membership. */
+  async function builtInPrincipal(tokens: AccessTokens, token: string): Promise<AuthResult> {
+    let verified;
+    try {
+      verified = await tokens.verify(token);
+    } catch (error) {
+      return verificationFailure(error, "built-in access token");
+    }
+    if (!(await services.oauthGrants.isGrantActive(verified.grantId))) return refuse("built-in access token's grant was revoked", `grant ${verified.grantId}`);
+    // `sub` is the user's id, which never changes, where other tokens name a username.
+    const user = await services.accounts.findUserById(verified.userId);
+    if (!user) return refuse("built-in access token's user no longer exists", `user ${verified.userId}`);
+    const actor = await services.accounts.resolveActor(user.username, verified.organizationId);
+    if ("refused" in actor) return refuse("built-in access token's user cannot be used", actor.refused);
+    void services.oauthGrants.touch(verified.grantId).catch(() => {});
+    const { scopes, clientId } = verified;
+    return { ok: true, principal: { actor, kind: "oauth", scopes, toolScopesEnforced: true, clientId, key: principalKey(actor, scopes) } };
+  }
+
   async function tokenPrincipal(token: string, request: Request): Promise<AuthResult> {
+    if (accessTokens && looksLikeJwt(token) && accessTokens.isOurs(token)) return builtInPrincipal(accessTokens, token);
     if (customProvider) {
       let claims: unknown;
       try {

@@ -11,6 +11,7 @@ import { ALL_TOOLS } from "../tools/index.ts";
 import { createHostHub, type HostHub } from "../hosts/hub.ts";
 import type { WirePreset } from "../hosts/protocol.ts";
 import { createRunDispatcher } from "../scheduler/dispatch.ts";
+import { createBuiltInOAuth } from "../oauth/index.ts";
 import { createWebAuth } from "../web/web-auth.ts";
 import { webRoutes } from "../web/routes.ts";
 import type { HostAccess, RuntimeInfo } from "../tools/types.ts";
@@ -23,6 +24,8 @@ import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
 const RATE_LIMIT_MAX_BUCKETS = 100_000;
 /** Cached answers kept in memory; most are a few KB (MCP_CACHE_CONFIG.max_item_size bounds each). */
 const CACHE_MAX_ENTRIES = 1_000;
+/** Client addresses the OAuth registration limit tracks. */
+const REGISTRATION_MAX_BUCKETS = 10_000;
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -58,7 +61,8 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
-  return new Elysia()
+  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }) });
+  const app = new Elysia()
     .use(internalErrors())
     .use(healthRoutes(services.db))
     .use(legacyMcpRoute(publicUrl))
@@ -73,7 +77,11 @@ export function createApp({ config, services, customProvider = null, runtime, on
         tools: ALL_TOOLS.filter((tool) => !disabled.has(tool.name)),
         origin: { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS },
         rateLimit: { ...config.MCP_RATE_LIMIT, windowSeconds: config.MCP_RATE_LIMIT.window_seconds, store: createMemoryStore({ maxEntries: RATE_LIMIT_MAX_BUCKETS }) },
-        auth: { authenticate: createAuthenticator({ config, services, customProvider }), debugErrors: config.MCP_JWT_DEBUG_ERRORS },
+        auth: {
+          authenticate: createAuthenticator({ config, services, customProvider, accessTokens: oauth?.accessTokens }),
+          debugErrors: config.MCP_JWT_DEBUG_ERRORS,
+          resourceMetadata: oauth?.urls.resourceMetadata ?? null,
+        },
         scopes: { requiredScopes: config.MCP_REQUIRED_SCOPES },
         sizeGuard: { config: config.MCP_RESPONSE_SIZE_CONFIG },
         cache: { config: config.MCP_CACHE_CONFIG, store: createMemoryStore({ maxEntries: CACHE_MAX_ENTRIES }) },
@@ -81,6 +89,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
         publicUrl,
       }),
     );
+  return oauth ? app.use(oauth.routes) : app;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -12,10 +12,16 @@ export const WRITE_TOOL_NAMES = ALL_TOOLS.filter((tool) => !tool.annotations.rea
 export const UNAUTHORIZED_BODY = { error: "invalid_token", error_description: "Authentication required" };
 export const WWW_AUTHENTICATE = 'Bearer realm="superset", error="invalid_token", error_description="Authentication required"';
 
-/** Checks the response is auth.md's generic 401, body and header exactly. */
+/**
+ * Checks the response is auth.md's generic 401, body and header exactly; with auth on, the built-in
+ * OAuth server (on by default) adds where its metadata is, which must be that of an MCP path.
+ */
 export async function expectUnauthorized(response: Response): Promise<void> {
   expect(response.status).toBe(401);
-  expect(response.headers.get("www-authenticate")).toBe(WWW_AUTHENTICATE);
+  const challenge = response.headers.get("www-authenticate") ?? "";
+  const metadata = /, resource_metadata="([^"]+)"$/.exec(challenge);
+  if (metadata) expect(metadata[1]!).toMatch(/\/\.well-known\/oauth-protected-resource\/(mcp|api\/v2\/agent\/mcp)$/);
+  expect(challenge.replace(/, resource_metadata="[^"]+"$/, "")).toBe(WWW_AUTHENTICATE);
   expect(await response.json()).toEqual(UNAUTHORIZED_BODY);
 }
 

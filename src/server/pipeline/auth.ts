@@ -13,6 +13,8 @@ export interface AuthOptions {
   authenticate: Authenticator;
   /** MCP_JWT_DEBUG_ERRORS: log each refusal's detail (user names, claims), never send it. */
   debugErrors: boolean;
+  /** The RFC 9728 metadata URL of an MCP path, when the built-in OAuth server publishes one; a 401 names it so clients can find where to sign in. */
+  resourceMetadata?: ((mcpPath: string) => string) | null;
 }
 
 type Refusal = Exclude<AuthResult, { ok: true }>;
@@ -37,8 +39,9 @@ export function authentication(options: AuthOptions) {
       logRefusal(result, request);
       return { principal: null, refusal: result };
     })
-    .onBeforeHandle({ as: "scoped" }, function refuseUnauthenticated({ refusal }) {
+    .onBeforeHandle({ as: "scoped" }, function refuseUnauthenticated({ refusal, request }) {
       if (!refusal) return;
-      return refusal.status === 403 ? insufficientScope(refusal.scopes) : unauthorized();
+      if (refusal.status === 403) return insufficientScope(refusal.scopes);
+      return unauthorized(options.resourceMetadata?.(new URL(request.url).pathname) ?? null);
     });
 }

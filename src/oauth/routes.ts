@@ -1,0 +1,53 @@
+/**
+ * The built-in OAuth 2.1 authorization server (auth.md §Built-in OAuth 2.1), mounted when
+ * authentication is on and MCP_OAUTH_ENABLED: discovery, registration, authorization, token and
+ * revocation. Its JSON endpoints answer cross-origin requests (a browser-based client such as
+ * the MCP Inspector discovers and exchanges tokens from another origin; no cookie is involved).
+ */
+import { Elysia } from "elysia";
+import type { Services } from "../services/index.ts";
+import type { Store } from "../store/types.ts";
+import type { WebAuth } from "../web/web-auth.ts";
+import type { AccessTokens } from "./access-tokens.ts";
+import { authorizationEndpoint } from "./authorize.ts";
+import type { KeyRing } from "./key-ring.ts";
+import { oauthMetadataRoutes } from "./metadata.ts";
+import { registrationEndpoint } from "./register.ts";
+import { revocationEndpoint } from "./revoke.ts";
+import { tokenEndpoint } from "./token.ts";
+import type { OAuthUrls } from "./urls.ts";
+
+export interface OAuthServerOptions {
+  services: Services;
+  urls: OAuthUrls;
+  keyRing: KeyRing;
+  accessTokens: AccessTokens;
+  webAuth: WebAuth;
+  /** Holds the registration rate limit's counters. */
+  store: Store;
+}
+
+const CROSS_ORIGIN_PATHS = ["/oauth/register", "/oauth/token", "/oauth/revoke", "/.well-known/*"];
+
+function preflight(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "Access-Control-Allow-Origin": "*",
+      "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+      "Access-Control-Allow-Headers": "Authorization, Content-Type, MCP-Protocol-Version",
+      "Access-Control-Max-Age": "600",
+    },
+  });
+}
+
+export function oauthServer({ services, urls, keyRing, accessTokens, webAuth, store }: OAuthServerOptions) {
+  const app = new Elysia({ name: "oauth" })
+    .use(oauthMetadataRoutes({ urls, keyRing }))
+    .use(registrationEndpoint({ services, store }))
+    .use(authorizationEndpoint({ services, urls, webAuth }))
+    .use(tokenEndpoint({ services, accessTokens }))
+    .use(revocationEndpoint({ services, accessTokens }));
+  for (const path of CROSS_ORIGIN_PATHS) app.options(path, preflight);
+  return app;
+}
