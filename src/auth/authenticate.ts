@@ -17,6 +17,9 @@ import { ALL_TOOL_SCOPES, principalKey, type CredentialKind, type Principal } fr
 
 /** How long the dev user's principal is reused before it is looked up again (a disabled dev user stops within this). */
 const DEV_PRINCIPAL_TTL_MS = 5_000;
+/** A grant's last use is recorded at most this often by one process, so a busy client does not write on every request. */
+const GRANT_TOUCH_INTERVAL_MS = 60_000;
+const GRANT_TOUCH_MEMORY = 10_000;
 
 export type AuthResult =
   | { ok: true; principal: Principal }
@@ -54,6 +57,15 @@ export function externalJwtVerifier(config: ResolvedConfig): JWTVerifier | null 
 export function createAuthenticator({ config, services, customProvider, accessTokens = null }: AuthenticatorOptions): Authenticator {
   const verifier = externalJwtVerifier(config);
   let dev: { principal: Principal; untilMs: number } | null = null;
+  const grantTouchedAt = new Map<string, number>();
+
+  function recordGrantUse(grantId: string): void {
+    const nowMs = Date.now();
+    if (nowMs - (grantTouchedAt.get(grantId) ?? 0) < GRANT_TOUCH_INTERVAL_MS) return;
+    if (grantTouchedAt.size >= GRANT_TOUCH_MEMORY) grantTouchedAt.clear();
+    grantTouchedAt.set(grantId, nowMs);
+    services.oauthGrants.touch(grantId).catch(() => grantTouchedAt.delete(grantId));
+  }
 
   async function devPrincipal(): Promise<AuthResult> {
     if (config.MCP_AUTH_ENABLED || !config.MCP_DEV_USERNAME) return refuse("no credential");
@@ -98,7 +110,7 @@ export function createAuthenticator({ config, services, customProvider, accessTo
     if (!user) return refuse("built-in access token's user no longer exists", `user ${verified.userId}`);
     const actor = await services.accounts.resolveActor(user.username, verified.organizationId);
     if ("refused" in actor) return refuse("built-in access token's user cannot be used", actor.refused);
-    void services.oauthGrants.touch(verified.grantId).catch(() => {});
+    recordGrantUse(verified.grantId);
     const { scopes, clientId } = verified;
     return { ok: true, principal: { actor, kind: "oauth", scopes, toolScopesEnforced: true, clientId, key: principalKey(actor, scopes) } };
   }
