@@ -164,21 +164,52 @@ function unreachableProblem(parts: RuleParts, freq: string, interval: number, st
   return undefined;
 }
 
-/** Parses and checks an RRULE body (an optional leading "RRULE:" is dropped); throws ScheduleError. */
-export function parseRule(text: string, start: RuleStart): ParsedRule {
-  if (typeof text !== "string") throw new ScheduleError(`The rule must be text, an RRULE body such as ${EXAMPLE}.`);
-  if (text.length > RULE_MAX_LENGTH) throw new ScheduleError(`The rule is ${text.length} characters long; an RRULE body has at most ${RULE_MAX_LENGTH}, e.g. ${EXAMPLE}.`);
+/** What a rule text says whatever dtstart is: its parts and rrule's options (null: rrule could not read it). */
+interface ReadRule {
+  parts: RuleParts;
+  freq: string;
+  body: string;
+  options: Partial<Options> | null;
+}
+
+/** Rules read so far, by text: a scheduler compiles thousands of schedules that share a handful of rules. */
+const readRules = new Map<string, ReadRule>();
+const READ_RULES_MAX = 1000;
+
+/** Reads a rule text; throws ScheduleError for a malformed one (which is never stored, so never cached). */
+function readRule(text: string): ReadRule {
   const parts = splitParts(text);
   const freq = parts.FREQ;
   if (!freq) throw new ScheduleError(`The rule has no FREQ; start it with FREQ=MINUTELY, HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY, e.g. ${EXAMPLE}.`);
-  const problem = combinationProblem(parts, freq) ?? unreachableProblem(parts, freq, Number(parts.INTERVAL ?? 1), start);
+  const problem = combinationProblem(parts, freq);
   if (problem) throw new ScheduleError(problem);
   const body = RULE_PARTS.filter((key) => parts[key] !== undefined).map((key) => `${key}=${parts[key]}`).join(";");
   try {
     const options = RRule.parseString(body);
     new RRule({ ...options, dtstart: new Date(0) }, true); // rrule's own option checks, before any query
-    return { body, parts, options, untilIsUtc: parts.UNTIL?.endsWith("Z") ?? false };
+    return { parts, freq, body, options };
   } catch {
-    throw new ScheduleError(`The rule ${quote(body)} could not be read; check it against RFC 5545, e.g. ${EXAMPLE}.`);
+    return { parts, freq, body, options: null };
   }
+}
+
+/**
+ * Parses and checks an RRULE body (an optional leading "RRULE:" is dropped); throws ScheduleError.
+ * The returned parts and options may be shared with other schedules of the same rule text: read only.
+ */
+export function parseRule(text: string, start: RuleStart): ParsedRule {
+  if (typeof text !== "string") throw new ScheduleError(`The rule must be text, an RRULE body such as ${EXAMPLE}.`);
+  if (text.length > RULE_MAX_LENGTH) throw new ScheduleError(`The rule is ${text.length} characters long; an RRULE body has at most ${RULE_MAX_LENGTH}, e.g. ${EXAMPLE}.`);
+  let read = readRules.get(text);
+  if (!read) {
+    read = readRule(text);
+    if (readRules.size >= READ_RULES_MAX) readRules.clear();
+    readRules.set(text, read);
+  }
+  const { parts, freq, body, options } = read;
+  // Reachability depends on dtstart's hour and minute, so it is checked per schedule (before rrule's own verdict, as a clearer sentence).
+  const problem = unreachableProblem(parts, freq, Number(parts.INTERVAL ?? 1), start);
+  if (problem) throw new ScheduleError(problem);
+  if (!options) throw new ScheduleError(`The rule ${quote(body)} could not be read; check it against RFC 5545, e.g. ${EXAMPLE}.`);
+  return { body, parts, options, untilIsUtc: parts.UNTIL?.endsWith("Z") ?? false };
 }

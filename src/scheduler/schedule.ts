@@ -171,17 +171,65 @@ function walkOptions(schedule: CompiledSchedule): Partial<Options> {
   return options;
 }
 
-/** Hands the rule's occurrences with wall time at or after `fromWallMs` to `visit`, in order, until it returns false or `maxVisits` were visited. */
-function walk(schedule: CompiledSchedule, fromWallMs: number, anchorLocal: string | null | undefined, maxVisits: number, visit: (occurrence: Occurrence) => boolean): void {
+/** A walk over the rule from one wall time, and where rrule starts it. */
+interface Walk {
+  schedule: CompiledSchedule;
+  options: Partial<Options>;
+  fromWallMs: number;
+  startMs: number;
+  /**
+   * Everything the walk's occurrences depend on. rrule reads the rule and the zone (the options
+   * come from them, except a COUNT rule's UNTIL, which comes from dtstart) and starts at startMs,
+   * taking its default second, minute, hour, weekday and day of month from there: dtstart enters
+   * only through startMs. So schedules created at different times share walks from one anchor.
+   */
+  key: string;
+}
+
+function planWalk(schedule: CompiledSchedule, fromWallMs: number, anchorLocal: string | null | undefined): Walk {
   const options = walkOptions(schedule);
-  if (options.until && options.until.getTime() < fromWallMs) return; // ended: rrule would still walk until it produced one past UNTIL
   const startMs = walkStart(schedule, fromWallMs, anchorLocal);
+  const key = `${schedule.rrule}|${schedule.timezone}|${options.until?.getTime() ?? ""}|${startMs}|${fromWallMs}`;
+  return { schedule, options, fromWallMs, startMs, key };
+}
+
+/** Hands the walk's occurrences (wall time at or after its start) to `visit`, in order, until it returns false or `maxVisits` were visited. */
+function walk({ schedule, options, fromWallMs, startMs }: Walk, maxVisits: number, visit: (occurrence: Occurrence) => boolean): void {
+  if (options.until && options.until.getTime() < fromWallMs) return; // ended: rrule would still walk until it produced one past UNTIL
   const rule = boundedRule(options, new Date(startMs), periodBudget(schedule, startMs, fromWallMs, maxVisits));
   let visits = 0;
   rule.between(new Date(Math.max(fromWallMs, startMs)), LAST_WALL, true, (wall) => {
     const occurrence = { at: new Date(instantOf(wall, schedule.timezone)), local: localText(wall.getTime()) };
     return ++visits <= maxVisits && visit(occurrence);
   });
+}
+
+/** Occurrences counted by occurrencesThrough. */
+export interface Covered {
+  count: number;
+  last: Occurrence;
+  limitReached: boolean;
+}
+
+/**
+ * Answers kept for other schedules asking the same (see Walk.key): thousands of automations due
+ * together mostly share a few rules and anchors, and each rrule walk costs tens of microseconds.
+ * One memo serves one batch of queries, such as a scheduler's wake-up; answers taken from it are
+ * shared, so read only.
+ */
+export interface OccurrenceMemo {
+  readonly next: Map<string, Occurrence | null>;
+  readonly through: Map<string, Covered>;
+}
+
+export const createOccurrenceMemo = (): OccurrenceMemo => ({ next: new Map(), through: new Map() });
+
+function remembered<T>(answers: Map<string, T> | undefined, key: string, compute: () => T): T {
+  if (!answers) return compute();
+  if (answers.has(key)) return answers.get(key)!;
+  const answer = compute();
+  answers.set(key, answer);
+  return answer;
 }
 
 function requireInstant(date: Date, name: string): number {
@@ -194,19 +242,23 @@ function requireInstant(date: Date, name: string): number {
  * The first occurrence whose instant is after `after`, or null when the rule has ended (or has
  * none within 50 years). `anchorLocal`, the `local` of an earlier occurrence of this schedule,
  * lets rrule start there instead of at dtstart; it is ignored when malformed, after `after` or
- * before dtstart. A COUNT rule still counts from dtstart.
+ * before dtstart. A COUNT rule still counts from dtstart. With `memo`, the answer of an earlier
+ * query that walks the same way (another schedule of the same rule from the same anchor) is reused.
  */
-export function nextOccurrenceAfter(schedule: CompiledSchedule, after: Date, anchorLocal?: string | null): Occurrence | null {
+export function nextOccurrenceAfter(schedule: CompiledSchedule, after: Date, anchorLocal?: string | null, memo?: OccurrenceMemo): Occurrence | null {
   const afterMs = requireInstant(after, "after");
-  let next = null as Occurrence | null;
   // Wall times before after's own map to instants at or before it, so the walk starts there; in a
   // repeated hour that wall time may be the second pass, whose first-pass instants are skipped here.
-  walk(schedule, wallOf(afterMs, schedule.timezone), anchorLocal, MAX_SKIPPED, (occurrence) => {
-    if (occurrence.at.getTime() <= afterMs) return true;
-    next = occurrence;
-    return false;
+  const plan = planWalk(schedule, wallOf(afterMs, schedule.timezone), anchorLocal);
+  return remembered(memo?.next, `${plan.key}|${afterMs}`, () => {
+    let next = null as Occurrence | null;
+    walk(plan, MAX_SKIPPED, (occurrence) => {
+      if (occurrence.at.getTime() <= afterMs) return true;
+      next = occurrence;
+      return false;
+    });
+    return next;
   });
-  return next;
 }
 
 /** The next occurrence after `now`; throws ScheduleError when the rule has none (a schedule that would never fire is refused). */
@@ -220,26 +272,31 @@ export function requireFutureOccurrence(schedule: CompiledSchedule, now: Date): 
 /**
  * Occurrences with instants in [from.at, through], counted from `from` (itself included), stopping
  * at `limit`: for coalescing missed runs into one catch-up run. `limitReached` says more lie in the
- * range; `count` is 0 (and `last` is `from`) when `from` is after `through`.
+ * range; `count` is 0 (and `last` is `from`) when `from` is after `through`. `memo` as for
+ * nextOccurrenceAfter.
  */
-export function occurrencesThrough(schedule: CompiledSchedule, from: Occurrence, through: Date, limit: number): { count: number; last: Occurrence; limitReached: boolean } {
+export function occurrencesThrough(schedule: CompiledSchedule, from: Occurrence, through: Date, limit: number, memo?: OccurrenceMemo): Covered {
   const throughMs = requireInstant(through, "through");
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError("limit must be a positive integer");
-  if (requireInstant(from.at, "from.at") > throughMs) return { count: 0, last: from, limitReached: false };
-  let count = 1;
-  let last = from;
-  let limitReached = false;
+  const fromMs = requireInstant(from.at, "from.at");
+  if (fromMs > throughMs) return { count: 0, last: from, limitReached: false };
   // From from.at's own wall time: any earlier wall time maps to an instant at or before from.at.
-  walk(schedule, wallOf(from.at.getTime(), schedule.timezone), from.local, 2 * limit + MAX_SKIPPED, (occurrence) => {
-    if (occurrence.at.getTime() <= last.at.getTime()) return true; // from itself, or collapsed into one instant by a DST gap
-    if (occurrence.at.getTime() > throughMs) return false;
-    if (count === limit) {
-      limitReached = true;
-      return false;
-    }
-    count += 1;
-    last = occurrence;
-    return true;
+  const plan = planWalk(schedule, wallOf(fromMs, schedule.timezone), from.local);
+  return remembered(memo?.through, `${plan.key}|${fromMs}|${from.local}|${throughMs}|${limit}`, () => {
+    let count = 1;
+    let last = from;
+    let limitReached = false;
+    walk(plan, 2 * limit + MAX_SKIPPED, (occurrence) => {
+      if (occurrence.at.getTime() <= last.at.getTime()) return true; // from itself, or collapsed into one instant by a DST gap
+      if (occurrence.at.getTime() > throughMs) return false;
+      if (count === limit) {
+        limitReached = true;
+        return false;
+      }
+      count += 1;
+      last = occurrence;
+      return true;
+    });
+    return { count, last, limitReached };
   });
-  return { count, last, limitReached };
 }

@@ -14,9 +14,9 @@ import type { RunClaim, DueAutomation } from "../services/automation-claims.ts";
 import type { Services } from "../services/index.ts";
 import type { Clock } from "./clock.ts";
 import type { RunDispatcher } from "./dispatch.ts";
-import { createHostChooser } from "./host-choice.ts";
+import { createHostChooser, type HostChooser } from "./host-choice.ts";
 import { runTitle } from "./run-text.ts";
-import { compileSchedule, nextOccurrenceAfter, occurrencesThrough, type CompiledSchedule } from "./schedule.ts";
+import { compileSchedule, createOccurrenceMemo, nextOccurrenceAfter, occurrencesThrough, type CompiledSchedule, type OccurrenceMemo } from "./schedule.ts";
 import type { HostHub } from "../hosts/hub.ts";
 
 /** Due automations claimed per round; a round is one SELECT, a few INSERTs and grouped UPDATEs. */
@@ -72,29 +72,13 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
     return found;
   }
 
-  /** What to record for one due automation: which occurrences the run stands for, where the schedule goes next, and its host or refusal. */
   /**
-   * Which occurrences are due and where the schedule goes next. Automations sharing a schedule and
-   * its current next run (every "weekdays at 9:00 Berlin" of a team) get the same answer, so one
-   * wake-up works it out once.
+   * What to record for one due automation: which occurrences the run stands for, where the
+   * schedule goes next, and its host or refusal. `memo` lets automations on the same rule and next
+   * run (every "weekdays at 9:00 Berlin" of a team, whatever day each was created) share the
+   * schedule arithmetic.
    */
-  function moveOf(schedule: CompiledSchedule, automation: DueAutomation, at: Date, memo: Map<string, ReturnType<typeof computeMove>>) {
-    const key = `${automation.rrule}\n${automation.dtstart.getTime()}\n${automation.timezone}\n${automation.nextRunAt.getTime()}\n${automation.nextRunLocal}`;
-    let move = memo.get(key);
-    if (!move) {
-      move = computeMove(schedule, automation, at);
-      memo.set(key, move);
-    }
-    return move;
-  }
-
-  function computeMove(schedule: CompiledSchedule, automation: DueAutomation, at: Date) {
-    const first = { at: automation.nextRunAt, local: automation.nextRunLocal ?? schedule.dtstartLocal };
-    const covered = occurrencesThrough(schedule, first, at, CATCH_UP_COUNT_LIMIT);
-    return { covered, next: nextOccurrenceAfter(schedule, at, covered.last.local) };
-  }
-
-  async function decide(automation: DueAutomation, at: Date, chooser: ReturnType<typeof createHostChooser>, memo: Map<string, ReturnType<typeof computeMove>>): Promise<RunClaim> {
+  async function decide(automation: DueAutomation, at: Date, chooser: HostChooser, memo: OccurrenceMemo): Promise<RunClaim> {
     const schedule = scheduleOf(automation);
     const base = { automation, trigger: "schedule" as const, coveredCount: 1, coveredUntil: null };
     const title = (trigger: RunClaim["trigger"], count: number) => runTitle({ automationName: automation.name, timeZone: automation.timezone, trigger, scheduledFor: automation.nextRunAt, coveredCount: count });
@@ -102,7 +86,9 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
       // A stored schedule that no longer compiles (a time zone dropped from the system's database) stops with a recorded reason.
       return { ...base, title: title("schedule", 1), host: null, refusal: { status: "dispatch_failed", error: `${schedule.message} The schedule is stopped; fix it with automations_update.` }, next: null };
     }
-    const { covered, next } = moveOf(schedule, automation, at, memo);
+    const first = { at: automation.nextRunAt, local: automation.nextRunLocal ?? schedule.dtstartLocal };
+    const covered = occurrencesThrough(schedule, first, at, CATCH_UP_COUNT_LIMIT, memo);
+    const next = nextOccurrenceAfter(schedule, at, covered.last.local, memo);
     const trigger = covered.count > 1 ? ("catch_up" as const) : ("schedule" as const);
     const choice = await chooser.choose(automation);
     return {
@@ -121,7 +107,7 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
   async function fire(): Promise<void> {
     const at = clock.now();
     const chooser = createHostChooser(services, hub);
-    const memo = new Map<string, ReturnType<typeof computeMove>>();
+    const memo = createOccurrenceMemo();
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const due = await claims.due(at, CLAIM_BATCH);
       if (due.length === 0) break;
