@@ -5,15 +5,17 @@
  * an update that is conditional on the value the scheduler read, so a schedule changed meanwhile
  * keeps its new time.
  *
- * Both steps work in bulk — one INSERT per chunk of runs, one UPDATE per group of automations
- * moving between the same two times — so 10,000 automations due in the same minute cost a few
- * dozen statements rather than 20,000 round trips.
+ * Both steps work in bulk (./claim-writes.ts: one transaction on SQLite, one INSERT on
+ * PostgreSQL, and one UPDATE per group of automations moving between the same two times), so
+ * 10,000 automations due in the same minute cost a few dozen statements rather than 20,000 round
+ * trips.
  */
-import { and, asc, eq, getTableColumns, inArray, isNotNull, lte } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, isNotNull, lte } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import type { RunTrigger } from "../db/schema/values.ts";
 import { newId, type ServiceContext } from "./context.ts";
 import type { RunRefusal } from "./automation-runs.ts";
+import { createClaimWriter, type ClaimedRun, type ScheduleMove } from "./claim-writes.ts";
 import type { HostRegistration } from "./host-registration.ts";
 
 type AutomationRow = Database["tables"]["automations"]["$inferSelect"];
@@ -35,13 +37,10 @@ export interface RunClaim {
   next: { at: Date; local: string } | null;
 }
 
-/** Rows per INSERT (well under SQLite's bound-parameter limit) and ids per UPDATE … IN. */
-const INSERT_CHUNK_ROWS = 500;
-const UPDATE_CHUNK_IDS = 1000;
-
 export function createAutomationClaims({ db }: ServiceContext) {
   const { orm, tables } = db;
-  const { automations, automationRuns: runs } = tables;
+  const { automations } = tables;
+  const write = createClaimWriter(db);
 
   return {
     /** Enabled automations due at `at`, earliest first. */
@@ -72,11 +71,10 @@ export function createAutomationClaims({ db }: ServiceContext) {
      * run on. Returns the run id of each claim this call won, by automation id.
      */
     async claim(claims: RunClaim[], at: Date): Promise<Map<string, string>> {
-      const won = new Map<string, string>();
       // Ascending automation id in every scheduler, so concurrent inserts take their index locks in one order.
       const ordered = [...claims].sort((a, b) => (a.automation.id < b.automation.id ? -1 : 1));
-      for (let start = 0; start < ordered.length; start += INSERT_CHUNK_ROWS) {
-        const rows = ordered.slice(start, start + INSERT_CHUNK_ROWS).map((claim) => ({
+      const rows = ordered.map(
+        (claim): ClaimedRun => ({
           id: newId(),
           automationId: claim.automation.id,
           organizationId: claim.automation.organizationId,
@@ -87,25 +85,15 @@ export function createAutomationClaims({ db }: ServiceContext) {
           title: claim.title,
           hostId: claim.host?.id ?? null,
           hostRegistrationId: claim.host?.registrationId ?? null,
-          status: claim.refusal?.status ?? ("dispatching" as const),
+          status: claim.refusal?.status ?? "dispatching",
           error: claim.refusal?.error ?? null,
           finishedAt: claim.refusal ? at : null,
           createdAt: at,
-        }));
-        const inserted = await orm.insert(runs).values(rows).onConflictDoNothing().returning({ id: runs.id, automationId: runs.automationId });
-        for (const row of inserted) won.set(row.automationId, row.id);
-      }
+        }),
+      );
       // Every claim moves its schedule on, won or not: a run row without the update (a scheduler
       // stopped between the two) would otherwise hold the schedule at that occurrence for good.
-      for (const group of groupByMove(claims)) {
-        for (let start = 0; start < group.ids.length; start += UPDATE_CHUNK_IDS) {
-          await orm
-            .update(automations)
-            .set({ nextRunAt: group.next?.at ?? null, nextRunLocal: group.next?.local ?? null })
-            .where(and(inArray(automations.id, group.ids.slice(start, start + UPDATE_CHUNK_IDS)), eq(automations.nextRunAt, group.from)));
-        }
-      }
-      return won;
+      return write(rows, groupByMove(claims));
     },
   };
 }
@@ -113,8 +101,8 @@ export function createAutomationClaims({ db }: ServiceContext) {
 export type AutomationClaims = ReturnType<typeof createAutomationClaims>;
 
 /** Claims grouped by (current next run → new next run), so each group is one UPDATE. */
-function groupByMove(claims: RunClaim[]): { from: Date; next: RunClaim["next"]; ids: string[] }[] {
-  const groups = new Map<string, { from: Date; next: RunClaim["next"]; ids: string[] }>();
+function groupByMove(claims: RunClaim[]): ScheduleMove[] {
+  const groups = new Map<string, ScheduleMove>();
   for (const claim of claims) {
     const key = `${claim.automation.nextRunAt.getTime()}|${claim.next?.at.getTime() ?? ""}|${claim.next?.local ?? ""}`;
     const group = groups.get(key) ?? { from: claim.automation.nextRunAt, next: claim.next, ids: [] };
