@@ -10,6 +10,8 @@ import { hashToken, randomToken } from "./random-token.ts";
 
 /** How long an authorization code may be redeemed (OAuth 2.1 recommends a short lifetime). */
 export const AUTHORIZATION_CODE_TTL_MS = 60_000;
+/** How long an expired code's row is kept before a later issueCode deletes it. */
+const CODE_ROW_KEPT_MS = 24 * 3_600_000;
 /** How long a refresh token lives; each rotation issues a new one for as long again. */
 export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3_600_000;
 /** `last_used_at` is rewritten at most once per this interval. */
@@ -96,6 +98,8 @@ export function createOAuthGrantService({ db, now }: ServiceContext) {
     const token = randomToken();
     const at = now();
     await orm.insert(oauthRefreshTokens).values({ hash: hashToken(token), grantId, expiresAt: new Date(at.getTime() + ttlMs), rotatedAt: null, createdAt: at });
+    // Rotated tokens are kept to catch their reuse, but only while they could have been used at all.
+    await orm.delete(oauthRefreshTokens).where(and(eq(oauthRefreshTokens.grantId, grantId), lt(oauthRefreshTokens.expiresAt, at)));
     return token;
   }
 
@@ -115,6 +119,8 @@ export function createOAuthGrantService({ db, now }: ServiceContext) {
         lastUsedAt: null,
         revokedAt: null,
       });
+      // Codes expire within a minute; a day later their rows have no use left, not even spotting a reuse.
+      await orm.delete(oauthCodes).where(lt(oauthCodes.expiresAt, new Date(at.getTime() - CODE_ROW_KEPT_MS)));
       const code = randomToken();
       await orm.insert(oauthCodes).values({
         hash: hashToken(code),

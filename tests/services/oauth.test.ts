@@ -208,6 +208,25 @@ describeEachDatabase("oauth services", (suite) => {
     expect(await services.oauthGrants.isGrantActive(grant.id)).toBe(true);
   });
 
+  test("old rows are cleaned up: expired refresh tokens of a grant when it gets a new one, codes a day after they expired", async () => {
+    const services = servicesAt();
+    const team = await createTeam(services, "cleanup");
+    const { grant, refreshToken, code } = await connected(services, team);
+    const { oauthRefreshTokens, oauthCodes } = suite.db.tables;
+    const tokensOf = async () => (await suite.db.orm.select().from(oauthRefreshTokens).where(eq(oauthRefreshTokens.grantId, grant.id))).length;
+    const rotated = await services.oauthGrants.rotateRefreshToken(refreshToken);
+    if ("refused" in rotated) throw new Error(rotated.refused);
+    expect(await tokensOf()).toBe(2);
+    services.advance(30 * DAY_MS + 1);
+    await services.oauthGrants.issueRefreshToken(grant.id);
+    expect(await tokensOf()).toBe(1);
+
+    const codeRow = async () => (await suite.db.orm.select().from(oauthCodes).where(eq(oauthCodes.hash, sha256Hex(code)))).length;
+    expect(await codeRow()).toBe(1);
+    await issue(services, team);
+    expect(await codeRow()).toBe(0);
+  });
+
   test("revokeGrant stops the family; revoking twice reports that nothing changed", async () => {
     const services = servicesAt();
     const team = await createTeam(services, "revoke");
