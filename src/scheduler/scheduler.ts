@@ -164,7 +164,11 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
     cancelTimer = clock.setTimer(Math.max(0, Math.min(untilDue, MAX_SLEEP_MS)), () => void wake());
   }
 
-  /** Fires and re-aims; a change arriving meanwhile makes it go round once more rather than overlap. */
+  /**
+   * Fires and re-aims; a change (or the timer) arriving meanwhile makes it go round once more
+   * rather than overlap. `busy` is cleared in the same turn as the last look at `again`, so no
+   * wake-up can fall between the two and be lost.
+   */
   function wake(): Promise<void> {
     if (busy) {
       again = true;
@@ -178,11 +182,10 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
         } catch (error) {
           log.error("scheduler round failed", { error: error instanceof Error ? error.stack : String(error) });
         }
+        await aim().catch((error) => log.error("scheduler could not aim its timer", { error: String(error) }));
       } while (again && running);
-      await aim().catch((error) => log.error("scheduler could not aim its timer", { error: String(error) }));
-    })().finally(() => {
       busy = null;
-    });
+    })();
     return busy;
   }
 

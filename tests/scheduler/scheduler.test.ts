@@ -102,6 +102,38 @@ describeEachDatabase("scheduler", (suite) => {
     expect(dispatched[0]!.automation.prompt).toBe("Triage new issues.");
   });
 
+  test("a schedule change arriving while the timer is being aimed is not lost", async () => {
+    const { clock, services, team, runsOf } = await setUp("2031-01-06T07:59:00Z");
+    let reachAim!: () => void;
+    let release!: () => void;
+    const aiming = new Promise<void>((resolve) => (reachAim = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    const claims = services.automationClaims;
+    const held = {
+      ...claims,
+      async earliestNextRun() {
+        if (holding) {
+          reachAim();
+          await released;
+        }
+        return claims.earliestNextRun();
+      },
+    };
+    const { scheduler } = schedulerFor({ ...services, automationClaims: held }, clock);
+    await scheduler.start();
+    holding = true;
+    const waking = scheduler.settle();
+    await aiming;
+    // The scheduler is aiming its timer (its look at the next run is held) when an automation comes due.
+    const automation = await services.automations.create(team.member, weekdays(), AGENTS);
+    clock.set("2031-01-06T08:00:00Z");
+    holding = false;
+    release();
+    await waking;
+    expect(await runsOf(automation.id)).toHaveLength(1);
+  });
+
   test("daily 9:00 in Berlin fires at 9:00 local on both sides of the spring change", async () => {
     const { clock, services, team, runsOf } = await setUp("2031-03-29T07:00:00Z"); // Saturday 08:00 CET; the clocks go forward on Sunday the 30th
     const { scheduler } = schedulerFor(services, clock);
