@@ -220,9 +220,11 @@ export interface Covered {
 export interface OccurrenceMemo {
   readonly next: Map<string, Occurrence | null>;
   readonly through: Map<string, Covered>;
+  /** Wall times of instants, by instant and zone: the queries of a wake-up start from a few. */
+  readonly walls: Map<string, number>;
 }
 
-export const createOccurrenceMemo = (): OccurrenceMemo => ({ next: new Map(), through: new Map() });
+export const createOccurrenceMemo = (): OccurrenceMemo => ({ next: new Map(), through: new Map(), walls: new Map() });
 
 function remembered<T>(answers: Map<string, T> | undefined, key: string, compute: () => T): T {
   if (!answers) return compute();
@@ -249,7 +251,8 @@ export function nextOccurrenceAfter(schedule: CompiledSchedule, after: Date, anc
   const afterMs = requireInstant(after, "after");
   // Wall times before after's own map to instants at or before it, so the walk starts there; in a
   // repeated hour that wall time may be the second pass, whose first-pass instants are skipped here.
-  const plan = planWalk(schedule, wallOf(afterMs, schedule.timezone), anchorLocal);
+  const fromWallMs = remembered(memo?.walls, `${afterMs}|${schedule.timezone}`, () => wallOf(afterMs, schedule.timezone));
+  const plan = planWalk(schedule, fromWallMs, anchorLocal);
   return remembered(memo?.next, `${plan.key}|${afterMs}`, () => {
     let next = null as Occurrence | null;
     walk(plan, MAX_SKIPPED, (occurrence) => {
@@ -281,7 +284,8 @@ export function occurrencesThrough(schedule: CompiledSchedule, from: Occurrence,
   const fromMs = requireInstant(from.at, "from.at");
   if (fromMs > throughMs) return { count: 0, last: from, limitReached: false };
   // From from.at's own wall time: any earlier wall time maps to an instant at or before from.at.
-  const plan = planWalk(schedule, wallOf(fromMs, schedule.timezone), from.local);
+  const fromWallMs = remembered(memo?.walls, `${fromMs}|${schedule.timezone}`, () => wallOf(fromMs, schedule.timezone));
+  const plan = planWalk(schedule, fromWallMs, from.local);
   return remembered(memo?.through, `${plan.key}|${fromMs}|${from.local}|${throughMs}|${limit}`, () => {
     let count = 1;
     let last = from;
