@@ -19,8 +19,16 @@ import { runTitle } from "./run-text.ts";
 import { compileSchedule, createOccurrenceMemo, nextOccurrenceAfter, occurrencesThrough, type CompiledSchedule, type OccurrenceMemo } from "./schedule.ts";
 import type { HostHub } from "../hosts/hub.ts";
 
-/** Due automations claimed per round; a round is one SELECT, a few INSERTs and grouped UPDATEs. */
+/** Due automations read per round (one SELECT, ordered by next run and id). */
+const DUE_BATCH = 10_000;
+/** Claims recorded at once: one SQLite transaction, or one PostgreSQL INSERT and its grouped UPDATEs. */
 const CLAIM_BATCH = 1000;
+/**
+ * Claims being recorded while the next chunk is decided. PostgreSQL writes two on two connections
+ * (a burst's runs cost the server more than deciding them costs this process); a SQLite claim is
+ * written synchronously, so there it changes nothing.
+ */
+const CLAIMS_IN_FLIGHT = 2;
 /** Rounds per wake-up at most, so a pathological schedule can never spin the loop. */
 const MAX_ROUNDS = 1000;
 const MAX_SLEEP_MS = 30_000;
@@ -109,17 +117,9 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
     const chooser = createHostChooser(services, hub);
     const memo = createOccurrenceMemo();
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const due = await claims.due(at, CLAIM_BATCH);
-      if (due.length === 0) break;
-      const decided: RunClaim[] = [];
-      for (const automation of due) decided.push(await decide(automation, at, chooser, memo));
-      const won = await claims.claim(decided, at);
-      for (const claim of decided) {
-        const runId = won.get(claim.automation.id);
-        if (runId && !claim.refusal) queue.push({ runId, claim });
-      }
-      pump();
-      if (due.length < CLAIM_BATCH) break;
+      const due = await claims.due(at, DUE_BATCH);
+      await claimInChunks(due, at, chooser, memo);
+      if (due.length < DUE_BATCH) break;
     }
     if (at.getTime() - lastSweepMs >= SWEEP_INTERVAL_MS) {
       lastSweepMs = at.getTime();
@@ -128,6 +128,35 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
         runningBefore: new Date(at.getTime() - runTimeoutSeconds * 1000 - REPORT_GRACE_MS),
       });
     }
+  }
+
+  /**
+   * Decides and claims `due` a chunk at a time, in its order, while earlier chunks are being
+   * recorded (up to CLAIMS_IN_FLIGHT). Chunks hold distinct automations, and each claim inserts in
+   * ascending automation id, so concurrent claims, this scheduler's or another's, take their
+   * index locks in one order.
+   */
+  async function claimInChunks(due: DueAutomation[], at: Date, chooser: HostChooser, memo: OccurrenceMemo): Promise<void> {
+    const recording: Promise<void>[] = [];
+    for (let start = 0; start < due.length; start += CLAIM_BATCH) {
+      const decided: RunClaim[] = [];
+      for (const automation of due.slice(start, start + CLAIM_BATCH)) decided.push(await decide(automation, at, chooser, memo));
+      if (recording.length >= CLAIMS_IN_FLIGHT) await recording.shift();
+      const claim = record(decided, at);
+      claim.catch(() => {}); // awaited later, which rethrows; until then its failure is not unhandled
+      recording.push(claim);
+    }
+    await Promise.all(recording);
+  }
+
+  /** Claims what was decided and queues the dispatch of each run this scheduler won. */
+  async function record(decided: RunClaim[], at: Date): Promise<void> {
+    const won = await claims.claim(decided, at);
+    for (const claim of decided) {
+      const runId = won.get(claim.automation.id);
+      if (runId && !claim.refusal) queue.push({ runId, claim });
+    }
+    pump();
   }
 
   /** Starts queued dispatches up to the concurrency limit. */

@@ -13,7 +13,7 @@
 import { and, asc, eq, getTableColumns, isNotNull, lte } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import type { RunTrigger } from "../db/schema/values.ts";
-import { newId, type ServiceContext } from "./context.ts";
+import type { ServiceContext } from "./context.ts";
 import type { RunRefusal } from "./automation-runs.ts";
 import { createClaimWriter, type ClaimedRun, type ScheduleMove } from "./claim-writes.ts";
 import type { HostRegistration } from "./host-registration.ts";
@@ -43,14 +43,14 @@ export function createAutomationClaims({ db }: ServiceContext) {
   const write = createClaimWriter(db);
 
   return {
-    /** Enabled automations due at `at`, earliest first. */
+    /** Enabled automations due at `at`, earliest first and then by id, so a chunk of them touches one stretch of the indexes on automation_id. */
     async due(at: Date, limit: number): Promise<DueAutomation[]> {
       const { prompt: _prompt, promptVersion: _version, enabled: _enabled, createdAt: _created, updatedAt: _updated, ...columns } = getTableColumns(automations);
       const rows = await orm
         .select(columns)
         .from(automations)
         .where(and(eq(automations.enabled, true), lte(automations.nextRunAt, at)))
-        .orderBy(asc(automations.nextRunAt))
+        .orderBy(asc(automations.nextRunAt), asc(automations.id))
         .limit(limit);
       return rows as DueAutomation[];
     },
@@ -75,7 +75,7 @@ export function createAutomationClaims({ db }: ServiceContext) {
       const ordered = [...claims].sort((a, b) => (a.automation.id < b.automation.id ? -1 : 1));
       const rows = ordered.map(
         (claim): ClaimedRun => ({
-          id: newId(),
+          id: newRunId(),
           automationId: claim.automation.id,
           organizationId: claim.automation.organizationId,
           trigger: claim.trigger,
@@ -99,6 +99,13 @@ export function createAutomationClaims({ db }: ServiceContext) {
 }
 
 export type AutomationClaims = ReturnType<typeof createAutomationClaims>;
+
+/**
+ * A scheduled run's id: a UUID version 7, which begins with its creation time, so the runs of a
+ * burst go to the end of the primary-key index instead of into pages all over it (thousands of
+ * random ids a minute cost the database a page write each once the index outgrows its cache).
+ */
+const newRunId = (): string => Bun.randomUUIDv7();
 
 /** Claims grouped by (current next run → new next run), so each group is one UPDATE. */
 function groupByMove(claims: RunClaim[]): ScheduleMove[] {
