@@ -13,7 +13,7 @@ import { compileSchedule, nextOccurrenceAfter, type Occurrence } from "../../src
 import type { HostRegistration } from "../../src/services/hosts.ts";
 import type { Services } from "../../src/services/index.ts";
 
-/** Rows per INSERT, as automation-claims.ts chunks its run inserts (well under SQLite's parameter limit). */
+/** Rows per plain INSERT, for the seeding and the reference (well under SQLite's parameter limit). */
 export const INSERT_CHUNK_ROWS = 500;
 const MINUTE_MS = 60_000;
 /** The shared rule; UTC so every automation's next occurrence is the same instant. */
@@ -157,8 +157,8 @@ export async function armAutomations(db: Database, leadMs: number): Promise<Occu
 
 /**
  * The reference: `seeded.automationIds.length` run rows shaped like the scheduler's
- * skipped_offline claims, inserted as automation-claims.ts inserts them (chunks, ascending
- * automation id, ON CONFLICT DO NOTHING … RETURNING) but with nothing decided first.
+ * skipped_offline claims, written the plain way (drizzle INSERTs of INSERT_CHUNK_ROWS rows,
+ * ascending automation id, ON CONFLICT DO NOTHING … RETURNING) with nothing decided first.
  * Returns rows per second.
  */
 export async function referenceInsert(db: Database, seeded: Seeded, scheduledFor: Date): Promise<number> {

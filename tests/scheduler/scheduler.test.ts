@@ -212,6 +212,47 @@ describeEachDatabase("scheduler", (suite) => {
     }
   }, 60_000);
 
+  test("three schedulers racing over 2,500 due automations, each claiming in several chunks with claims in flight, make exactly 2,500 runs", async () => {
+    const { services, team } = await setUp("2031-01-06T09:00:00.100Z");
+    const due = new Date("2031-01-06T09:00:00Z");
+    const now = new Date();
+    const rows = Array.from({ length: 2500 }, (_, i) => ({
+      id: crypto.randomUUID(),
+      organizationId: team.organization.id,
+      ownerUserId: team.member.userId,
+      name: `burst ${i}`,
+      agent: "claude",
+      prompt: "Triage.",
+      promptVersion: 1,
+      rrule: "FREQ=HOURLY;BYMINUTE=0",
+      dtstart: new Date(Date.UTC(2031, 0, 1, 0, i % 60)),
+      timezone: "UTC",
+      enabled: true,
+      nextRunAt: due,
+      nextRunLocal: "2031-01-06T09:00:00",
+      createdAt: now,
+      updatedAt: now,
+    }));
+    const { automations, automationRuns } = suite.db.tables;
+    for (let start = 0; start < rows.length; start += 500) await suite.db.orm.insert(automations).values(rows.slice(start, start + 500));
+    const extra = suite.variant.name === "PostgreSQL" ? [openDatabase(suite.url), openDatabase(suite.url)] : [];
+    try {
+      const databases = [suite.db, ...extra];
+      const instances = [0, 1, 2].map((i) => {
+        const own = manualClock("2031-01-06T09:00:00.100Z");
+        return schedulerFor(createServices(databases[i % databases.length]!, own.now), own).scheduler;
+      });
+      await Promise.all(instances.map((scheduler) => scheduler.settle()));
+      const runs = await suite.db.orm.select().from(automationRuns).where(eq(automationRuns.organizationId, team.organization.id));
+      expect(runs).toHaveLength(2500);
+      expect(new Set(runs.map((run) => run.automationId)).size).toBe(2500);
+      const moved = await suite.db.orm.select({ at: automations.nextRunAt }).from(automations).where(eq(automations.organizationId, team.organization.id));
+      expect(new Set(moved.map((row) => row.at?.toISOString()))).toEqual(new Set(["2031-01-06T10:00:00.000Z"]));
+    } finally {
+      await Promise.all(extra.map((db) => db.close()));
+    }
+  }, 60_000);
+
   test("stale runs are closed: dispatching long after any dispatch could take, running past timeout with no report", async () => {
     const { clock, services, team, host } = await setUp("2031-01-06T07:00:00Z");
     const automation = await services.automations.create(team.member, weekdays(), AGENTS);
