@@ -1,7 +1,9 @@
 /**
- * Sign-in attempts per client address and per username (fixed windows in a Store), so a password
- * cannot be guessed quickly from one address, nor for one user from many. Every attempt counts,
- * before the password is checked, so a refused attempt costs no password hash.
+ * Sign-in attempts per client address and per username, so a password cannot be guessed quickly
+ * from one address, nor for one user from many. Every attempt counts, before the password is
+ * checked, so a refused attempt costs no password hash. The window slides (the previous fixed
+ * window's count fades out over the current one, as in the MCP rate limit), so the turn of a
+ * window never hands out a fresh allowance on top of a full one.
  */
 import { sha256Hex } from "../auth/digest.ts";
 import type { Store } from "../store/types.ts";
@@ -32,8 +34,16 @@ export function createSigninLimiter({ store, attempts = SIGNIN_ATTEMPTS_PER_WIND
       const window = Math.floor(nowMs / windowMs);
       // Usernames are matched exactly at sign-in, but case variants of one name share a bucket.
       const buckets = [`address:${address}`, `username:${sha256Hex(username.toLowerCase())}`];
-      const counts = await Promise.all(buckets.map((bucket) => store.increment(`${KEY_PREFIX}:${bucket}:${window}`, windowSeconds)));
-      if (counts.every((count) => count <= attempts)) return { allowed: true };
+      const fading = 1 - (nowMs - window * windowMs) / windowMs;
+      const used = await Promise.all(
+        buckets.map(async (bucket) => {
+          // The counter must outlive its own window: it is the previous window's count during the next.
+          const [current, previous] = await Promise.all([store.increment(`${KEY_PREFIX}:${bucket}:${window}`, 2 * windowSeconds), store.get(`${KEY_PREFIX}:${bucket}:${window - 1}`)]);
+          return (Number(previous ?? 0) || 0) * fading + current;
+        }),
+      );
+      if (used.every((count) => count <= attempts)) return { allowed: true };
+      // Until the current window ends: by then the attempts counted so far have faded to at most a full window's worth.
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * windowMs - nowMs) / 1000)) };
     },
   };
