@@ -8,12 +8,12 @@ import * as v from "valibot";
 import { hasRole, type Actor } from "../../services/actor.ts";
 import { API_KEY_NAME_MAX_LENGTH, API_KEY_SCOPES, type ApiKeyInfo } from "../../services/api-keys.ts";
 import { ServiceError } from "../../services/errors.ts";
-import { csrfTokenOf, listField, queryOf, readForm, textField, validateForm, type FieldErrors, type FormObject } from "../form.ts";
+import { listField, queryOf, textField, validateForm, type FieldErrors, type FormObject } from "../form.ts";
 import { API_KEY_EXPIRY_CHOICES, apiKeysPage, DEFAULT_API_KEY_EXPIRY, revokeApiKeyPage, type ApiKeyFormValues } from "../pages/api-keys.ts";
 import { errorPage } from "../pages/error.ts";
 import { htmlResponse, seeOther } from "../respond.ts";
 import type { SignedInUser } from "../web-auth.ts";
-import { csrfRefused, foreignHostRefusal, pathOf, signedInUserOr, signOutTokenFor, type WebRouteOptions } from "./shared.ts";
+import { foreignHostRefusal, pathOf, signedInFormOr, signedInUserOr, signOutTokenFor, type WebRouteOptions } from "./shared.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Organization slugs and ids are far shorter; longer is no organization. */
@@ -102,11 +102,9 @@ export function apiKeyRoutes(options: WebRouteOptions) {
       "/settings/api-keys",
       async function createApiKey({ request }) {
         if (!config.MCP_API_KEYS_ENABLED) return keysTurnedOff();
-        const user = await signedInUserOr(options, request, "/settings/api-keys");
-        if (user instanceof Response) return user;
-        const fields = await readForm(request);
-        if (fields instanceof Response) return fields;
-        if (!webAuth.verifyCsrf(request, csrfTokenOf(fields))) return csrfRefused("/settings/api-keys");
+        const form = await signedInFormOr(options, request, "/settings/api-keys");
+        if (form instanceof Response) return form;
+        const { user, fields } = form;
         const parsed = validateForm(createSchema, fields);
         const actor = await actorOr(user, parsed.ok ? parsed.value.organization : typeof fields.organization === "string" ? fields.organization.slice(0, ORGANIZATION_FIELD_MAX_LENGTH) : "");
         if (actor instanceof Response) return actor;
@@ -144,11 +142,9 @@ export function apiKeyRoutes(options: WebRouteOptions) {
       "/settings/api-keys/revoke",
       async function revokeApiKey({ request }) {
         if (!config.MCP_API_KEYS_ENABLED) return keysTurnedOff();
-        const user = await signedInUserOr(options, request, "/settings/api-keys");
-        if (user instanceof Response) return user;
-        const fields = await readForm(request);
-        if (fields instanceof Response) return fields;
-        if (!webAuth.verifyCsrf(request, csrfTokenOf(fields))) return csrfRefused("/settings/api-keys");
+        const form = await signedInFormOr(options, request, "/settings/api-keys");
+        if (form instanceof Response) return form;
+        const { user, fields } = form;
         const parsed = validateForm(revokeSchema, fields);
         if (!parsed.ok) return errorPage({ status: 400, title: "Bad form", message: Object.values(parsed.errors)[0]! });
         const actor = await actorOr(user, parsed.value.organization);

@@ -1,12 +1,12 @@
 /** /settings/connections: the OAuth clients the user allowed (one per consent), and revoking one. */
 import { Elysia } from "elysia";
 import * as v from "valibot";
-import { csrfTokenOf, queryOf, readForm, textField, validateForm } from "../form.ts";
+import { queryOf, textField, validateForm } from "../form.ts";
 import { connectionsPage } from "../pages/connections.ts";
 import { errorPage } from "../pages/error.ts";
 import { htmlResponse, seeOther } from "../respond.ts";
 import type { SignedInUser } from "../web-auth.ts";
-import { csrfRefused, foreignHostRefusal, pathOf, signedInUserOr, signOutTokenFor, type WebRouteOptions } from "./shared.ts";
+import { foreignHostRefusal, pathOf, signedInFormOr, signedInUserOr, signOutTokenFor, type WebRouteOptions } from "./shared.ts";
 
 const revokeSchema = v.object({ id: v.pipe(textField("The connection id", 100), v.minLength(1, "The form names no connection; reload the page and try again.")) });
 
@@ -32,11 +32,9 @@ export function connectionRoutes(options: WebRouteOptions) {
     .post(
       "/settings/connections/revoke",
       async function revokeConnection({ request }) {
-        const user = await signedInUserOr(options, request, "/settings/connections");
-        if (user instanceof Response) return user;
-        const fields = await readForm(request);
-        if (fields instanceof Response) return fields;
-        if (!webAuth.verifyCsrf(request, csrfTokenOf(fields))) return csrfRefused("/settings/connections");
+        const form = await signedInFormOr(options, request, "/settings/connections");
+        if (form instanceof Response) return form;
+        const { user, fields } = form;
         if (!oauthServerOn) return errorPage({ status: 404, title: "OAuth is off", message: "The built-in OAuth server is off on this server, so there is no connection to revoke." });
         const parsed = validateForm(revokeSchema, fields);
         if (!parsed.ok) return errorPage({ status: 400, title: "Bad form", message: Object.values(parsed.errors)[0]!, back: { href: "/settings/connections", label: "Back to connections" } });

@@ -2,6 +2,7 @@
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { originRefusal, type OriginPolicy } from "../../server/pipeline/origin.ts";
 import type { Services } from "../../services/index.ts";
+import { csrfTokenOf, readForm, type FormObject } from "../form.ts";
 import { errorPage } from "../pages/error.ts";
 import { seeOther } from "../respond.ts";
 import type { SignedInUser, WebAuth } from "../web-auth.ts";
@@ -40,6 +41,19 @@ export async function signedInUserOr(options: WebRouteOptions, request: Request,
     return errorPage({ status: 403, title: "Development user unavailable", message: `The development user "${options.config.MCP_DEV_USERNAME ?? ""}" (MCP_DEV_USERNAME) does not exist or is disabled; create or enable it with superset users.` });
   }
   return seeOther(options.webAuth.signinUrl(returnTo));
+}
+
+/**
+ * A signed-in user's form post, read and checked: the user and the fields, or the answer to give
+ * instead (sign-in, an unreadable body, or the CSRF refusal that sends them back to `back`).
+ */
+export async function signedInFormOr(options: WebRouteOptions, request: Request, back: string): Promise<{ user: SignedInUser; fields: FormObject } | Response> {
+  const user = await signedInUserOr(options, request, back);
+  if (user instanceof Response) return user;
+  const fields = await readForm(request);
+  if (fields instanceof Response) return fields;
+  if (!options.webAuth.verifyCsrf(request, csrfTokenOf(fields))) return csrfRefused(back);
+  return { user, fields };
 }
 
 /** The path and query of a GET, to come back to after sign-in. */
