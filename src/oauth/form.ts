@@ -4,6 +4,7 @@
  * refused when a parameter appears twice (RFC 6749 §3.1, §3.2), which could otherwise smuggle a
  * second value past a check of the first.
  */
+import { readFormBody } from "../server/form-body.ts";
 
 /** Far more than any legitimate request (a refresh token and a verifier are under 200 bytes each). */
 export const MAX_FORM_BYTES = 16 * 1024;
@@ -21,11 +22,7 @@ export function singleValued(search: URLSearchParams): FormRead {
 }
 
 export async function readForm(request: Request): Promise<FormRead> {
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/x-www-form-urlencoded") return { ok: false, reason: "the body must be application/x-www-form-urlencoded" };
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_FORM_BYTES) return { ok: false, reason: `the body is larger than ${MAX_FORM_BYTES} bytes` };
-  const text = await request.text();
-  if (text.length > MAX_FORM_BYTES) return { ok: false, reason: `the body is larger than ${MAX_FORM_BYTES} bytes` };
-  return singleValued(new URLSearchParams(text));
+  const body = await readFormBody(request, MAX_FORM_BYTES);
+  if (!body.ok) return { ok: false, reason: body.problem === "media-type" ? "the body must be application/x-www-form-urlencoded" : `the body is larger than ${MAX_FORM_BYTES} bytes` };
+  return singleValued(body.params);
 }

@@ -10,6 +10,7 @@ import { CustomOAuthError, InvalidClientMetadataError } from "@modelcontextproto
 import type { OAuthClientInformationFull } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { Services } from "../services/index.ts";
 import type { Store } from "../store/types.ts";
+import { readCapped } from "../server/form-body.ts";
 import { rateLimit } from "../server/pipeline/rate-limit.ts";
 import { oauthErrorResponse, oauthJson } from "./errors.ts";
 import { MAX_REDIRECT_URIS, redirectUriProblem } from "./redirect-uris.ts";
@@ -36,11 +37,11 @@ export function registrationEndpoint({ services, store }: { services: Services; 
   return new Elysia({ name: "oauth-register" })
     .use(rateLimit({ name: "oauth-register", enabled: true, ...REGISTRATION_RATE_LIMIT, store }))
     .post("/oauth/register", async function registerClient({ request }) {
-      const text = await request.text();
-      if (text.length > MAX_BODY_BYTES) return refuse(`The registration request is larger than ${MAX_BODY_BYTES} bytes.`);
+      const bytes = await readCapped(request, MAX_BODY_BYTES);
+      if (!bytes) return refuse(`The registration request is larger than ${MAX_BODY_BYTES} bytes.`);
       let body: unknown;
       try {
-        body = JSON.parse(text);
+        body = JSON.parse(new TextDecoder().decode(bytes));
       } catch {
         return refuse("The registration request must be a JSON object (RFC 7591 §3.1).");
       }

@@ -3,6 +3,7 @@
  * field by field with valibot. Every refusal is a page with a sentence, never a 500.
  */
 import * as v from "valibot";
+import { readFormBody } from "../server/form-body.ts";
 import { errorPage } from "./pages/error.ts";
 
 /** The largest form body accepted; the biggest form (an API key) is well under 1 KiB. */
@@ -11,35 +12,14 @@ export const MAX_FORM_BYTES = 16 * 1024;
 /** A form's fields: one value, or several for a repeated name (checkboxes). */
 export type FormObject = Record<string, string | string[]>;
 
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array | null> {
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) return null;
-  if (!request.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** The posted form, or the error page to answer with (415 for another encoding, 413 when too big). */
 export async function readForm(request: Request): Promise<FormObject | Response> {
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/x-www-form-urlencoded") {
+  const body = await readFormBody(request, MAX_FORM_BYTES);
+  if (body.ok) return fieldsOf(body.params);
+  if (body.problem === "media-type") {
     return errorPage({ status: 415, title: "Unsupported form", message: "This page accepts only forms sent by a browser (application/x-www-form-urlencoded); reload the page and submit it again." });
   }
-  const bytes = await readCapped(request, MAX_FORM_BYTES);
-  if (!bytes) return errorPage({ status: 413, title: "Form too large", message: `The form is larger than ${MAX_FORM_BYTES / 1024} KiB; shorten what you typed and submit it again.` });
-  return fieldsOf(new URLSearchParams(new TextDecoder().decode(bytes)));
+  return errorPage({ status: 413, title: "Form too large", message: `The form is larger than ${MAX_FORM_BYTES / 1024} KiB; shorten what you typed and submit it again.` });
 }
 
 /** The query string of a GET as fields. */
