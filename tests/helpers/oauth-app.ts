@@ -5,11 +5,13 @@
  */
 import type { ResolvedConfig } from "../../src/config/schema.ts";
 import { createTestApp, type TestApp } from "./app.ts";
+import { formValues, parseForms, PASSWORD, pkcePair } from "./oauth.ts";
+
+export { PASSWORD, pkcePair };
 
 export const ISSUER = "http://127.0.0.1:5008";
 export const MCP_RESOURCE = `${ISSUER}/mcp`;
 export const REDIRECT_URI = "http://127.0.0.1:33418/callback";
-export const PASSWORD = "correct horse battery staple";
 export const AUTH_ON: Partial<ResolvedConfig> = { MCP_AUTH_ENABLED: true, MCP_DEV_USERNAME: null, SECRET_KEY: "k".repeat(48) };
 
 export interface OAuthApp extends TestApp {
@@ -30,11 +32,6 @@ export async function createOAuthApp(overrides: Partial<ResolvedConfig> = {}): P
   await accounts.setMembership("alice", "globex", "admin");
   const session = await webSessions.create(user.id, 3600);
   return { ...t, user: { id: user.id, username: "alice" }, organizations: { acme: acme.id, globex: globex.id }, cookie: `${t.config.MCP_SESSION_CONFIG.SESSION_COOKIE_NAME}=${session.token}` };
-}
-
-export function pkcePair(): { verifier: string; challenge: string } {
-  const verifier = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-  return { verifier, challenge: new Bun.CryptoHasher("sha256").update(verifier).digest("base64url") };
 }
 
 export function form(fields: Record<string, string>): RequestInit {
@@ -66,22 +63,18 @@ export function getAuthorize(t: TestApp, params: Record<string, string>, cookie?
   return t.app.handle(new Request(`${ISSUER}/oauth/authorize?${new URLSearchParams(params)}`, { headers: cookie ? { Cookie: cookie } : {} }));
 }
 
-/** The hidden fields and CSRF token of a consent page. */
-export function consentFields(page: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const match of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[match[1]!] = decodeEntities(match[2]!);
-  return fields;
-}
-
-function decodeEntities(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+/** What the consent page's form posts as it stands (its hidden fields, CSRF token and preselected organization). */
+export async function consentFields(page: string): Promise<Record<string, string>> {
+  const form = (await parseForms(page)).find((candidate) => candidate.method === "post" && candidate.action === "/oauth/authorize");
+  if (!form) throw new Error("the page has no consent form");
+  return formValues(form);
 }
 
 /** Opens the consent page as the signed-in user and answers it; returns the redirect Location. */
 export async function consent(t: OAuthApp, params: Record<string, string>, answer: { decision: "approve" | "deny"; organizationId?: string }): Promise<URL> {
   const page = await getAuthorize(t, params, t.cookie);
   if (page.status !== 200) throw new Error(`consent page answered ${page.status}: ${await page.text()}`);
-  const fields = consentFields(await page.text());
+  const fields = await consentFields(await page.text());
   const response = await post(t, "/oauth/authorize", { ...fields, decision: answer.decision, organization_id: answer.organizationId ?? t.organizations.acme }, { Cookie: t.cookie });
   if (response.status !== 303) throw new Error(`consent answered ${response.status}: ${await response.text()}`);
   return new URL(response.headers.get("location")!);

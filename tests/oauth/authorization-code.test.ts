@@ -90,7 +90,7 @@ describe("GET /oauth/authorize", () => {
     expect(page).toContain(t.organizations.acme);
     expect(page).toContain(t.organizations.globex);
     expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
-    expect(consentFields(page).csrf_token).toBeTruthy();
+    expect((await consentFields(page)).csrf_token).toBeTruthy();
   });
 });
 
@@ -105,7 +105,7 @@ describe("POST /oauth/authorize (the consent form)", () => {
   test("without or with a forged CSRF token nothing is approved", async () => {
     const client = await registerClient(t);
     const page = await (await getAuthorize(t, authorizeParams(client.client_id, pkcePair().challenge), t.cookie)).text();
-    const fields = consentFields(page);
+    const fields = await consentFields(page);
     for (const token of [undefined, "", `${fields.csrf_token}x`, "1.AAAA"]) {
       const body: Record<string, string> = { ...fields, decision: "approve", organization_id: t.organizations.acme };
       if (token === undefined) delete (body as Record<string, string | undefined>).csrf_token;
@@ -119,7 +119,7 @@ describe("POST /oauth/authorize (the consent form)", () => {
     const client = await registerClient(t);
     const other = await t.services.accounts.createOrganization({ name: "Other", slug: "other" });
     const page = await (await getAuthorize(t, authorizeParams(client.client_id, pkcePair().challenge), t.cookie)).text();
-    await errorPage(await post(t, "/oauth/authorize", { ...consentFields(page), decision: "approve", organization_id: other.id }, { Cookie: t.cookie }), 400);
+    await errorPage(await post(t, "/oauth/authorize", { ...(await consentFields(page)), decision: "approve", organization_id: other.id }, { Cookie: t.cookie }), 400);
   });
 
   test("Approve returns a code with state and iss; the tokens act as the user in the chosen organization", async () => {
