@@ -36,8 +36,10 @@ export interface UserOrganization {
  */
 const DUMMY_PASSWORD_HASH = "$argon2id$v=19$m=65536,t=2,p=1$XJncrGHPAtPnDCBbczauXobOF+aUDo4rWP8mTw4oypY$AhMtH/WPXM4v/ykaxfcuV7umkDEG/cvIgLQKpwExcjI";
 
-const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$/;
+/** An organization slug: lowercase letters and digits separated by single dashes. */
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** A username: a letter or digit, then up to 99 letters, digits and . _ @ + -. */
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$/;
 
 export function createAccountService({ db, now }: ServiceContext) {
   const { orm, tables } = db;
