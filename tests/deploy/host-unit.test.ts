@@ -12,6 +12,7 @@ import type { Command } from "../../src/cli/command.ts";
 import { createHostHub } from "../../src/hosts/hub.ts";
 import type { HostRegistration } from "../../src/services/hosts.ts";
 import type { Services } from "../../src/services/index.ts";
+import { parseUnit, singleValues } from "../helpers/systemd.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const UNIT_PATH = join(ROOT, "scripts/deploy/superset-host.service");
@@ -29,37 +30,8 @@ function scratchDir(): string {
   return dir;
 }
 
-type Unit = Map<string, Map<string, string[]>>;
-
-/** A unit file as systemd reads it: sections of `Key=value` lines (keys may repeat), comments and blank lines skipped, `\` continuations joined. */
-function parseUnit(text: string): Unit {
-  const sections: Unit = new Map();
-  let current: Map<string, string[]> | undefined;
-  const lines = text.replace(/\\\n/g, " ").split("\n");
-  for (const raw of lines) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) {
-      current = new Map();
-      sections.set(header[1]!, current);
-      continue;
-    }
-    const equals = line.indexOf("=");
-    if (!current || equals < 1) throw new Error(`Unparsable unit line: ${line}`);
-    const key = line.slice(0, equals).trim();
-    current.set(key, [...(current.get(key) ?? []), line.slice(equals + 1).trim()]);
-  }
-  return sections;
-}
-
 const unit = parseUnit(UNIT_TEXT);
-/** The one value of `key` in `section` (undefined when absent; a repeated key fails the test). */
-function single(section: string, key: string): string | undefined {
-  const values = unit.get(section)?.get(key);
-  if (values && values.length > 1) throw new Error(`[${section}] ${key} is set ${values.length} times`);
-  return values?.[0];
-}
+const single = singleValues(unit);
 
 /** The leaf command `words` names (the longest path match, as `superset` itself resolves it). */
 function commandFor(words: string[]): Command | undefined {

@@ -46,11 +46,11 @@ export function cliWorkspace(): CliWorkspace {
   };
 }
 
-/** Runs `superset <args>` with a minimal environment, so no config or CI setting leaks in. */
-export async function runCli(args: string[], options: { cwd?: string; stdin?: string } = {}): Promise<CliResult> {
+/** Runs `superset <args>` with a minimal environment (plus `env`), so no config or CI setting leaks in. */
+export async function runCli(args: string[], options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   const child = Bun.spawn([process.execPath, MAIN, ...args], {
     cwd: options.cwd ?? mkdtempSync(join(tmpdir(), "superset-cli-")),
-    env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" },
+    env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
     stdout: "pipe",
     stderr: "pipe",
