@@ -4,7 +4,7 @@
  * state directory with the first organization and its owner, and prints the next steps.
  */
 import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { startupProblems } from "../config/checks.ts";
 import { loadConfig } from "../config/load.ts";
 import { openDatabase } from "../db/client.ts";
@@ -156,13 +156,22 @@ async function carryOut(plan: Plan, password: string): Promise<void> {
     createFile(plan.envPath, envFileText(secretKey), 0o600);
     // Readable by the service user, which imports it; it holds no secret.
     createFile(plan.configPath, configFileText(plan), 0o644);
+    // Parents as /var/lib is (0755), so the service user can reach its own directory below them.
+    createDir(dirname(plan.stateDir), 0o755);
     createDir(plan.stateDir, 0o750);
     if (!created.includes(plan.stateDir)) for (const suffix of ["", "-wal", "-shm"]) created.push(join(plan.stateDir, DATABASE_FILE_NAME + suffix));
     // Loaded the way the service loads it, so a config the server would refuse is never left behind.
     const { config } = await loadConfig({ path: plan.configPath, env: { SECRET_KEY: secretKey } });
     const problems = await startupProblems(config);
     if (problems.length) throw new Error(`the written config would not start the server: ${problems.join(" ")}`);
-    await createOwner(config.DATABASE_URL, plan, password);
+    // The database holds password hashes and the encrypted signing keys: created 0600, as the
+    // unit's UMask=0077 would, and SQLite gives its -wal and -shm files the database's mode.
+    const umask = process.umask(0o077);
+    try {
+      await createOwner(config.DATABASE_URL, plan, password);
+    } finally {
+      process.umask(umask);
+    }
     if (plan.owner) handOver(plan.stateDir, plan.owner);
   } catch (error) {
     for (const path of created.reverse()) rmSync(path, { recursive: true, force: true });

@@ -65,6 +65,8 @@ describe("superset init", () => {
     expect(configText).not.toContain(variables.SECRET_KEY!);
     expect(configText).toContain("SECRET_KEY: process.env.SECRET_KEY");
     expect(configText).toContain(`DATABASE_URL: "sqlite://${paths.stateDir}/superset.db"`);
+    // Password hashes and encrypted signing keys: the database is the owner's alone.
+    expect(statSync(join(paths.stateDir, "superset.db")).mode & 0o777).toBe(0o600);
   });
 
   test("superset config check passes on the written config with the env file's variables", async () => {
