@@ -109,7 +109,8 @@ describe("superset init", () => {
     const before = await Bun.file(join(paths.dir, "env")).text();
     const again = await init(paths, args);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`${join(paths.dir, "config.ts")}, ${join(paths.dir, "env")}, ${join(paths.stateDir, "superset.db")} already exist`);
+    expect(again.stderr).toStartWith(`${join(paths.dir, "config.ts")}, ${join(paths.dir, "env")}, ${join(paths.stateDir, "superset.db")}`);
+    expect(again.stderr).toContain("already exist: superset init never overwrites a file, so nothing was written");
     expect(await Bun.file(join(paths.dir, "env")).text()).toBe(before);
   });
 });
