@@ -167,7 +167,8 @@ describe("the unit's ExecStart on a config written by superset init", () => {
     child = Bun.spawn(command, { cwd, env: spawnEnv, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     void (async () => {
       const decoder = new TextDecoder();
-      for await (const chunk of child!.stderr as ReadableStream<Uint8Array>) log += decoder.decode(chunk, { stream: true });
+      const reader = (child!.stderr as ReadableStream<Uint8Array>).getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) log += decoder.decode(chunk.value, { stream: true });
     })();
   });
 
