@@ -8,6 +8,7 @@
  *
  * Without /usr/sbin/nginx these tests are skipped with a message, except under CI (CI=true).
  */
+import type { Subprocess } from "bun";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -42,7 +43,7 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
   let authProxy: RunningNginx;
   let client: Client;
   let remote: TestRemote;
-  let agent: ReturnType<typeof Bun.spawn>;
+  let agent: Subprocess | undefined;
   const hostId = randomHostId();
   let gates = "";
   let agentLog = "";
@@ -91,15 +92,17 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
     expect(registered.exitCode, registered.stderr).toBe(0);
     expect(registered.stdout).toContain(`superset host run --server ${proxy.url}`);
     const token = /sk_host_[A-Za-z0-9_-]{43}/.exec(registered.stdout)![0];
-    agent = Bun.spawn([sandbox.binary, "host", "run", "--server", proxy.url, "--data-dir", join(sandbox.root, "host-data"), "--host-id", hostId], {
+    const child = Bun.spawn([sandbox.binary, "host", "run", "--server", proxy.url, "--data-dir", join(sandbox.root, "host-data"), "--host-id", hostId], {
       cwd: sandbox.cwd,
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(sandbox.root, "home"), SUPERSET_HOST_TOKEN: token, NODE_EXTRA_CA_CERTS: certificates.caPath },
       stdout: "ignore",
       stderr: "pipe",
     });
+    agent = child;
     void (async () => {
       const decoder = new TextDecoder();
-      for await (const chunk of agent.stderr as ReadableStream<Uint8Array>) agentLog += decoder.decode(chunk, { stream: true });
+      const reader = child.stderr.getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) agentLog += decoder.decode(chunk.value, { stream: true });
     })();
 
     await openRawStream();
