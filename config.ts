@@ -13,6 +13,8 @@ export default {
   MCP_SERVICE_PORT: 5008,
   // Public base URL for links and OAuth metadata when behind a proxy (default http://<host>:<port>).
   // MCP_SERVICE_URL: "https://superset.example.com",
+  // Proxies whose X-Forwarded-For names the client address for rate limits (default: this machine).
+  // MCP_TRUSTED_PROXIES: ["127.0.0.0/8", "::1"],
 
   // Dev mode. For a shared deployment set MCP_AUTH_ENABLED: true, remove MCP_DEV_USERNAME and set
   // SECRET_KEY (generated into ./data/secret_key only in dev mode).

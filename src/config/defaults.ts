@@ -68,6 +68,8 @@ export function defaultConfig(stderrIsTerminal = Boolean(process.stderr.isTTY)):
     MCP_SESSION_MODE: "stateful",
     MCP_ALLOWED_ORIGINS: [],
     MCP_ALLOWED_HOSTS: [],
+    // Only a proxy on this machine (Nginx in front) is believed about the client address by default.
+    MCP_TRUSTED_PROXIES: ["127.0.0.0/8", "::1"],
     MCP_RATE_LIMIT: { enabled: true, requests: 600, window_seconds: 60 },
     MCP_JWT_LEEWAY_SECONDS: 30,
     MCP_OAUTH_ENABLED: true,

@@ -2,6 +2,7 @@
  * Field builders for the config schema. Each carries the phrase a config error ends with
  * ("MCP_SERVICE_PORT must be an integer between 1 and 65535"), so every rule has one message.
  */
+import { isIP } from "node:net";
 import * as v from "valibot";
 
 /** A string; `nonEmpty` refuses "" where an empty value can only be a mistake. */
@@ -54,4 +55,22 @@ export function urlWithScheme(schemes: readonly string[]) {
 /** A nested dictionary; unknown sub-keys are refused like unknown top-level keys. */
 export function dict<const T extends v.ObjectEntries>(entries: T) {
   return v.strictObject(entries, "must be an object");
+}
+
+/** One IP address or CIDR range, split for net.BlockList; null when `entry` is neither. */
+export function parseAddressRange(entry: string): { network: string; prefix: number; family: "ipv4" | "ipv6" } | null {
+  const [network = "", prefixText, ...rest] = entry.trim().split("/");
+  const version = isIP(network);
+  if (version === 0 || rest.length > 0) return null;
+  const family = version === 4 ? "ipv4" : "ipv6";
+  const maxPrefix = version === 4 ? 32 : 128;
+  if (prefixText === undefined) return { network, prefix: maxPrefix, family };
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > maxPrefix) return null;
+  return { network, prefix: Number(prefixText), family };
+}
+
+/** A list of IP addresses and CIDR ranges ("127.0.0.0/8", "::1", "10.0.0.5"). */
+export function addressRangeList() {
+  const message = 'must be an IP address or a CIDR range such as "10.0.0.0/8" or "fd00::/8"';
+  return v.array(v.pipe(v.string(message), v.check((entry) => parseAddressRange(entry) !== null, message)), "must be a list of IP addresses or CIDR ranges");
 }

@@ -3,7 +3,7 @@
  * names, plus the keys this server adds (spec config.md). Config files import only the types.
  */
 import * as v from "valibot";
-import { dict, flag, int, oneOf, optionalText, optionalTextOrList, stringList, text, urlWithScheme } from "./fields.ts";
+import { addressRangeList, dict, flag, int, oneOf, optionalText, optionalTextOrList, stringList, text, urlWithScheme } from "./fields.ts";
 
 /** JWT algorithms `MCP_JWT_ALGORITHM` may pin; `none` is deliberately absent. */
 export const JWT_ALGORITHMS = [
@@ -116,6 +116,7 @@ export const configSchema = v.strictObject(
     MCP_SESSION_MODE: oneOf(["stateful", "stateless"]),
     MCP_ALLOWED_ORIGINS: stringList(),
     MCP_ALLOWED_HOSTS: stringList(),
+    MCP_TRUSTED_PROXIES: addressRangeList(),
     MCP_RATE_LIMIT: dict({ enabled: flag(), requests: int(1), window_seconds: int(1) }),
     MCP_JWT_LEEWAY_SECONDS: int(0),
     MCP_OAUTH_ENABLED: flag(),

@@ -5,6 +5,7 @@
  * MCP_OAUTH_ENABLED on.
  */
 import { publicBaseUrl } from "../config/load.ts";
+import type { BlockList } from "node:net";
 import type { ResolvedConfig } from "../config/schema.ts";
 import type { Services } from "../services/index.ts";
 import type { Store } from "../store/types.ts";
@@ -28,16 +29,18 @@ export interface BuiltInOAuthOptions {
   webAuth: WebAuth;
   /** Holds the registration rate limit's counters. */
   store: Store;
+  /** MCP_TRUSTED_PROXIES, for the client address the registration limit counts under. */
+  trustedProxies: BlockList;
 }
 
 export function isBuiltInOAuthOn(config: Pick<ResolvedConfig, "MCP_AUTH_ENABLED" | "MCP_OAUTH_ENABLED">): boolean {
   return config.MCP_AUTH_ENABLED && config.MCP_OAUTH_ENABLED;
 }
 
-export function createBuiltInOAuth({ config, services, secretKey, webAuth, store }: BuiltInOAuthOptions): BuiltInOAuth | null {
+export function createBuiltInOAuth({ config, services, secretKey, webAuth, store, trustedProxies }: BuiltInOAuthOptions): BuiltInOAuth | null {
   if (!isBuiltInOAuthOn(config)) return null;
   const urls = oauthUrls(publicBaseUrl(config));
   const keyRing = createKeyRing({ services, secretKey, accessTokenTtlSeconds: config.MCP_OAUTH_ACCESS_TOKEN_TTL });
   const accessTokens = createAccessTokens({ keyRing, urls, ttlSeconds: config.MCP_OAUTH_ACCESS_TOKEN_TTL, leewaySeconds: config.MCP_JWT_LEEWAY_SECONDS });
-  return { urls, keyRing, accessTokens, routes: oauthServer({ services, urls, keyRing, accessTokens, webAuth, store }) };
+  return { urls, keyRing, accessTokens, routes: oauthServer({ services, urls, keyRing, accessTokens, webAuth, store, trustedProxies }) };
 }

@@ -4,6 +4,7 @@
  * must be https, loopback http or a native app's private-use scheme; metadata this server does
  * not use is ignored (RFC 7591 §2). A confidential client's secret is shown once, here.
  */
+import type { BlockList } from "node:net";
 import { Elysia } from "elysia";
 import * as v from "valibot";
 import { CustomOAuthError, InvalidClientMetadataError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
@@ -31,11 +32,11 @@ const clientMetadataSchema = v.object({
   scope: v.optional(v.pipe(v.string("must be a string"), v.maxLength(200))),
 });
 
-export function registrationEndpoint({ services, store }: { services: Services; store: Store }) {
+export function registrationEndpoint({ services, store, trustedProxies }: { services: Services; store: Store; trustedProxies: BlockList }) {
   const refuse = (message: string, reason?: string) => oauthErrorResponse("register", new InvalidClientMetadataError(message), reason);
 
   return new Elysia({ name: "oauth-register" })
-    .use(rateLimit({ name: "oauth-register", enabled: true, ...REGISTRATION_RATE_LIMIT, store }))
+    .use(rateLimit({ name: "oauth-register", enabled: true, ...REGISTRATION_RATE_LIMIT, store, trustedProxies }))
     .post("/oauth/register", async function registerClient({ request }) {
       const bytes = await readCapped(request, MAX_BODY_BYTES);
       if (!bytes) return refuse(`The registration request is larger than ${MAX_BODY_BYTES} bytes.`);

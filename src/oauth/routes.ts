@@ -5,6 +5,7 @@
  * the MCP Inspector discovers and exchanges tokens from another origin; no cookie is involved).
  */
 import { Elysia } from "elysia";
+import type { BlockList } from "node:net";
 import type { Services } from "../services/index.ts";
 import type { Store } from "../store/types.ts";
 import type { WebAuth } from "../web/web-auth.ts";
@@ -25,6 +26,8 @@ export interface OAuthServerOptions {
   webAuth: WebAuth;
   /** Holds the registration rate limit's counters. */
   store: Store;
+  /** MCP_TRUSTED_PROXIES, for the client address the registration limit counts under. */
+  trustedProxies: BlockList;
 }
 
 const CROSS_ORIGIN_PATHS = ["/oauth/register", "/oauth/token", "/oauth/revoke", "/.well-known/*"];
@@ -41,10 +44,10 @@ function preflight(): Response {
   });
 }
 
-export function oauthServer({ services, urls, keyRing, accessTokens, webAuth, store }: OAuthServerOptions) {
+export function oauthServer({ services, urls, keyRing, accessTokens, webAuth, store, trustedProxies }: OAuthServerOptions) {
   const app = new Elysia({ name: "oauth" })
     .use(oauthMetadataRoutes({ urls, keyRing }))
-    .use(registrationEndpoint({ services, store }))
+    .use(registrationEndpoint({ services, store, trustedProxies }))
     .use(authorizationEndpoint({ services, urls, webAuth }))
     .use(tokenEndpoint({ services, accessTokens }))
     .use(revocationEndpoint({ services, accessTokens }));

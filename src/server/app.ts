@@ -17,6 +17,7 @@ import { webRoutes } from "../web/routes.ts";
 import type { HostAccess, RuntimeInfo } from "../tools/types.ts";
 import { hostConnectRoute } from "./routes/hosts-connect.ts";
 import { internalErrors } from "./internal-errors.ts";
+import { trustedProxyList } from "./pipeline/client-address.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
 
@@ -54,6 +55,7 @@ export function createHostAccess(config: ResolvedConfig, services: Services, hub
 
 export function createApp({ config, services, customProvider = null, runtime, onStream, hosts = createHostAccess(config, services) }: AppOptions) {
   const publicUrl = publicBaseUrl(config);
+  const trustedProxies = trustedProxyList(config.MCP_TRUSTED_PROXIES);
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
   const store = config.MCP_STORE_CONFIG;
   const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
@@ -61,13 +63,13 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
-  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }) });
+  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }) });
   const app = new Elysia()
     .use(internalErrors())
     .use(healthRoutes(services.db))
     .use(legacyMcpRoute(publicUrl))
     .use(hostConnectRoute({ services, hub: hosts.hub }))
-    .use(webRoutes({ config, services, webAuth, publicUrl }))
+    .use(webRoutes({ config, services, webAuth, publicUrl, trustedProxies }))
     .use(
       mcpRoutes({
         transport,
@@ -76,7 +78,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
         hosts,
         tools: ALL_TOOLS.filter((tool) => !disabled.has(tool.name)),
         origin: { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS },
-        rateLimit: { ...config.MCP_RATE_LIMIT, windowSeconds: config.MCP_RATE_LIMIT.window_seconds, store: createMemoryStore({ maxEntries: RATE_LIMIT_MAX_BUCKETS }) },
+        rateLimit: { ...config.MCP_RATE_LIMIT, windowSeconds: config.MCP_RATE_LIMIT.window_seconds, store: createMemoryStore({ maxEntries: RATE_LIMIT_MAX_BUCKETS }), trustedProxies },
         auth: {
           authenticate: createAuthenticator({ config, services, customProvider, accessTokens: oauth?.accessTokens }),
           debugErrors: config.MCP_JWT_DEBUG_ERRORS,

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { defaultConfig } from "../../src/config/defaults.ts";
 import { ConfigError, loadConfig } from "../../src/config/load.ts";
 import { tempDir, writeConfig, writeObjectConfig } from "./fixtures.ts";
 
@@ -98,5 +101,44 @@ describe("unknown keys", () => {
   test("an unknown key from the CLI overrides is blamed on the command line", async () => {
     const error = await loadConfig({ cwd: tempDir(), env: {}, overrides: { MCP_SERVICE_PROT: 1 } as never }).catch((e) => e);
     expect(error.message).toBe('Config error in the command line: unknown key "MCP_SERVICE_PROT"; did you mean "MCP_SERVICE_PORT"?');
+  });
+});
+
+describe("MCP_TRUSTED_PROXIES", () => {
+  /** The load error for `entries`, or null when they load; the file's folder is removed. */
+  async function trustedProxiesError(entries: unknown): Promise<string | null> {
+    const path = writeObjectConfig({ MCP_TRUSTED_PROXIES: entries });
+    try {
+      await loadConfig({ path, env: {} });
+      return null;
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message.replace(`Config error in ${path}: `, "");
+    } finally {
+      rmSync(dirname(path), { recursive: true, force: true });
+    }
+  }
+
+  test("defaults to the loopback addresses", async () => {
+    expect(defaultConfig(false).MCP_TRUSTED_PROXIES).toEqual(["127.0.0.0/8", "::1"]);
+  });
+
+  test("takes IPv4 and IPv6 addresses and CIDR ranges", async () => {
+    expect(await trustedProxiesError(["10.0.0.5", "10.0.0.0/8", "fd00::/8", "::1", "2001:db8::1/128", "0.0.0.0/0"])).toBe(null);
+  });
+
+  test.each([
+    ["a host name", ["nginx.internal"], '"nginx.internal"'],
+    ["a prefix too long for IPv4", ["10.0.0.0/33"], '"10.0.0.0/33"'],
+    ["a prefix too long for IPv6", ["fd00::/129"], '"fd00::/129"'],
+    ["a prefix that is no number", ["10.0.0.0/x"], '"10.0.0.0/x"'],
+    ["two slashes", ["10.0.0.0/8/8"], '"10.0.0.0/8/8"'],
+    ["an empty entry", [""], '""'],
+  ])("refuses %s with a sentence naming the key", async (_, entries, shown) => {
+    expect(await trustedProxiesError(entries)).toBe(`MCP_TRUSTED_PROXIES[0] must be an IP address or a CIDR range such as "10.0.0.0/8" or "fd00::/8" (got ${shown}).`);
+  });
+
+  test("refuses a single string instead of a list", async () => {
+    expect(await trustedProxiesError("127.0.0.1")).toBe('MCP_TRUSTED_PROXIES must be a list of IP addresses or CIDR ranges (got "127.0.0.1").');
   });
 });

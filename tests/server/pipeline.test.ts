@@ -82,6 +82,25 @@ describe("MCP_ALLOWED_HOSTS and MCP_ALLOWED_ORIGINS widen the lists", () => {
   });
 });
 
+describe("behind a reverse proxy that passes the public Host", () => {
+  test("the host of MCP_SERVICE_URL is allowed on a loopback bind without MCP_ALLOWED_HOSTS; other hosts are not", async () => {
+    const t = await createTestApp({ MCP_SERVICE_URL: "https://mcp.example.com" });
+    // Nginx's `proxy_set_header Host $host` carries no port; a Host with one names the same host.
+    expect((await pingFrom(t, "mcp.example.com", null)).status).toBe(200);
+    expect((await pingFrom(t, "MCP.example.com:443", "https://mcp.example.com")).status).toBe(200);
+    await expectForbidden(await pingFrom(t, "evil.example.com", null), "MCP_SERVICE_URL");
+    // The upstream block's name, sent when nginx has no Host line, is not the public host.
+    await expectForbidden(await pingFrom(t, "superset_upstream", null), "MCP_ALLOWED_HOSTS");
+  });
+
+  test("on 0.0.0.0 with MCP_ALLOWED_HOSTS the host of MCP_SERVICE_URL stays allowed", async () => {
+    const t = await createTestApp({ MCP_SERVICE_HOST: "0.0.0.0", MCP_SERVICE_URL: "https://mcp.example.com", MCP_ALLOWED_HOSTS: ["mcp.internal"] });
+    expect((await pingFrom(t, "mcp.example.com", null)).status).toBe(200);
+    expect((await pingFrom(t, "mcp.internal", null)).status).toBe(200);
+    await expectForbidden(await pingFrom(t, "attacker.example.net", null), "MCP_ALLOWED_HOSTS");
+  });
+});
+
 describe("authentication", () => {
   let dev: TestApp;
   let authOn: TestApp;

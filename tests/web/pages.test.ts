@@ -55,6 +55,19 @@ describe("the Host check (DNS rebinding)", () => {
   });
 });
 
+describe("the Host check behind a reverse proxy", () => {
+  test("/signin answers under the host of MCP_SERVICE_URL without MCP_ALLOWED_HOSTS, and refuses another host", async () => {
+    const t = await authOnApp({ MCP_SERVICE_URL: "https://mcp.example.com" });
+    const signin = (host: string) => t.app.handle(new Request("https://mcp.example.com/signin", { headers: { Host: host } }));
+    const allowed = await signin("mcp.example.com");
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toContain("csrf_token");
+    const refused = await signin("evil.example");
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("MCP_SERVICE_URL");
+  });
+});
+
 describe("assets", () => {
   test("the stylesheet and the copy script are served under hashed URLs with a long cache, and the pages link them", async () => {
     const t = await createTestApp();

@@ -3,7 +3,7 @@
  * caller, counted in the Store so that replicas sharing Redis share the count.
  *
  * The caller is its credential (the SHA-256 of the bearer token or X-API-Key, so no token is kept),
- * else its address. The limit runs before authentication, so a bad token is counted too, under its
+ * else its client address (client-address.ts). The limit runs before authentication, so a bad token is counted too, under its
  * own hash; the bounded store keeps a flood of invented tokens from growing memory.
  *
  * The window slides by the weighted two-window counter: each fixed window of `windowSeconds` has a
@@ -12,10 +12,12 @@
  * read-modify-write), so a client that ignores Retry-After stays limited until it slows down.
  */
 import { Elysia } from "elysia";
+import type { BlockList } from "node:net";
 import type { Server } from "bun";
 import { readCredential } from "../../auth/credentials.ts";
 import { sha256Hex } from "../../auth/digest.ts";
 import type { Store } from "../../store/types.ts";
+import { clientAddress } from "./client-address.ts";
 
 /** MCP_RATE_LIMIT with the store that holds the counters. */
 export interface RateLimitOptions {
@@ -29,36 +31,18 @@ export interface RateLimitOptions {
   now?: () => number;
   /** Names the limit, so one app can hold several (the MCP endpoint's, client registration's) with separate counters. */
   name?: string;
+  /** MCP_TRUSTED_PROXIES (trustedProxyList): the peers whose forwarding headers name the client address. */
+  trustedProxies: BlockList;
 }
 
 const KEY_PREFIX = "superset:rate-limit";
 const MS_PER_SECOND = 1000;
 
-/** True for 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6: the peer is a proxy on this machine. */
-export function isLoopbackAddress(address: string): boolean {
-  const unmapped = address.toLowerCase().replace(/^::ffff:/, "");
-  return unmapped === "::1" || /^127\.\d+\.\d+\.\d+$/.test(unmapped);
-}
-
-/**
- * The client's address: the socket peer, or, when that peer is a loopback proxy (Nginx in front),
- * the address the proxy reports in X-Real-IP or first in X-Forwarded-For. "unknown" without a
- * server (app.handle in tests). Forwarding headers from any other peer are ignored: they are
- * whatever the client chose to write.
- */
-export function clientAddress(request: Request, server: Server<unknown> | null | undefined): string {
-  const peer = server?.requestIP(request)?.address;
-  if (!peer) return "unknown";
-  if (!isLoopbackAddress(peer)) return peer;
-  const forwarded = request.headers.get("x-real-ip")?.trim() || request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || peer;
-}
-
 /** The bucket a request is counted in: one per credential, else one per address. */
-export function rateLimitBucket(request: Request, server: Server<unknown> | null | undefined): string {
+export function rateLimitBucket(request: Request, server: Server<unknown> | null | undefined, trustedProxies: BlockList): string {
   // The credential exactly as authentication reads it (auth.md §Credentials); a malformed one counts against the address.
   const credential = readCredential(request);
-  return credential.kind === "token" ? `credential:${sha256Hex(credential.token)}` : `address:${clientAddress(request, server)}`;
+  return credential.kind === "token" ? `credential:${sha256Hex(credential.token)}` : `address:${clientAddress(request, server, trustedProxies)}`;
 }
 
 /** Where a bucket stands after counting one request. */
@@ -94,7 +78,7 @@ const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / MS_PER_SECOND));
  * answer is 429 with Retry-After and `{"error":{"code":"RATE_LIMITED",message,hint}}`.
  */
 export function rateLimit(options: RateLimitOptions) {
-  const { enabled, requests: limit, windowSeconds, store, now = Date.now, name = "mcp" } = options;
+  const { enabled, requests: limit, windowSeconds, store, now = Date.now, name = "mcp", trustedProxies } = options;
   const plugin = new Elysia({ name: `rate-limit:${name}`, seed: { enabled, limit, windowSeconds } });
   const prefix = name === "mcp" ? KEY_PREFIX : `${KEY_PREFIX}:${name}`;
   if (!enabled) return plugin;
@@ -102,7 +86,7 @@ export function rateLimit(options: RateLimitOptions) {
   const policy = `${limit};w=${windowSeconds}`;
 
   return plugin.onBeforeHandle({ as: "scoped" }, async function limitRequestRate({ request, server, set }) {
-    const bucket = rateLimitBucket(request, server);
+    const bucket = rateLimitBucket(request, server, trustedProxies);
     const nowMs = now();
     const windowIndex = Math.floor(nowMs / windowMs);
     const windowStartMs = windowIndex * windowMs;

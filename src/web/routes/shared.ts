@@ -1,6 +1,7 @@
 /** What every web route needs: its options, the host check, the signed-in user, and the common refusals. */
+import type { BlockList } from "node:net";
 import type { ResolvedConfig } from "../../config/schema.ts";
-import { originRefusal, type OriginPolicy } from "../../server/pipeline/origin.ts";
+import { logOriginRefusal, originRefusal, type OriginPolicy } from "../../server/pipeline/origin.ts";
 import type { Services } from "../../services/index.ts";
 import { csrfTokenOf, readForm, type FormObject } from "../form.ts";
 import { errorPage } from "../pages/error.ts";
@@ -13,6 +14,8 @@ export interface WebRouteOptions {
   webAuth: WebAuth;
   /** The public base URL (MCP_SERVICE_URL or the derived one). */
   publicUrl: string;
+  /** MCP_TRUSTED_PROXIES, for the client address the sign-in limiter counts under. */
+  trustedProxies: BlockList;
 }
 
 /**
@@ -25,8 +28,11 @@ export function foreignHostRefusal({ config, publicUrl }: WebRouteOptions) {
   const policy: OriginPolicy = { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS };
   return function refuseForeignHost({ request }: { request: Request }): Response | undefined {
     const host = request.headers.get("host") ?? new URL(request.url).host;
-    const refusal = originRefusal(new Request(request.url, { headers: { host } }), policy);
-    if (refusal !== null) return errorPage({ status: 403, title: "Forbidden", message: refusal });
+    const hostOnly = new Request(request.url, { headers: { host } });
+    const refusal = originRefusal(hostOnly, policy);
+    if (refusal === null) return;
+    logOriginRefusal(hostOnly, refusal);
+    return errorPage({ status: 403, title: "Forbidden", message: refusal });
   };
 }
 

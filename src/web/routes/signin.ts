@@ -5,7 +5,7 @@
  */
 import { Elysia } from "elysia";
 import * as v from "valibot";
-import { clientAddress } from "../../server/pipeline/rate-limit.ts";
+import { clientAddress } from "../../server/pipeline/client-address.ts";
 import { createMemoryStore } from "../../store/memory.ts";
 import { csrfTokenOf, readForm, textField, validateForm } from "../form.ts";
 import { safeNextPath } from "../next-path.ts";
@@ -27,7 +27,7 @@ const signinSchema = v.object({
 });
 
 export function signinRoutes(options: WebRouteOptions) {
-  const { config, services, webAuth } = options;
+  const { config, services, webAuth, trustedProxies } = options;
   const limiter = createSigninLimiter({ store: createMemoryStore({ maxEntries: SIGNIN_LIMITER_MAX_BUCKETS }) });
 
   function form(request: Request, next: string, status: number, error: string | null, username = "") {
@@ -57,7 +57,7 @@ export function signinRoutes(options: WebRouteOptions) {
         }
         const { username, password } = parsed.value;
         const next = safeNextPath(parsed.value.next);
-        const limit = await limiter.attempt(clientAddress(request, server), username);
+        const limit = await limiter.attempt(clientAddress(request, server, trustedProxies), username);
         if (!limit.allowed) {
           return errorPage({
             status: 429,
