@@ -38,8 +38,9 @@ const mcpRun: Command = {
       throw error;
     }
     await stopSignal;
-    await server.stop();
-    return 0;
+    // Non-zero when the drain had to cut connections, so a supervisor sees that the stop lost work.
+    const { cut } = await server.stop();
+    return cut > 0 ? 1 : 0;
   },
 };
 
