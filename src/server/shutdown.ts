@@ -94,6 +94,7 @@ export async function drain({ server, shutdown, scheduler, hub, db, timeoutSecon
   const deadline = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(void (timedOut = true)), timeoutSeconds * 1000)));
   const drained = (async () => {
     await Promise.all([scheduler?.stop(), untilNoRequestInFlight(server, () => timedOut)]);
+    if (timedOut) return;
     hub.stop();
     await closed;
   })();
