@@ -26,6 +26,7 @@ const mcpRun: Command = {
     });
     configureLog({ format: config.LOG_FORMAT, minimum: config.MCP_DEBUG ? "debug" : "info" });
     // Signals are watched before the server starts, so one arriving during start-up still ends it cleanly.
+    // `once` on purpose: a second signal during the drain meets the default action and ends the process at once.
     let stopRequested!: () => void;
     const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
     process.once("SIGINT", () => stopRequested());

@@ -98,7 +98,7 @@ export function holdRequest(port: number, options: HeldRequestOptions): HeldRequ
     }
     for (const waiter of waiters.splice(0)) waiter();
   };
-  socket.on("data", (chunk) => {
+  socket.on("data", (chunk: Buffer) => {
     buffer = Buffer.concat([buffer, chunk]);
     parse();
   });

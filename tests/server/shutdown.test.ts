@@ -56,6 +56,7 @@ describe("once the drain has begun", () => {
 /** A real listener whose handler reads the whole body, and drain parts that record the order they stop in. */
 function drainFixture(timeoutSeconds: number) {
   const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async (req) => new Response(`read ${(await req.text()).length}`) });
+  const port = server.port!;
   const order: string[] = [];
   const parts: DrainParts = {
     server,
@@ -65,13 +66,13 @@ function drainFixture(timeoutSeconds: number) {
     db: { close: async () => void order.push("db") },
     timeoutSeconds,
   };
-  return { server, order, parts };
+  return { port, order, parts };
 }
 
 describe("drain", () => {
   test("keeps the hub up until the request in flight is answered, then stops it and closes the database", async () => {
-    const { server, order, parts } = drainFixture(30);
-    const held = holdRequest(server.port, { path: "/", headers: { Host: "127.0.0.1" }, body: "0123456789" });
+    const { port, order, parts } = drainFixture(30);
+    const held = holdRequest(port, { path: "/", headers: { Host: "127.0.0.1" }, body: "0123456789" });
     await held.accepted;
     const drained = drain(parts);
     expect(parts.shutdown.isDraining).toBe(true);
@@ -84,8 +85,8 @@ describe("drain", () => {
   });
 
   test("cuts what is still open at the deadline and says how many", async () => {
-    const { server, order, parts } = drainFixture(1);
-    const held = holdRequest(server.port, { path: "/", headers: { Host: "127.0.0.1" }, body: "0123456789" });
+    const { port, order, parts } = drainFixture(1);
+    const held = holdRequest(port, { path: "/", headers: { Host: "127.0.0.1" }, body: "0123456789" });
     await held.accepted;
     expect(await drain(parts)).toEqual({ cut: 1 });
     await expect(held.answers(1)).rejects.toThrow("closed after 0 of 1 answers");
