@@ -39,9 +39,9 @@ const mcpRun: Command = {
       throw error;
     }
     await stopSignal;
-    // Non-zero when the drain had to cut connections, so a supervisor sees that the stop lost work.
-    const { cut } = await server.stop();
-    return cut > 0 ? 1 : 0;
+    // Non-zero when the drain ran into its deadline and cut what was left, so a supervisor sees that the stop lost work.
+    const { timedOut } = await server.stop();
+    return timedOut ? 1 : 0;
   },
 };
 

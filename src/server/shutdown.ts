@@ -66,8 +66,9 @@ export interface DrainParts {
   timeoutSeconds: number;
 }
 
-/** How the drain ended: `cut` requests and sockets were still open at the deadline and were closed unanswered. */
+/** How the drain ended: whether it ran into its deadline, and how many requests and sockets were then still open and cut. */
 export interface DrainOutcome {
+  timedOut: boolean;
   cut: number;
 }
 
@@ -91,9 +92,16 @@ export async function drain({ server, shutdown, scheduler, hub, db, timeoutSecon
   const closed = server.stop(false);
   let timedOut = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(void (timedOut = true)), timeoutSeconds * 1000)));
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      resolve();
+    }, timeoutSeconds * 1000);
+  });
+  // A scheduler that fails to stop must not keep the database open: it is logged and the drain goes on.
+  const schedulerStopped = scheduler?.stop().catch((error) => log.error("scheduler did not stop cleanly", { error: error instanceof Error ? error.stack : String(error) }));
   const drained = (async () => {
-    await Promise.all([scheduler?.stop(), untilNoRequestInFlight(server, () => timedOut)]);
+    await Promise.all([schedulerStopped, untilNoRequestInFlight(server, () => timedOut)]);
     if (timedOut) return;
     hub.stop();
     await closed;
@@ -113,6 +121,6 @@ export async function drain({ server, shutdown, scheduler, hub, db, timeoutSecon
     await server.stop(true);
   }
   await db.close();
-  log.info("Drain finished", { cut, durationMs: Date.now() - startedAt });
-  return { cut };
+  log.info("Drain finished", { timedOut, cut, durationMs: Date.now() - startedAt });
+  return { timedOut, cut };
 }

@@ -25,7 +25,7 @@ export class StartupError extends Error {
 export interface RunningServer {
   url: string;
   port: number;
-  /** Drains within MCP_SHUTDOWN_TIMEOUT_SECONDS (see shutdown.ts); `cut` is what was still open at the deadline. */
+  /** Drains within MCP_SHUTDOWN_TIMEOUT_SECONDS (see shutdown.ts) and says whether it had to cut what was left. */
   stop(): Promise<DrainOutcome>;
 }
 

@@ -80,7 +80,7 @@ describe("drain", () => {
     expect(order).toEqual(["scheduler"]);
     held.finish();
     expect((await held.answers(1))[0]).toMatchObject({ status: 200, body: "read 10" });
-    expect(await drained).toEqual({ cut: 0 });
+    expect(await drained).toEqual({ timedOut: false, cut: 0 });
     expect(order).toEqual(["scheduler", "hub", "db"]);
   });
 
@@ -88,8 +88,15 @@ describe("drain", () => {
     const { port, order, parts } = drainFixture(1);
     const held = holdRequest(port, { path: "/", headers: { Host: "127.0.0.1" }, body: "0123456789" });
     await held.accepted;
-    expect(await drain(parts)).toEqual({ cut: 1 });
+    expect(await drain(parts)).toEqual({ timedOut: true, cut: 1 });
     await expect(held.answers(1)).rejects.toThrow("closed after 0 of 1 answers");
     expect(order).toEqual(["scheduler", "hub", "db"]);
+  });
+
+  test("a scheduler that never stops still ends in the deadline, as a timed-out drain", async () => {
+    const { order, parts } = drainFixture(1);
+    parts.scheduler = { stop: () => new Promise<void>(() => {}) };
+    expect(await drain(parts)).toEqual({ timedOut: true, cut: 0 });
+    expect(order).toEqual(["hub", "db"]);
   });
 });
