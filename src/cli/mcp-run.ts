@@ -26,6 +26,7 @@ const mcpRun: Command = {
     });
     configureLog({ format: config.LOG_FORMAT, minimum: config.MCP_DEBUG ? "debug" : "info" });
     // Signals are watched before the server starts, so one arriving during start-up still ends it cleanly.
+    // `once` on purpose: a second signal during the drain meets the default action and ends the process at once.
     let stopRequested!: () => void;
     const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
     process.once("SIGINT", () => stopRequested());
@@ -38,8 +39,9 @@ const mcpRun: Command = {
       throw error;
     }
     await stopSignal;
-    await server.stop();
-    return 0;
+    // Non-zero when the drain ran into its deadline and cut what was left, so a supervisor sees that the stop lost work.
+    const { timedOut } = await server.stop();
+    return timedOut ? 1 : 0;
   },
 };
 

@@ -82,6 +82,7 @@ export function defaultConfig(stderrIsTerminal = Boolean(process.stderr.isTTY)):
     RUN_OUTPUT_MAX_BYTES: 1048576,
     RUN_TIMEOUT_SECONDS: 3600,
     HOST_COMMAND_TIMEOUT: 120,
+    MCP_SHUTDOWN_TIMEOUT_SECONDS: 30,
     LOG_FORMAT: stderrIsTerminal ? "text" : "json",
   };
 }

@@ -129,6 +129,8 @@ export const configSchema = v.strictObject(
     RUN_OUTPUT_MAX_BYTES: int(1),
     RUN_TIMEOUT_SECONDS: int(1),
     HOST_COMMAND_TIMEOUT: int(1),
+    // Ten minutes at most: a stop that takes longer is a hang, and systemd's TimeoutStopSec must exceed it anyway.
+    MCP_SHUTDOWN_TIMEOUT_SECONDS: int(1, 600),
     LOG_FORMAT: oneOf(["text", "json"]),
   },
   "must export an object",

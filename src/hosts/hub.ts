@@ -64,6 +64,7 @@ const SERVICE_KIND: Record<CommandErrorCode, ServiceError["kind"]> = {
 };
 
 const SWEEP_INTERVAL_MS = 5_000;
+const SHUTTING_DOWN_REASON = "The server is shutting down; reconnecting.";
 /** last_seen_at is written on connect and disconnect, and at most this often in between. */
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
 
@@ -78,6 +79,7 @@ export interface HostHubOptions {
 export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowMs = Date.now }: HostHubOptions) {
   const connections = new Map<string, Connection>();
   const pending = new Map<string, Pending>();
+  let stopped = false;
 
   const label = (host: HostRegistration) => `Host "${host.name}" (${host.id})`;
 
@@ -91,6 +93,8 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
 
   /** Registers a socket that said hello and was accepted; replaces an older socket of the same host. */
   function attach(registration: HostRegistration, link: HostLink): void {
+    // A hello answered by the database after stop() must not leave a socket that holds the drain open.
+    if (stopped) return link.close(CloseCode.goingAway, SHUTTING_DOWN_REASON);
     const previous = connections.get(registration.registrationId);
     if (previous && previous.link !== link) previous.link.close(CloseCode.replaced, "Another connection of this host replaced this one.");
     const now = nowMs();
@@ -213,7 +217,7 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     const limit = nowMs() - PRESENCE_TIMEOUT_SECONDS * 1000;
     for (const [registrationId, connection] of connections) {
       if (connection.lastHeardMs >= limit) continue;
-      connection.link.close(1001, `No heartbeat for ${PRESENCE_TIMEOUT_SECONDS} s.`);
+      connection.link.close(CloseCode.goingAway, `No heartbeat for ${PRESENCE_TIMEOUT_SECONDS} s.`);
       detach(registrationId, connection.link);
     }
   }
@@ -231,11 +235,19 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     /** The sentence a call to an offline host fails with: which host, since when, how to bring it back. */
     offlineSentence: (host: HostRegistration) => offlineError(host).message,
     onlineCount: () => connections.size,
+    /**
+     * Closes every host socket with "going away" so agents reconnect, and fails the commands still
+     * waiting (a caller gets an answer rather than a hang). Safe to call twice.
+     */
     stop(): void {
+      stopped = true;
       clearInterval(sweeper);
-      for (const command of pending.values()) clearTimeout(command.timer);
+      for (const command of pending.values()) {
+        clearTimeout(command.timer);
+        command.reject(new ServiceError("unavailable", `${command.hostLabel} could not answer ${command.frame.name}: the server is shutting down; it may still be working, so check with workspaces_list or terminals_list once the server is back.`));
+      }
       pending.clear();
-      for (const connection of connections.values()) connection.link.close(1001, "The server is shutting down.");
+      for (const connection of connections.values()) connection.link.close(CloseCode.goingAway, SHUTTING_DOWN_REASON);
       connections.clear();
     },
   };

@@ -20,7 +20,14 @@ export const PRESENCE_TIMEOUT_SECONDS = 45;
 /** The one path the agent connects to. */
 export const HOST_CONNECT_PATH = "/hosts/connect";
 /** WebSocket close codes the server uses; the agent stops retrying on the permanent ones. */
-export const CloseCode = { tokenRejected: 4001, hostIdMismatch: 4003, replaced: 4008, badFrame: 4400 } as const;
+export const CloseCode = {
+  // RFC 6455 §7.4.1 "going away", e.g. a server going down: the agent reconnects with backoff, to this server's successor or another behind the same URL.
+  goingAway: 1001,
+  tokenRejected: 4001,
+  hostIdMismatch: 4003,
+  replaced: 4008,
+  badFrame: 4400,
+} as const;
 
 const text = v.pipe(v.string(), v.maxLength(100_000));
 const id = v.pipe(v.string(), v.minLength(1), v.maxLength(200));

@@ -73,6 +73,20 @@ export class SessionRegistry {
     return this.sessions.delete(id);
   }
 
+  /**
+   * Ends every session's GET stream with an orderly end of the response (shutdown). POST streams
+   * are left alone: each ends by itself once its answer is sent.
+   */
+  endStandaloneStreams(): number {
+    let ended = 0;
+    for (const session of this.sessions.values()) {
+      if (!session.standalone?.isConnected) continue;
+      session.standalone.end();
+      ended++;
+    }
+    return ended;
+  }
+
   get size(): number {
     return this.sessions.size;
   }

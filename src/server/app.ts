@@ -20,6 +20,7 @@ import { internalErrors } from "./internal-errors.ts";
 import { trustedProxyList } from "./pipeline/client-address.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
+import { createShutdownSwitch, drainGate, type ShutdownSwitch } from "./shutdown.ts";
 
 /** Buckets the rate limiter tracks; each is a few counters, and a flood of invented tokens evicts only the oldest. */
 const RATE_LIMIT_MAX_BUCKETS = 100_000;
@@ -38,6 +39,8 @@ export interface AppOptions {
   onStream?: (request: Request) => void;
   /** The hub of connected hosts, the presets and the run dispatcher; made here when not given. */
   hosts?: HostAccess;
+  /** Flipped when the process stops: new requests get 503 and the open GET streams end. */
+  shutdown?: ShutdownSwitch;
 }
 
 /** The agent presets as tools show them and hosts receive them: built-ins merged with AGENT_PRESETS, by id. */
@@ -53,18 +56,21 @@ export function createHostAccess(config: ResolvedConfig, services: Services, hub
   return { hub: resolvedHub, presets, runs };
 }
 
-export function createApp({ config, services, customProvider = null, runtime, onStream, hosts = createHostAccess(config, services) }: AppOptions) {
+export function createApp({ config, services, customProvider = null, runtime, onStream, hosts = createHostAccess(config, services), shutdown = createShutdownSwitch() }: AppOptions) {
   const publicUrl = publicBaseUrl(config);
   const trustedProxies = trustedProxyList(config.MCP_TRUSTED_PROXIES);
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
   const store = config.MCP_STORE_CONFIG;
   const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
   const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream });
+  // A GET stream never ends by itself; without this a drain would wait for it until its deadline.
+  shutdown.onDrain(() => sessions.endStandaloneStreams());
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
   const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }) });
   const app = new Elysia()
+    .use(drainGate(shutdown))
     .use(internalErrors())
     .use(healthRoutes(services.db))
     .use(legacyMcpRoute(publicUrl))

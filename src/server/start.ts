@@ -15,6 +15,7 @@ import { ALL_TOOLS } from "../tools/index.ts";
 import { systemClock } from "../scheduler/clock.ts";
 import { createScheduler } from "../scheduler/scheduler.ts";
 import { createApp, createHostAccess } from "./app.ts";
+import { createShutdownSwitch, drain, type DrainOutcome } from "./shutdown.ts";
 
 /** A start-up refusal: the CLI prints the message and exits non-zero. */
 export class StartupError extends Error {
@@ -24,7 +25,8 @@ export class StartupError extends Error {
 export interface RunningServer {
   url: string;
   port: number;
-  stop(): Promise<void>;
+  /** Drains within MCP_SHUTDOWN_TIMEOUT_SECONDS (see shutdown.ts) and says whether it had to cut what was left. */
+  stop(): Promise<DrainOutcome>;
 }
 
 function unknownDisabledTools(config: ResolvedConfig): string[] {
@@ -73,7 +75,8 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   const scheduler = config.SCHEDULER_ENABLED
     ? createScheduler({ services, hub: hosts.hub, dispatcher: hosts.runs, clock: systemClock, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS })
     : null;
-  const app = createApp({ config, services, customProvider, hosts, runtime: { schedulerRunning: scheduler !== null }, onStream: (request) => lift(request) });
+  const shutdown = createShutdownSwitch();
+  const app = createApp({ config, services, customProvider, hosts, shutdown, runtime: { schedulerRunning: scheduler !== null }, onStream: (request) => lift(request) });
   try {
     // reusePort off (Elysia turns it on): a second server on a busy port must fail, not share it.
     app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false });
@@ -95,11 +98,6 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   return {
     url,
     port: server.port ?? config.MCP_SERVICE_PORT,
-    async stop() {
-      await scheduler?.stop();
-      hosts.hub.stop();
-      await app.stop(true);
-      await db.close();
-    },
+    stop: () => drain({ server, shutdown, scheduler, hub: hosts.hub, db, timeoutSeconds: config.MCP_SHUTDOWN_TIMEOUT_SECONDS }),
   };
 }

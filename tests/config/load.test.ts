@@ -25,6 +25,7 @@ describe("defaults", () => {
     expect(config.MCP_RATE_LIMIT).toEqual({ enabled: true, requests: 600, window_seconds: 60 });
     expect(config.MCP_SESSION_MODE).toBe("stateful");
     expect(config.HOST_COMMAND_TIMEOUT).toBe(120);
+    expect(config.MCP_SHUTDOWN_TIMEOUT_SECONDS).toBe(30);
     expect(Object.keys(config.AGENT_PRESETS).sort()).toEqual(["amp", "claude", "codex", "copilot", "cursor-agent", "gemini", "opencode"]);
     expect(config.AGENT_PRESETS.amp!.promptTransport).toBe("stdin");
   });

@@ -18,6 +18,13 @@ describe("wrong types name the key and the file", () => {
     expect(message).toBe(`Config error in ${path}: MCP_SERVICE_PORT must be an integer between 1 and 65535 (got "abc").`);
   });
 
+  test("a drain timeout out of bounds", async () => {
+    for (const value of [0, 601, 2.5]) {
+      const { path, message } = await errorFor({ MCP_SHUTDOWN_TIMEOUT_SECONDS: value });
+      expect(message).toBe(`Config error in ${path}: MCP_SHUTDOWN_TIMEOUT_SECONDS must be an integer between 1 and 600 (got ${value}).`);
+    }
+  });
+
   test("a boolean given as a string", async () => {
     const { path, message } = await errorFor({ MCP_AUTH_ENABLED: "true" });
     expect(message).toBe(`Config error in ${path}: MCP_AUTH_ENABLED must be true or false (got "true").`);

@@ -58,6 +58,10 @@ export interface RunningServer {
   stderr(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves to the exit code (null when killed by a signal). */
   stop(): Promise<number | null>;
+  /** Sends `signal` and nothing else, for tests that watch what the server does while it stops. */
+  kill(signal: "SIGTERM" | "SIGINT"): void;
+  /** The exit code once the process has ended (null when killed by a signal). */
+  exited: Promise<number | null>;
 }
 
 export interface StartOptions {
@@ -186,7 +190,14 @@ async function startServer(binary: string, cwd: string, args: string[]): Promise
     const why = "timeout" in outcome ? `did not log "Superset MCP serving" within ${READY_TIMEOUT_MS / 1000} s` : `exited with code ${outcome.exitCode} before serving`;
     throw new Error(`superset ${args.join(" ")} ${why}; stderr:\n${log}`);
   }
-  return { url: outcome.url, port: Number(new URL(outcome.url).port), stderr: () => log, stop };
+  return {
+    url: outcome.url,
+    port: Number(new URL(outcome.url).port),
+    stderr: () => log,
+    stop,
+    kill: (signal) => child.kill(signal),
+    exited: child.exited.then((exitCode) => (child.signalCode ? null : exitCode)),
+  };
 }
 
 /** True when a node_modules directory exists in `dir` or any directory above it. */

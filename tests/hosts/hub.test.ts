@@ -1,7 +1,8 @@
 /**
  * The hub alone, with links that record frames instead of sockets: an offline host fails at
  * once with a sentence, a command survives a reconnect with its id, results are checked,
- * progress is passed on, a silent host goes offline, and a timeout says what to check.
+ * progress is passed on, a silent host goes offline, a timeout says what to check, and stop
+ * sends every host away with "going away" and fails what still waits.
  */
 import { describe, expect, test } from "bun:test";
 import { createHostHub, type HostLink } from "../../src/hosts/hub.ts";
@@ -205,5 +206,29 @@ describe("host hub", () => {
     await Bun.sleep(10);
     expect(reports).toHaveLength(1);
     h.stop();
+  });
+
+  test("stop closes every socket with going away and fails the commands still waiting with a sentence", async () => {
+    const h = hub();
+    const socket = recordingLink();
+    h.attach(host, socket.link);
+    const waiting = h.command(host, "inventory", {});
+    h.stop();
+    expect(socket.closes).toEqual([{ code: 1001, reason: "The server is shutting down; reconnecting." }]);
+    expect(await waiting.catch((e) => [(e as { kind: string }).kind, (e as Error).message])).toEqual([
+      "unavailable",
+      'Host "build-box" (0123456789abcdef0123456789abcdef) could not answer inventory: the server is shutting down; it may still be working, so check with workspaces_list or terminals_list once the server is back.',
+    ]);
+    expect(h.isOnline(host.registrationId)).toBe(false);
+  });
+
+  test("a host whose hello completes after stop is sent away rather than kept", () => {
+    const h = hub();
+    h.stop();
+    const late = recordingLink();
+    h.attach(host, late.link);
+    expect(late.closes).toEqual([{ code: 1001, reason: "The server is shutting down; reconnecting." }]);
+    expect(late.frames).toEqual([]);
+    expect(h.isOnline(host.registrationId)).toBe(false);
   });
 });
