@@ -13,7 +13,8 @@ import { clientIdFromClaims, organizationFromClaims, scopesFromClaims, usernameF
 import { looksLikeJwt, readCredential } from "./credentials.ts";
 import { InsufficientScopeError, TokenRejectedError } from "./errors.ts";
 import { JWTVerifier } from "./jwt-verifier.ts";
-import { ALL_TOOL_SCOPES, principalKey, type CredentialKind, type Principal } from "./principal.ts";
+import { principalKey, type CredentialKind, type Principal } from "./principal.ts";
+import { TOOL_SCOPES } from "./scopes.ts";
 
 /** How long the dev user's principal is reused before it is looked up again (a disabled dev user stops within this). */
 const DEV_PRINCIPAL_TTL_MS = 5_000;
@@ -72,7 +73,7 @@ export function createAuthenticator({ config, services, customProvider, accessTo
     if (dev && dev.untilMs > Date.now()) return { ok: true, principal: dev.principal };
     const actor = await services.accounts.resolveActor(config.MCP_DEV_USERNAME);
     if ("refused" in actor) return refuse("the dev user cannot be used", actor.refused);
-    const principal: Principal = { actor, kind: "dev", scopes: ALL_TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, ALL_TOOL_SCOPES) };
+    const principal: Principal = { actor, kind: "dev", scopes: TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, TOOL_SCOPES) };
     dev = { principal, untilMs: Date.now() + DEV_PRINCIPAL_TTL_MS };
     return { ok: true, principal };
   }

@@ -1,12 +1,9 @@
 /** Who a request runs as, once authentication has verified its credential (auth.md §Pipeline, step 3). */
 import type { Actor } from "../services/actor.ts";
-import { TOOL_SCOPES, type ToolScope } from "../tools/types.ts";
+import type { ToolScope } from "./scopes.ts";
 
 /** How the principal proved itself. */
 export type CredentialKind = "dev" | "api_key" | "oauth" | "jwt" | "custom";
-
-/** Both tool scopes: what the dev user and an unscoped external token may use. */
-export const ALL_TOOL_SCOPES: readonly ToolScope[] = TOOL_SCOPES;
 
 export interface Principal {
   /** The user and the one organization the credential is bound to, with the user's role there. */

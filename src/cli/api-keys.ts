@@ -1,5 +1,6 @@
 /** `superset api-keys …`: keys for headless clients (seed 004), shown once at creation, listed by prefix, revoked by id or prefix. */
-import { API_KEY_SCOPES, type ApiKeyInfo } from "../services/api-keys.ts";
+import { TOOL_SCOPES } from "../auth/scopes.ts";
+import type { ApiKeyInfo } from "../services/api-keys.ts";
 import { CONFIG_OPTION, UsageError, type Command, type OptionSpec } from "./command.ts";
 import { JSON_OPTION, onePositional, printJson, printTable, withServices } from "./shared.ts";
 
@@ -50,7 +51,7 @@ const apiKeysCreate: Command = {
     ...USER_OPTION,
     ...ORG_OPTION,
     name: { type: "string", description: "A name to recognise the key by (default: its creation date)", valueName: "NAME" },
-    scope: { type: "string", multiple: true, description: `Scope the key carries: ${API_KEY_SCOPES.join(" or ")}, several separated by commas (default: all)`, valueName: "SCOPE" },
+    scope: { type: "string", multiple: true, description: `Scope the key carries: ${TOOL_SCOPES.join(" or ")}, several separated by commas (default: all)`, valueName: "SCOPE" },
     expires: { type: "string", description: "When the key stops working: 90d, 12h, an ISO date, or never (default)", valueName: "WHEN" },
     json: { ...JSON_OPTION.json, description: "Print the key and its details as JSON" },
     ...CONFIG_OPTION,

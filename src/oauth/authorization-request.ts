@@ -6,7 +6,7 @@
  */
 import type { OAuthClient } from "../services/oauth-clients.ts";
 import type { Services } from "../services/index.ts";
-import type { ToolScope } from "../tools/types.ts";
+import type { ToolScope } from "../auth/scopes.ts";
 import { isWellFormedChallenge } from "./pkce.ts";
 import { redirectUriMatches } from "./redirect-uris.ts";
 import { matchResource } from "./resources.ts";

@@ -5,9 +5,9 @@
  */
 import { Elysia } from "elysia";
 import type { OAuthMetadata, OAuthProtectedResourceMetadata } from "@modelcontextprotocol/sdk/shared/auth.js";
-import { MCP_PATHS } from "../server/routes/mcp.ts";
+import { MCP_PATHS } from "../mcp/paths.ts";
 import type { KeyRing } from "./key-ring.ts";
-import { OAUTH_SCOPES } from "./scopes.ts";
+import { TOOL_SCOPES } from "../auth/scopes.ts";
 import { AUTHORIZATION_SERVER_PATH, JWKS_PATH, PROTECTED_RESOURCE_PATH, type OAuthUrls } from "./urls.ts";
 
 /** Metadata changes only with the configuration; JWKS with a key rotation, which keeps old keys published meanwhile. */
@@ -18,7 +18,7 @@ export function protectedResourceMetadata(urls: OAuthUrls, resource: string): OA
   return {
     resource,
     authorization_servers: [urls.issuer],
-    scopes_supported: [...OAUTH_SCOPES],
+    scopes_supported: [...TOOL_SCOPES],
     bearer_methods_supported: ["header"],
     resource_name: "Superset MCP",
   };
@@ -32,7 +32,7 @@ export function authorizationServerMetadata(urls: OAuthUrls): OAuthMetadata {
     registration_endpoint: urls.registration,
     revocation_endpoint: urls.revocation,
     jwks_uri: urls.jwks,
-    scopes_supported: [...OAUTH_SCOPES],
+    scopes_supported: [...TOOL_SCOPES],
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
     grant_types_supported: ["authorization_code", "refresh_token"],

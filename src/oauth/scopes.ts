@@ -2,9 +2,7 @@
  * The scopes a built-in token may carry and how the consent page words them. They are the tool
  * scopes (auth.md §Pipeline, step 4): a token's scopes narrow what its user may do.
  */
-import { TOOL_SCOPES, type ToolScope } from "../tools/types.ts";
-
-export const OAUTH_SCOPES: readonly ToolScope[] = TOOL_SCOPES;
+import { TOOL_SCOPES, type ToolScope } from "../auth/scopes.ts";
 
 /** What each scope lets the client do, in words for the consent page and the connections list. */
 export const SCOPE_DESCRIPTIONS: Record<ToolScope, string> = {
@@ -18,7 +16,7 @@ export const SCOPE_DESCRIPTIONS: Record<ToolScope, string> = {
  */
 export function parseScopes(scope: string | null | undefined): ToolScope[] | null {
   const names = (scope ?? "").split(" ").filter(Boolean);
-  if (names.length === 0) return [...OAUTH_SCOPES];
-  if (!names.every((name): name is ToolScope => (OAUTH_SCOPES as readonly string[]).includes(name))) return null;
-  return OAUTH_SCOPES.filter((known) => names.includes(known));
+  if (names.length === 0) return [...TOOL_SCOPES];
+  if (!names.every((name): name is ToolScope => (TOOL_SCOPES as readonly string[]).includes(name))) return null;
+  return TOOL_SCOPES.filter((known) => names.includes(known));
 }

@@ -3,7 +3,7 @@
  * (MCP_SERVICE_URL behind a reverse proxy), so metadata, tokens and redirects agree with what
  * clients were told.
  */
-import { MCP_PATHS } from "../server/routes/mcp.ts";
+import { MCP_PATHS } from "../mcp/paths.ts";
 
 export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource";
 export const AUTHORIZATION_SERVER_PATH = "/.well-known/oauth-authorization-server";

@@ -5,15 +5,11 @@
  */
 import { and, desc, eq, getTableColumns, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { displayPrefixOf, generateApiKey, hashApiKey, isWellFormedApiKey } from "../auth/api-key-format.ts";
-import { TOOL_SCOPES, type ToolScope } from "../tools/types.ts";
+import { TOOL_SCOPES, type ToolScope } from "../auth/scopes.ts";
 import { createAccountService } from "./accounts.ts";
 import { hasRole, requireRole, type Actor } from "./actor.ts";
 import { iso, isUuid, newId, type ServiceContext } from "./context.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
-
-/** The scopes a key may carry; a key without `scopes` gets all of them. */
-export const API_KEY_SCOPES = TOOL_SCOPES;
-export type ApiKeyScope = ToolScope;
 
 /** Longest key name accepted, in characters. */
 export const API_KEY_NAME_MAX_LENGTH = 100;
@@ -26,7 +22,7 @@ export interface ApiKeyInfo {
   name: string;
   /** `sk_live_` and the key's next 4 characters. */
   prefix: string;
-  scopes: ApiKeyScope[];
+  scopes: ToolScope[];
   userId: string;
   username: string;
   organizationId: string;
@@ -41,7 +37,7 @@ export interface ApiKeyInfo {
 export interface ApiKeyOptions {
   /** Default: "key created <date>". */
   name?: string | null;
-  /** Default: every scope of API_KEY_SCOPES. */
+  /** Default: every scope of TOOL_SCOPES. */
   scopes?: readonly string[] | null;
   /** Null or absent: the key never expires. Must be in the future. */
   expiresAt?: Date | null;
@@ -50,7 +46,7 @@ export interface ApiKeyOptions {
 /** A verified key: who it acts as, and the scopes it narrows them to. */
 export interface ApiKeyAuthentication {
   actor: Actor;
-  scopes: ApiKeyScope[];
+  scopes: ToolScope[];
   keyId: string;
 }
 
@@ -245,17 +241,17 @@ export function createApiKeyService(context: ServiceContext) {
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;
 
-function parseScopes(stored: string): ApiKeyScope[] {
-  return stored.split(" ").filter((scope): scope is ApiKeyScope => (API_KEY_SCOPES as readonly string[]).includes(scope));
+function parseScopes(stored: string): ToolScope[] {
+  return stored.split(" ").filter((scope): scope is ToolScope => (TOOL_SCOPES as readonly string[]).includes(scope));
 }
 
-/** The scopes asked for, known ones only, without repeats, in API_KEY_SCOPES order. */
-function checkedScopes(asked: readonly string[] | null | undefined): ApiKeyScope[] {
-  if (asked === null || asked === undefined) return [...API_KEY_SCOPES];
-  const unknown = asked.find((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
-  if (unknown !== undefined) throw invalid(`Unknown scope "${unknown}"; an API key's scopes are ${API_KEY_SCOPES.join(" and ")}.`);
-  if (asked.length === 0) throw invalid(`An API key needs at least one scope: ${API_KEY_SCOPES.join(" or ")}.`);
-  return API_KEY_SCOPES.filter((scope) => asked.includes(scope));
+/** The scopes asked for, known ones only, without repeats, in TOOL_SCOPES order. */
+function checkedScopes(asked: readonly string[] | null | undefined): ToolScope[] {
+  if (asked === null || asked === undefined) return [...TOOL_SCOPES];
+  const unknown = asked.find((scope) => !(TOOL_SCOPES as readonly string[]).includes(scope));
+  if (unknown !== undefined) throw invalid(`Unknown scope "${unknown}"; an API key's scopes are ${TOOL_SCOPES.join(" and ")}.`);
+  if (asked.length === 0) throw invalid(`An API key needs at least one scope: ${TOOL_SCOPES.join(" or ")}.`);
+  return TOOL_SCOPES.filter((scope) => asked.includes(scope));
 }
 
 function checkedName(asked: string | null | undefined, at: Date): string {

@@ -3,15 +3,13 @@
  * scope it needs and its handler (STYLE.md, "A tool is one value"). Filters work on these fields.
  */
 import type * as v from "valibot";
-import type { HostHub, Progress } from "../hosts/hub.ts";
-import type { WirePreset } from "../hosts/protocol.ts";
-import type { RunDispatcher } from "../scheduler/dispatch.ts";
+import type { ToolScope } from "../auth/scopes.ts";
+import type { HostAccess } from "../hosts/access.ts";
+import type { Progress } from "../hosts/hub.ts";
+import type { RuntimeInfo } from "../runtime-info.ts";
 import type { Actor } from "../services/actor.ts";
 import type { Services } from "../services/index.ts";
 
-/** The scopes tools need: `mcp:read` for read-only tools, `mcp:write` for the rest. */
-export const TOOL_SCOPES = ["mcp:read", "mcp:write"] as const;
-export type ToolScope = (typeof TOOL_SCOPES)[number];
 
 export interface ToolAnnotations {
   title?: string;
@@ -19,21 +17,6 @@ export interface ToolAnnotations {
   destructiveHint?: boolean;
   idempotentHint?: boolean;
   openWorldHint?: boolean;
-}
-
-/** Facts about the running server that health_check reports. */
-export interface RuntimeInfo {
-  startedAtMs: number;
-  store: "memory" | "redis";
-  schedulerRunning: boolean;
-  hostsOnline(): number;
-}
-
-/** The host agents, for the tools carried out on a host: the hub that reaches them, the agent presets (built-ins merged with AGENT_PRESETS) and the dispatcher of automation runs. */
-export interface HostAccess {
-  hub: HostHub;
-  presets: readonly WirePreset[];
-  runs: RunDispatcher;
 }
 
 /** What a handler may use: the services, the caller, the server's runtime facts and the id of this call (for logs). */

@@ -11,7 +11,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { MCP_PATHS } from "../../src/server/routes/mcp.ts";
+import { MCP_PATHS } from "../../src/mcp/paths.ts";
 import { mcpPing, startOAuthServer, USERNAME, type OAuthServer } from "../helpers/oauth.ts";
 
 setDefaultTimeout(60_000);

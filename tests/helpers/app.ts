@@ -10,7 +10,7 @@ import { ensureDevUser } from "../../src/services/bootstrap.ts";
 import { createServices, type Services } from "../../src/services/index.ts";
 import { createApp, createHostAccess, type App } from "../../src/server/app.ts";
 import type { ShutdownSwitch } from "../../src/server/shutdown.ts";
-import type { HostAccess } from "../../src/tools/types.ts";
+import type { HostAccess } from "../../src/hosts/access.ts";
 
 export const MCP_URL = "http://127.0.0.1:5008/mcp";
 export const DEV_USERNAME = "admin";

@@ -1,6 +1,7 @@
 /** The transport's session ownership, and SSE streams with their replay log, driven directly. */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { ALL_TOOL_SCOPES, principalKey } from "../../src/auth/principal.ts";
+import { principalKey } from "../../src/auth/principal.ts";
+import { TOOL_SCOPES } from "../../src/auth/scopes.ts";
 import { runToolCall } from "../../src/mcp/tool-calls.ts";
 import { MAX_STREAMS_PER_SESSION, McpSession, SessionRegistry } from "../../src/mcp/sessions.ts";
 import { parseEventId, SseStream } from "../../src/mcp/sse.ts";
@@ -20,7 +21,7 @@ describe("a session belongs to the principal that opened it", () => {
     const actor = await services.accounts.resolveActor(DEV_USERNAME);
     if ("refused" in actor) throw new Error(actor.refused);
     const runtime = { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0 };
-    const principal = { actor, kind: "dev" as const, scopes: ALL_TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, ALL_TOOL_SCOPES) };
+    const principal = { actor, kind: "dev" as const, scopes: TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, TOOL_SCOPES) };
     owner = { principal, services, runtime, hosts: idleHostAccess(services), tools: ALL_TOOLS, catalog: ALL_TOOLS, runTool: runToolCall };
     // Same user in another organization: a different principal.
     stranger = { ...owner, principal: { ...principal, key: `${actor.userId}:${crypto.randomUUID()}` } };

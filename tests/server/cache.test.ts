@@ -13,7 +13,7 @@ import { createMemoryStore } from "../../src/store/memory.ts";
 import type { Store } from "../../src/store/types.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import type { ToolContext } from "../../src/tools/types.ts";
-import type { HostAccess } from "../../src/tools/types.ts";
+import type { HostAccess } from "../../src/hosts/access.ts";
 import { createTestApp, idleHostAccess } from "../helpers/app.ts";
 import { createTeam, type Team } from "../helpers/fixtures.ts";
 

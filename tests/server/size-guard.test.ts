@@ -7,7 +7,9 @@ import { estimateTokens, sizeGuard, sizeGuardLayer, type SizeGuardConfig } from 
 import type { Actor } from "../../src/services/actor.ts";
 import type { Services } from "../../src/services/index.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
-import type { HostAccess, RuntimeInfo, ToolContext } from "../../src/tools/types.ts";
+import type { ToolContext } from "../../src/tools/types.ts";
+import type { HostAccess } from "../../src/hosts/access.ts";
+import type { RuntimeInfo } from "../../src/runtime-info.ts";
 import { createTestApp, idleHostAccess } from "../helpers/app.ts";
 import { createTeam, type Team } from "../helpers/fixtures.ts";
 import { expectWellFormedResult } from "../helpers/tool-results.ts";

@@ -4,11 +4,14 @@
  * through the response cache and the size guard. The v1 path answers 410 Gone.
  */
 import { Elysia } from "elysia";
+import { MCP_PATHS } from "../../mcp/paths.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
 import { hasToolScope, type Principal } from "../../auth/principal.ts";
 import { composeLayers, type ToolCallHandler, type ToolCallLayer } from "../../mcp/tool-calls.ts";
 import type { Services } from "../../services/index.ts";
-import type { AnyTool, HostAccess, RuntimeInfo } from "../../tools/types.ts";
+import type { AnyTool } from "../../tools/types.ts";
+import type { HostAccess } from "../../hosts/access.ts";
+import type { RuntimeInfo } from "../../runtime-info.ts";
 import type { Caller, Transport } from "../../mcp/transport.ts";
 import { VERSION } from "../../version.ts";
 import { authentication, isDescriptionRequest, type AuthOptions } from "../pipeline/auth.ts";
@@ -17,8 +20,6 @@ import { responseCache, type ResponseCacheOptions } from "../pipeline/cache.ts";
 import { rateLimit, type RateLimitOptions } from "../pipeline/rate-limit.ts";
 import { scopeCheck, visibleTools, type ScopeOptions } from "../pipeline/scopes.ts";
 import { sizeGuard, type SizeGuardOptions } from "../pipeline/size-guard.ts";
-
-export const MCP_PATHS = ["/mcp", "/api/v2/agent/mcp"] as const;
 
 export interface McpRouteOptions {
   transport: Transport;

@@ -2,7 +2,8 @@
  * /settings/api-keys: the user's keys in one organization (every member's for an admin), the form
  * that creates one, the page that shows a new key once, and the confirmation before a revocation.
  */
-import { API_KEY_SCOPES, type ApiKeyInfo, type ApiKeyScope } from "../../services/api-keys.ts";
+import { TOOL_SCOPES, type ToolScope } from "../../auth/scopes.ts";
+import type { ApiKeyInfo } from "../../services/api-keys.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { layout } from "../layout.ts";
 import type { SignedInUser } from "../web-auth.ts";
@@ -15,7 +16,7 @@ export type ApiKeyExpiryChoice = (typeof API_KEY_EXPIRY_CHOICES)[number];
 const EXPIRY_LABELS: Record<ApiKeyExpiryChoice, string> = { never: "Never", "30": "In 30 days", "90": "In 90 days", "365": "In 365 days" };
 export const DEFAULT_API_KEY_EXPIRY: ApiKeyExpiryChoice = "90";
 
-const SCOPE_LABELS: Record<ApiKeyScope, string> = {
+const SCOPE_LABELS: Record<ToolScope, string> = {
   "mcp:read": "mcp:read — read-only tools",
   "mcp:write": "mcp:write — tools that create and change things",
 };
@@ -88,7 +89,7 @@ ${showOwners ? html`<dt>User</dt><dd>${apiKey.username}</dd>` : ""}
 }
 
 function createForm(organization: Organization, csrfToken: string, errors: FieldErrors, values: ApiKeyFormValues): SafeHtml {
-  const scopeBoxes = API_KEY_SCOPES.map(
+  const scopeBoxes = TOOL_SCOPES.map(
     (scope) => html`<label><input type="checkbox" name="scope" value="${scope}"${values.scopes.includes(scope) ? html` checked` : ""}> <span>${SCOPE_LABELS[scope]}</span></label>`,
   );
   const expiries = API_KEY_EXPIRY_CHOICES.map((choice) => html`<option value="${choice}"${choice === values.expires ? html` selected` : ""}>${EXPIRY_LABELS[choice]}</option>`);
@@ -118,7 +119,7 @@ ${fieldError("key-expires-error", errors.expires)}
 
 export function apiKeysPage(options: ApiKeysPageOptions): string {
   const { user, organization, keys, csrfToken, signOutToken, showOwners, created = null, notice = null, errors = {} } = options;
-  const values = options.values ?? { name: "", scopes: [...API_KEY_SCOPES], expires: DEFAULT_API_KEY_EXPIRY };
+  const values = options.values ?? { name: "", scopes: [...TOOL_SCOPES], expires: DEFAULT_API_KEY_EXPIRY };
   const list = keys.length
     ? html`<ul class="cards">${keys.map((apiKey) => keyCard(apiKey, organization, showOwners))}</ul>`
     : html`<p class="muted">No API keys in this organization yet.</p>`;

@@ -6,7 +6,8 @@
 import { Elysia } from "elysia";
 import * as v from "valibot";
 import { hasRole, type Actor } from "../../services/actor.ts";
-import { API_KEY_NAME_MAX_LENGTH, API_KEY_SCOPES, type ApiKeyInfo } from "../../services/api-keys.ts";
+import { TOOL_SCOPES } from "../../auth/scopes.ts";
+import { API_KEY_NAME_MAX_LENGTH, type ApiKeyInfo } from "../../services/api-keys.ts";
 import { ServiceError } from "../../services/errors.ts";
 import { listField, queryOf, textField, validateForm, type FieldErrors, type FormObject } from "../form.ts";
 import { API_KEY_EXPIRY_CHOICES, apiKeysPage, DEFAULT_API_KEY_EXPIRY, revokeApiKeyPage, type ApiKeyFormValues } from "../pages/api-keys.ts";
@@ -27,7 +28,7 @@ const createSchema = v.object({
   organization: organizationField,
   name: textField("The name", API_KEY_NAME_MAX_LENGTH),
   scope: v.pipe(
-    listField(v.picklist(API_KEY_SCOPES, `Unknown scope; choose among ${API_KEY_SCOPES.join(" and ")}.`)),
+    listField(v.picklist(TOOL_SCOPES, `Unknown scope; choose among ${TOOL_SCOPES.join(" and ")}.`)),
     v.minLength(1, "Choose at least one scope."),
   ),
   expires: v.optional(v.picklist(API_KEY_EXPIRY_CHOICES, "Choose when the key expires from the list."), DEFAULT_API_KEY_EXPIRY),

@@ -1,0 +1,7 @@
+/**
+ * The scopes of this server (auth.md §Pipeline, step 4): `mcp:read` for read-only tools,
+ * `mcp:write` for the rest. API keys, built-in OAuth tokens and the dev user carry these and no
+ * others, so one list serves the tools, the credentials and the consent page.
+ */
+export const TOOL_SCOPES = ["mcp:read", "mcp:write"] as const;
+export type ToolScope = (typeof TOOL_SCOPES)[number];
