@@ -4,7 +4,7 @@
  * every key and until when it is published.
  */
 import { loadConfig } from "../config/load.ts";
-import { resolveSecretKey } from "../config/secret-key.ts";
+import { devSecretKeyDir, resolveSecretKey } from "../config/secret-key.ts";
 import { createKeyRing, publishedUntil } from "../oauth/key-ring.ts";
 import type { SigningKeyRow } from "../services/signing-keys.ts";
 import { CONFIG_OPTION, UsageError, type Command, type ParsedArgs } from "./command.ts";
@@ -21,7 +21,7 @@ function keyStatus(row: SigningKeyRow, ttlSeconds: number, now: Date): "current"
 const shortTime = (date: Date | null, none: string): string => (date ? date.toISOString().slice(0, 19).replace("T", " ") : none);
 
 async function loadedConfig(values: ParsedArgs["values"]) {
-  return (await loadConfig({ path: values.config as string | undefined })).config;
+  return loadConfig({ path: values.config as string | undefined });
 }
 
 const keysRotate: Command = {
@@ -29,11 +29,11 @@ const keysRotate: Command = {
   summary: "Make a new OAuth signing key; the previous one stays published until the tokens it signed expire",
   options: { ...CONFIG_OPTION },
   async run({ values }) {
-    const config = await loadedConfig(values);
+    const { config, baseDir } = await loadedConfig(values);
     let secretKey: string;
     try {
-      // As the server resolves it: the configured SECRET_KEY, else the dev-mode ./data/secret_key.
-      secretKey = await resolveSecretKey(config);
+      // As the server resolves it: the configured SECRET_KEY, else the dev-mode key file beside the database.
+      secretKey = await resolveSecretKey(config, { dataDir: devSecretKeyDir(config.DATABASE_URL, baseDir) });
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -57,7 +57,7 @@ const keysList: Command = {
   summary: "List the OAuth signing keys: created, retired, and until when each is published",
   options: { ...JSON_OPTION, ...CONFIG_OPTION },
   async run({ values }) {
-    const ttlSeconds = (await loadedConfig(values)).MCP_OAUTH_ACCESS_TOKEN_TTL;
+    const ttlSeconds = (await loadedConfig(values)).config.MCP_OAUTH_ACCESS_TOKEN_TTL;
     return withServices(values, async (services) => {
       const rows = await services.signingKeys.list();
       const now = new Date();

@@ -16,7 +16,7 @@ const mcpRun: Command = {
   async run({ values }) {
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be an integer between 0 and 65535 (got "${values.port}").`);
-    const { config } = await loadConfig({
+    const { config, baseDir } = await loadConfig({
       path: values.config as string | undefined,
       overrides: {
         ...(values.host !== undefined && { MCP_SERVICE_HOST: values.host as string }),
@@ -33,7 +33,7 @@ const mcpRun: Command = {
     process.once("SIGTERM", () => stopRequested());
     let server;
     try {
-      server = await startServer(config);
+      server = await startServer(config, { baseDir });
     } catch (error) {
       if (error instanceof StartupError) throw new UsageError(error.message);
       throw error;

@@ -4,6 +4,7 @@
  * belong to the server start.
  */
 import { importSPKI, importX509 } from "jose";
+import { publicBaseUrl } from "./load.ts";
 import type { ResolvedConfig } from "./schema.ts";
 
 const MIN_HMAC_SECRET_BYTES = 32;
@@ -83,16 +84,36 @@ export async function startupProblems(config: ResolvedConfig): Promise<string[]>
   return problems;
 }
 
-/** Settings that are allowed but weaken verification; logged at start, shown by `config check`. */
+/** Settings that are allowed but weaken verification or break links; logged at start, shown by `config check`. */
 export function startupWarnings(config: ResolvedConfig): string[] {
-  if (!config.MCP_AUTH_ENABLED || !hasExternalJwtKey(config)) return [];
+  if (!config.MCP_AUTH_ENABLED) return [];
   const warnings: string[] = [];
+  const publicUrlWarning = publicUrlProblem(publicBaseUrl(config));
+  if (publicUrlWarning) warnings.push(publicUrlWarning);
+  if (!hasExternalJwtKey(config)) return warnings;
   if (!config.MCP_JWT_ISSUER) warnings.push("MCP_JWT_ISSUER is not set: external JWTs are accepted from any issuer holding the key; set it to your identity provider's issuer.");
   if (!config.MCP_JWT_AUDIENCE) warnings.push("MCP_JWT_AUDIENCE is not set: external JWTs minted for other services are accepted; set it to the audience your identity provider puts in tokens for this server.");
   return warnings;
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+const isLoopbackHost = (hostname: string) => LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+
+/**
+ * Why a public URL will not serve users of an authenticated deployment, or null. Sign-in links,
+ * OAuth redirects, the issuer and the resource metadata are all built from it, so a bind address
+ * or loopback there sends every client to the wrong place, and plain http carries passwords and
+ * tokens in the clear.
+ */
+function publicUrlProblem(publicUrl: string): string | null {
+  const url = new URL(publicUrl);
+  const source = `The public URL ${publicUrl} (MCP_SERVICE_URL, or http://MCP_SERVICE_HOST:MCP_SERVICE_PORT when unset)`;
+  const fix = "set MCP_SERVICE_URL to the https:// address users reach the server at, e.g. https://mcp.example.com";
+  if (url.hostname === "0.0.0.0" || url.hostname === "[::]") return `${source} names ${url.hostname}, an address to listen on that no client can reach: sign-in links and OAuth metadata would point nowhere; ${fix}.`;
+  if (isLoopbackHost(url.hostname)) return `${source} is a loopback address while MCP_AUTH_ENABLED is true: only this machine can follow its sign-in links and OAuth metadata; ${fix}.`;
+  if (url.protocol === "http:") return `${source} uses plain http:// on a host that is not loopback: passwords, session cookies and tokens would cross the network in the clear; terminate TLS (at the reverse proxy) and ${fix}.`;
+  return null;
+}
 
 /** Keys fetched over plain HTTP from another machine could be swapped on the way; only https or a loopback host will do. */
 function jwksUriProblem(uri: string): string | null {

@@ -1,6 +1,6 @@
 /** Finds, imports, layers and validates the configuration (spec config.md "Loading"). */
 import { existsSync, statSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import * as v from "valibot";
 import { defaultConfig } from "./defaults.ts";
 import { ConfigError, describeIssue } from "./errors.ts";
@@ -24,6 +24,8 @@ export interface LoadedConfig {
   config: ResolvedConfig;
   /** Absolute path of the config file, or null when only defaults (and env/flags) apply. */
   path: string | null;
+  /** The folder relative paths written in the config file resolve against: the file's own, else the current directory. */
+  baseDir: string;
 }
 
 const ENVIRONMENT = "the environment";
@@ -49,7 +51,24 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     const topKey = String(issue.path?.[0]?.key ?? "");
     throw new ConfigError(sources.get(topKey) ?? file?.shown ?? "the defaults", describeIssue(issue));
   }
-  return { config: result.output, path: file?.path ?? null };
+  const baseDir = file ? dirname(file.path) : cwd;
+  // A path is relative to where it was written: the file's folder for the file's value and the
+  // default (which the file left in place); the current directory for the environment and flags.
+  const databaseUrlFromFileOrDefault = file !== null && (sources.get("DATABASE_URL") ?? file.shown) === file.shown;
+  const config = databaseUrlFromFileOrDefault ? { ...result.output, DATABASE_URL: anchoredSqliteUrl(result.output.DATABASE_URL, baseDir) } : result.output;
+  return { config, path: file?.path ?? null, baseDir };
+}
+
+/**
+ * A `sqlite://` URL with a relative path made absolute against `baseDir`; any other URL as is.
+ * Without it, `--config /etc/superset/config.ts` run from another folder silently made a second,
+ * empty database there.
+ */
+export function anchoredSqliteUrl(url: string, baseDir: string): string {
+  const match = /^sqlite:(?:\/\/)?(.*)$/.exec(url);
+  const path = match?.[1];
+  if (path === undefined || path === "" || path === ":memory:" || isAbsolute(path)) return url;
+  return `sqlite://${resolve(baseDir, path)}`;
 }
 
 /** The public base URL (links, OAuth issuer, resource metadata), without a trailing slash. */

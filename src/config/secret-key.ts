@@ -4,7 +4,8 @@
  * (mode 0600) and read from there afterwards, so signing keys and open forms survive restarts.
  */
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { sqlitePath } from "../db/client.ts";
 import type { ResolvedConfig } from "./schema.ts";
 
 /** Random bytes of a generated key (64 base64url characters). */
@@ -12,10 +13,22 @@ const GENERATED_KEY_BYTES = 48;
 export const SECRET_KEY_FILE_NAME = "secret_key";
 
 export interface SecretKeyOptions {
-  /** Where the dev-mode key file lives (default ./data, beside the default SQLite database). */
+  /** Where the dev-mode key file lives (default ./data; the server and the CLI pass devSecretKeyDir). */
   dataDir?: string;
   /** Told the path when a key was generated (the server logs it). */
   onGenerated?: (path: string) => void;
+}
+
+/**
+ * Where the dev-mode key file goes: the folder of the SQLite database file, else (PostgreSQL, an
+ * in-memory database) `data/` in `baseDir`, the config file's folder (LoadedConfig.baseDir). The
+ * key decrypts the signing keys stored in that database, so the two travel together: moving or
+ * deleting the data folder keeps them matched, and two configs with two databases never share or
+ * overwrite one key file, whatever folder the command is run from.
+ */
+export function devSecretKeyDir(databaseUrl: string, baseDir: string): string {
+  const path = databaseUrl.startsWith("sqlite:") ? sqlitePath(databaseUrl) : ":memory:";
+  return path === ":memory:" ? resolve(baseDir, "data") : dirname(resolve(baseDir, path));
 }
 
 /** The SECRET_KEY to run with; throws when auth is on and none is configured (start-up checks refuse that first). */

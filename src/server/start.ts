@@ -4,7 +4,7 @@
  */
 import { startupProblems, startupWarnings } from "../config/checks.ts";
 import { publicBaseUrl } from "../config/load.ts";
-import { resolveSecretKey } from "../config/secret-key.ts";
+import { devSecretKeyDir, resolveSecretKey } from "../config/secret-key.ts";
 import { buildCustomProvider } from "../auth/factory.ts";
 import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import { openDatabase, type Database } from "../db/client.ts";
@@ -34,14 +34,19 @@ function unknownDisabledTools(config: ResolvedConfig): string[] {
   return config.MCP_DISABLED_TOOLS.filter((name) => !known.has(name));
 }
 
-export async function startServer(config: ResolvedConfig): Promise<RunningServer> {
+export interface StartOptions {
+  /** LoadedConfig.baseDir: where the dev-mode SECRET_KEY file goes when the database is not a SQLite file (default: the current directory). */
+  baseDir?: string;
+}
+
+export async function startServer(config: ResolvedConfig, { baseDir = process.cwd() }: StartOptions = {}): Promise<RunningServer> {
   const problems = await startupProblems(config);
   const unknown = unknownDisabledTools(config);
   if (unknown.length) problems.push(`MCP_DISABLED_TOOLS names unknown tools: ${unknown.join(", ")}; the tools are ${ALL_TOOLS.map((t) => t.name).join(", ")}.`);
   if (problems.length) throw new StartupError(problems.join("\n"));
   for (const warning of startupWarnings(config)) log.warn(warning);
   try {
-    config = { ...config, SECRET_KEY: await resolveSecretKey(config, { onGenerated: (path) => log.info(`Generated a SECRET_KEY for dev mode into ${path}`) }) };
+    config = { ...config, SECRET_KEY: await resolveSecretKey(config, { dataDir: devSecretKeyDir(config.DATABASE_URL, baseDir), onGenerated: (path) => log.info(`Generated a SECRET_KEY for dev mode into ${path}`) }) };
   } catch (error) {
     throw new StartupError((error as Error).message);
   }

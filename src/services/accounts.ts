@@ -23,6 +23,9 @@ export interface User {
 }
 
 /** An organization a user belongs to, with their role there. */
+/** Why a sign-in was refused, for the server log only. */
+export type PasswordRefusal = "unknown user" | "user disabled" | "user has no password" | "wrong password";
+
 export interface UserOrganization {
   id: string;
   slug: string;
@@ -55,6 +58,22 @@ export function createAccountService({ db, now }: ServiceContext) {
     defaultOrganizationId: row.defaultOrganizationId,
     createdAt: iso(row.createdAt)!,
   });
+
+  /** As verifyPassword, with the reason of a refusal for the server log (never for the page, which must not tell). */
+  async function checkPassword(username: string, password: string): Promise<{ user: User; refusal: null } | { user: null; refusal: PasswordRefusal }> {
+    const row = (await orm.select().from(users).where(eq(users.username, username)))[0];
+    const usable = row !== undefined && row.isActive && row.passwordHash !== null;
+    let matches = false;
+    try {
+      matches = await Bun.password.verify(password, usable ? row.passwordHash! : DUMMY_PASSWORD_HASH);
+    } catch {
+      // A stored hash Bun cannot read (not one it wrote) is no way in.
+      matches = false;
+    }
+    if (usable && matches) return { user: toUser(row), refusal: null };
+    const refusal: PasswordRefusal = row === undefined ? "unknown user" : !row.isActive ? "user disabled" : row.passwordHash === null ? "user has no password" : "wrong password";
+    return { user: null, refusal };
+  }
 
   async function findOrganization(idOrSlug: string): Promise<Organization | undefined> {
     const key = isUuid(idOrSlug) ? eq(organizations.id, idOrSlug.toLowerCase()) : eq(organizations.slug, idOrSlug);
@@ -182,17 +201,10 @@ export function createAccountService({ db, now }: ServiceContext) {
      * does not tell which of those it was.
      */
     async verifyPassword(username: string, password: string): Promise<User | null> {
-      const row = (await orm.select().from(users).where(eq(users.username, username)))[0];
-      const usable = row !== undefined && row.isActive && row.passwordHash !== null;
-      let matches = false;
-      try {
-        matches = await Bun.password.verify(password, usable ? row.passwordHash! : DUMMY_PASSWORD_HASH);
-      } catch {
-        // A stored hash Bun cannot read (not one it wrote) is no way in.
-        matches = false;
-      }
-      return usable && matches ? toUser(row) : null;
+      return (await checkPassword(username, password)).user;
     },
+
+    checkPassword,
 
     /** The organizations a user belongs to and their role in each, by name. */
     async organizationsOf(userId: string): Promise<UserOrganization[]> {

@@ -156,16 +156,37 @@ describe("startup problems, one sentence each", () => {
 });
 
 describe("startup warnings", () => {
+  const PUBLIC = { ...AUTH_ON, MCP_SERVICE_URL: "https://mcp.example.com" };
+
   test("external JWT without issuer or audience", () => {
-    expect(startupWarnings(config({ ...AUTH_ON, MCP_JWKS_URI: "https://idp/jwks" }))).toEqual([
+    expect(startupWarnings(config({ ...PUBLIC, MCP_JWKS_URI: "https://idp/jwks" }))).toEqual([
       "MCP_JWT_ISSUER is not set: external JWTs are accepted from any issuer holding the key; set it to your identity provider's issuer.",
       "MCP_JWT_AUDIENCE is not set: external JWTs minted for other services are accepted; set it to the audience your identity provider puts in tokens for this server.",
     ]);
   });
 
   test("none with both set, with auth off or without external JWT", () => {
-    expect(startupWarnings(config({ ...AUTH_ON, MCP_JWKS_URI: "https://idp/jwks", MCP_JWT_ISSUER: "https://idp", MCP_JWT_AUDIENCE: ["a"] }))).toEqual([]);
+    expect(startupWarnings(config({ ...PUBLIC, MCP_JWKS_URI: "https://idp/jwks", MCP_JWT_ISSUER: "https://idp", MCP_JWT_AUDIENCE: ["a"] }))).toEqual([]);
     expect(startupWarnings(config({ MCP_JWKS_URI: "https://idp/jwks" }))).toEqual([]);
-    expect(startupWarnings(config(AUTH_ON))).toEqual([]);
+    expect(startupWarnings(config(PUBLIC))).toEqual([]);
+  });
+
+  test("with auth on, a public URL on 0.0.0.0, on loopback, or plain http on another host", () => {
+    const fix = "set MCP_SERVICE_URL to the https:// address users reach the server at, e.g. https://mcp.example.com";
+    const source = (url: string) => `The public URL ${url} (MCP_SERVICE_URL, or http://MCP_SERVICE_HOST:MCP_SERVICE_PORT when unset)`;
+    expect(startupWarnings(config({ ...AUTH_ON, MCP_SERVICE_HOST: "0.0.0.0" }))).toEqual([
+      `${source("http://0.0.0.0:5008")} names 0.0.0.0, an address to listen on that no client can reach: sign-in links and OAuth metadata would point nowhere; ${fix}.`,
+    ]);
+    expect(startupWarnings(config({ ...AUTH_ON, MCP_SERVICE_HOST: "::" }))[0]).toContain("names [::], an address to listen on");
+    for (const [key, value] of [["MCP_SERVICE_HOST", "127.0.0.1"], ["MCP_SERVICE_HOST", "localhost"], ["MCP_SERVICE_URL", "https://127.0.0.2/mcp"], ["MCP_SERVICE_URL", "http://[::1]:8080"]] as const) {
+      const [warning] = startupWarnings(config({ ...AUTH_ON, [key]: value }));
+      expect(warning).toContain("is a loopback address while MCP_AUTH_ENABLED is true: only this machine can follow its sign-in links and OAuth metadata");
+    }
+    expect(startupWarnings(config({ ...AUTH_ON, MCP_SERVICE_URL: "http://mcp.example.com" }))).toEqual([
+      `${source("http://mcp.example.com")} uses plain http:// on a host that is not loopback: passwords, session cookies and tokens would cross the network in the clear; terminate TLS (at the reverse proxy) and ${fix}.`,
+    ]);
+    // Dev mode listens on loopback on purpose.
+    expect(startupWarnings(config({ MCP_SERVICE_HOST: "0.0.0.0" }))).toEqual([]);
+    expect(startupWarnings(config({ MCP_SERVICE_URL: "http://mcp.example.com" }))).toEqual([]);
   });
 });

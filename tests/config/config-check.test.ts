@@ -52,6 +52,14 @@ describe("superset config check", () => {
     expect(stderr).toContain("Warning: MCP_JWT_AUDIENCE is not set");
   });
 
+  test("an authenticated server whose public URL is plain http on a public host is warned about", async () => {
+    const path = writeObjectConfig({ MCP_AUTH_ENABLED: true, SECRET_KEY: "k".repeat(48), MCP_SERVICE_HOST: "0.0.0.0", MCP_SERVICE_URL: "http://mcp.example.com" });
+    const { stderr, code } = await configCheck(["--config", path]);
+    expect(code).toBe(0);
+    expect(stderr).toContain("Warning: The public URL http://mcp.example.com (MCP_SERVICE_URL, or http://MCP_SERVICE_HOST:MCP_SERVICE_PORT when unset) uses plain http:// on a host that is not loopback");
+    expect(stderr).toEndWith("Configuration OK.\n");
+  });
+
   test("start-up problems: printed to stderr, exit 1", async () => {
     const path = writeObjectConfig({ MCP_JWT_ALGORITHM: "HS256", MCP_JWT_SECRET: "short" });
     const { stdout, stderr, code } = await configCheck(["--config", path]);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { defaultConfig } from "../../src/config/defaults.ts";
 import { ConfigError, loadConfig, publicBaseUrl } from "../../src/config/load.ts";
 import { tempDir, writeConfig, writeObjectConfig } from "./fixtures.ts";
@@ -139,5 +139,51 @@ describe("publicBaseUrl", () => {
   test("else http://<host>:<port>, with brackets for IPv6", () => {
     expect(publicBaseUrl({ MCP_SERVICE_URL: null, MCP_SERVICE_HOST: "127.0.0.1", MCP_SERVICE_PORT: 5008 })).toBe("http://127.0.0.1:5008");
     expect(publicBaseUrl({ MCP_SERVICE_URL: null, MCP_SERVICE_HOST: "::1", MCP_SERVICE_PORT: 5008 })).toBe("http://[::1]:5008");
+  });
+});
+
+describe("relative SQLite paths", () => {
+  /** Loads `config` written as <folder>/config.ts while the current directory is another folder; both removed afterwards. */
+  async function loadedFromElsewhere(config: Record<string, unknown>, env: Record<string, string> = {}) {
+    const path = writeObjectConfig(config);
+    const cwd = tempDir();
+    try {
+      return { folder: dirname(path), cwd, ...(await loadConfig({ path, env, cwd })) };
+    } finally {
+      for (const dir of [dirname(path), cwd]) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test("a relative path in the config file resolves against the file's folder, not the current directory", async () => {
+    const { config, folder, baseDir } = await loadedFromElsewhere({ DATABASE_URL: "sqlite://./db/superset.db" });
+    expect(config.DATABASE_URL).toBe(`sqlite://${join(folder, "db/superset.db")}`);
+    expect(baseDir).toBe(folder);
+  });
+
+  test("so does the default, which the file left in place", async () => {
+    const { config, folder } = await loadedFromElsewhere({ MCP_DEV_USERNAME: "admin" });
+    expect(config.DATABASE_URL).toBe(`sqlite://${join(folder, "data/superset.db")}`);
+  });
+
+  test("absolute paths, :memory: and PostgreSQL URLs are kept", async () => {
+    expect((await loadedFromElsewhere({ DATABASE_URL: "sqlite:///srv/superset/superset.db" })).config.DATABASE_URL).toBe("sqlite:///srv/superset/superset.db");
+    expect((await loadedFromElsewhere({ DATABASE_URL: "sqlite://:memory:" })).config.DATABASE_URL).toBe("sqlite://:memory:");
+    expect((await loadedFromElsewhere({ DATABASE_URL: "postgres://u@db/superset" })).config.DATABASE_URL).toBe("postgres://u@db/superset");
+  });
+
+  test("a relative path from the environment stays relative to the current directory, where it was typed", async () => {
+    const { config } = await loadedFromElsewhere({ MCP_DEV_USERNAME: "admin" }, { DATABASE_URL: "sqlite://./env.db" });
+    expect(config.DATABASE_URL).toBe("sqlite://./env.db");
+  });
+
+  test("without a config file the path stays relative to the current directory", async () => {
+    const cwd = tempDir();
+    try {
+      const { config, baseDir } = await loadConfig({ env: {}, cwd });
+      expect(config.DATABASE_URL).toBe("sqlite://./data/superset.db");
+      expect(baseDir).toBe(cwd);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { resolveSecretKey } from "../../src/config/secret-key.ts";
+import { devSecretKeyDir, resolveSecretKey } from "../../src/config/secret-key.ts";
 import { tempDir } from "./fixtures.ts";
 
 const MODULE = join(import.meta.dir, "../../src/config/secret-key.ts");
@@ -62,5 +62,16 @@ describe("resolveSecretKey", () => {
     const parent = tempDir();
     writeFileSync(join(parent, "data"), "a file, not a folder");
     await expect(resolveSecretKey(DEV, { dataDir: join(parent, "data") })).rejects.toThrow();
+  });
+});
+
+describe("devSecretKeyDir", () => {
+  test("beside a SQLite database file, so the key travels with the signing keys it decrypts", () => {
+    expect(devSecretKeyDir("sqlite:///srv/superset/db/superset.db", "/etc/superset")).toBe("/srv/superset/db");
+  });
+
+  test("data/ in the config folder for PostgreSQL or an in-memory database", () => {
+    expect(devSecretKeyDir("postgres://u@db/superset", "/etc/superset")).toBe("/etc/superset/data");
+    expect(devSecretKeyDir("sqlite://:memory:", "/etc/superset")).toBe("/etc/superset/data");
   });
 });

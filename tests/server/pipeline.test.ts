@@ -93,6 +93,24 @@ describe("behind a reverse proxy that passes the public Host", () => {
     await expectForbidden(await pingFrom(t, "superset_upstream", null), "MCP_ALLOWED_HOSTS");
   });
 
+  test("a refused Host is logged at warn with the host and the settings to change, on /mcp and on the pages", async () => {
+    const t = await createTestApp({ MCP_SERVICE_URL: "https://mcp.example.com" });
+    const lines = await withCapturedLog(async (captured) => {
+      expect((await pingFrom(t, "superset_upstream", null)).status).toBe(403);
+      expect((await t.app.handle(new Request("https://mcp.example.com/signin", { headers: { Host: "superset_upstream:5008" } }))).status).toBe(403);
+      expect((await pingFrom(t, "mcp.example.com", null)).status).toBe(200);
+      return [...captured];
+    });
+    expect(lines).toHaveLength(2);
+    for (const [line, path] of [[lines[0]!, "/mcp"], [lines[1]!, "/signin"]] as const) {
+      expect(line).toContain("warn");
+      expect(line).toContain("request refused by the DNS-rebinding check");
+      expect(line).toContain("superset_upstream");
+      expect(line).toContain(path);
+      expect(line).toContain("set MCP_SERVICE_URL to the public URL that names it, or add it to MCP_ALLOWED_HOSTS");
+    }
+  });
+
   test("on 0.0.0.0 with MCP_ALLOWED_HOSTS the host of MCP_SERVICE_URL stays allowed", async () => {
     const t = await createTestApp({ MCP_SERVICE_HOST: "0.0.0.0", MCP_SERVICE_URL: "https://mcp.example.com", MCP_ALLOWED_HOSTS: ["mcp.internal"] });
     expect((await pingFrom(t, "mcp.example.com", null)).status).toBe(200);
