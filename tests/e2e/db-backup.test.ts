@@ -1,11 +1,11 @@
 /**
  * `superset db backup` against a running server: the built binary keeps creating tasks through
  * MCP while the backup runs, and a second server started on the backup file serves every task
- * created before the backup began, and only tasks the first server created. An existing file is
- * never overwritten.
+ * created before the backup began, and only tasks the first server created; restored in place of
+ * the database, the backup serves the same. An existing file is never overwritten.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { copyFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -83,7 +83,18 @@ describe("db backup of a live SQLite database", () => {
     await restored.stop();
     for (const id of createdBefore) expect(ids.has(id), `task ${id}, created before the backup, is in it`).toBe(true);
     for (const id of ids) expect(created).toContain(id);
+
+    // Restore as the notes say: stop, put the file back, drop the replaced database's WAL, start.
     await server.stop();
+    const database = join(sandbox.root, "data/superset.db");
+    copyFileSync(backupFile, database);
+    rmSync(`${database}-wal`, { force: true });
+    rmSync(`${database}-shm`, { force: true });
+    const afterRestore = await sandbox.start();
+    const afterRestoreClient = await connect(afterRestore.url);
+    expect(await listedTaskIds(afterRestoreClient)).toEqual(ids);
+    await afterRestoreClient.close();
+    await afterRestore.stop();
   });
 
   test("an existing file is refused and left as it was", async () => {
