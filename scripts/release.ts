@@ -55,9 +55,7 @@ async function runtimeFor(target: ReleaseTarget): Promise<string> {
 }
 
 async function sha256(path: string): Promise<string> {
-  const hasher = new Bun.CryptoHasher("sha256");
-  for await (const chunk of Bun.file(path).stream()) hasher.update(chunk);
-  return hasher.digest("hex");
+  return new Bun.CryptoHasher("sha256").update(await Bun.file(path).arrayBuffer()).digest("hex");
 }
 
 /**
