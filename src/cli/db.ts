@@ -1,5 +1,6 @@
 /** `superset db …`: database maintenance. */
 import { CONFIG_OPTION, type Command } from "./command.ts";
+import { dbBackup } from "./db-backup.ts";
 import { openConfiguredDatabase } from "./shared.ts";
 
 const dbMigrate: Command = {
@@ -15,4 +16,4 @@ const dbMigrate: Command = {
 };
 
 /** The `superset db …` commands. */
-export const dbCommands: Command[] = [dbMigrate];
+export const dbCommands: Command[] = [dbMigrate, dbBackup];

@@ -1,6 +1,6 @@
 /** `superset db migrate`. */
 import { expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cliWorkspace, runCli } from "../helpers/cli.ts";
 
@@ -30,4 +30,15 @@ test("a missing config file is refused with exit 1", async () => {
   const result = await runCli(["db", "migrate", "--config", "/nonexistent/config.ts"]);
   expect(result.code).toBe(1);
   expect(result.stderr).toContain("/nonexistent/config.ts");
+});
+
+test("db backup on PostgreSQL refuses with the pg_dump command to run, without the password", async () => {
+  const workspace = cliWorkspace();
+  writeFileSync(workspace.configPath, `export default { DATABASE_URL: "postgres://superset:hunter22@db.internal:5433/superset?sslmode=require", MCP_DEV_USERNAME: "admin" };\n`);
+  const result = await workspace.run(["db", "backup", "superset.dump"]);
+  expect(result.code).toBe(1);
+  expect(result.stderr.trim()).toBe(
+    `superset db backup copies SQLite databases only; back up PostgreSQL with pg_dump: pg_dump --format=custom --file='${join(workspace.dir, "superset.dump")}' 'postgres://superset@db.internal:5433/superset?sslmode=require'`,
+  );
+  rmSync(workspace.dir, { recursive: true, force: true });
 });

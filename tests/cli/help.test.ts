@@ -15,6 +15,7 @@ describe("--help", () => {
   test("the groups cover the documented commands", () => {
     expect(COMMANDS.map((command) => command.path.join(" "))).toEqual([
       "db migrate",
+      "db backup",
       "orgs create",
       "orgs list",
       "users create",

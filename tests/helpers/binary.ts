@@ -90,9 +90,9 @@ export interface Sandbox {
   dispose(): Promise<void>;
 }
 
-/** A fresh temp dir holding a copy of the freshly built binary. */
-export async function createSandbox(): Promise<Sandbox> {
-  const source = await builtBinary();
+/** A fresh temp dir holding a copy of the freshly built binary, or of `executable` (e.g. a release file) when given. */
+export async function createSandbox(executable?: string): Promise<Sandbox> {
+  const source = executable ?? (await builtBinary());
   const root = await mkdtemp(join(tmpdir(), "superset-e2e-"));
   const binary = join(root, "bin/superset");
   const cwd = join(root, "work");
