@@ -81,5 +81,7 @@ export function defaultConfig(stderrIsTerminal = Boolean(process.stderr.isTTY)):
     RUN_TIMEOUT_SECONDS: 3600,
     HOST_COMMAND_TIMEOUT: 120,
     LOG_FORMAT: stderrIsTerminal ? "text" : "json",
+    MCP_METRICS_ENABLED: false,
+    MCP_METRICS_TOKEN: null,
   };
 }

@@ -129,6 +129,8 @@ export const configSchema = v.strictObject(
     RUN_TIMEOUT_SECONDS: int(1),
     HOST_COMMAND_TIMEOUT: int(1),
     LOG_FORMAT: oneOf(["text", "json"]),
+    MCP_METRICS_ENABLED: flag(),
+    MCP_METRICS_TOKEN: optionalText(),
   },
   "must export an object",
 );

@@ -31,11 +31,11 @@ const clientMetadataSchema = v.object({
   scope: v.optional(v.pipe(v.string("must be a string"), v.maxLength(200))),
 });
 
-export function registrationEndpoint({ services, store }: { services: Services; store: Store }) {
+export function registrationEndpoint({ services, store, onRateLimited }: { services: Services; store: Store; onRateLimited?: () => void }) {
   const refuse = (message: string, reason?: string) => oauthErrorResponse("register", new InvalidClientMetadataError(message), reason);
 
   return new Elysia({ name: "oauth-register" })
-    .use(rateLimit({ name: "oauth-register", enabled: true, ...REGISTRATION_RATE_LIMIT, store }))
+    .use(rateLimit({ name: "oauth-register", enabled: true, ...REGISTRATION_RATE_LIMIT, store, onRefused: onRateLimited }))
     .post("/oauth/register", async function registerClient({ request }) {
       const bytes = await readCapped(request, MAX_BODY_BYTES);
       if (!bytes) return refuse(`The registration request is larger than ${MAX_BODY_BYTES} bytes.`);

@@ -25,6 +25,8 @@ export interface OAuthServerOptions {
   webAuth: WebAuth;
   /** Holds the registration rate limit's counters. */
   store: Store;
+  /** Called for each registration the rate limit refuses. */
+  onRateLimited?: () => void;
 }
 
 const CROSS_ORIGIN_PATHS = ["/oauth/register", "/oauth/token", "/oauth/revoke", "/.well-known/*"];
@@ -41,10 +43,10 @@ function preflight(): Response {
   });
 }
 
-export function oauthServer({ services, urls, keyRing, accessTokens, webAuth, store }: OAuthServerOptions) {
+export function oauthServer({ services, urls, keyRing, accessTokens, webAuth, store, onRateLimited }: OAuthServerOptions) {
   const app = new Elysia({ name: "oauth" })
     .use(oauthMetadataRoutes({ urls, keyRing }))
-    .use(registrationEndpoint({ services, store }))
+    .use(registrationEndpoint({ services, store, onRateLimited }))
     .use(authorizationEndpoint({ services, urls, webAuth }))
     .use(tokenEndpoint({ services, accessTokens }))
     .use(revocationEndpoint({ services, accessTokens }));

@@ -29,6 +29,8 @@ export interface RateLimitOptions {
   now?: () => number;
   /** Names the limit, so one app can hold several (the MCP endpoint's, client registration's) with separate counters. */
   name?: string;
+  /** Called for each refused request (metrics count them). */
+  onRefused?: () => void;
 }
 
 const KEY_PREFIX = "superset:rate-limit";
@@ -94,7 +96,7 @@ const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / MS_PER_SECOND));
  * answer is 429 with Retry-After and `{"error":{"code":"RATE_LIMITED",message,hint}}`.
  */
 export function rateLimit(options: RateLimitOptions) {
-  const { enabled, requests: limit, windowSeconds, store, now = Date.now, name = "mcp" } = options;
+  const { enabled, requests: limit, windowSeconds, store, now = Date.now, name = "mcp", onRefused } = options;
   const plugin = new Elysia({ name: `rate-limit:${name}`, seed: { enabled, limit, windowSeconds } });
   const prefix = name === "mcp" ? KEY_PREFIX : `${KEY_PREFIX}:${name}`;
   if (!enabled) return plugin;
@@ -121,6 +123,7 @@ export function rateLimit(options: RateLimitOptions) {
     set.headers["RateLimit-Reset"] = String(resetSeconds);
     set.headers["RateLimit-Policy"] = policy;
     if (!limited) return;
+    onRefused?.();
 
     const error = {
       code: "RATE_LIMITED",

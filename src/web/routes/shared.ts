@@ -1,6 +1,7 @@
 /** What every web route needs: its options, the host check, the signed-in user, and the common refusals. */
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { originRefusal, type OriginPolicy } from "../../server/pipeline/origin.ts";
+import type { Metrics } from "../../metrics/index.ts";
 import type { Services } from "../../services/index.ts";
 import { csrfTokenOf, readForm, type FormObject } from "../form.ts";
 import { errorPage } from "../pages/error.ts";
@@ -13,6 +14,8 @@ export interface WebRouteOptions {
   webAuth: WebAuth;
   /** The public base URL (MCP_SERVICE_URL or the derived one). */
   publicUrl: string;
+  /** Counts refused sign-in attempts; NO_METRICS when metrics are off. */
+  metrics?: Metrics;
 }
 
 /**

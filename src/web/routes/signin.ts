@@ -59,6 +59,7 @@ export function signinRoutes(options: WebRouteOptions) {
         const next = safeNextPath(parsed.value.next);
         const limit = await limiter.attempt(clientAddress(request, server), username);
         if (!limit.allowed) {
+          options.metrics?.rateLimited("signin");
           return errorPage({
             status: 429,
             title: "Too many sign-in attempts",
