@@ -16,6 +16,8 @@ const OTHER = "other";
 /** The `method` of an MCP request refused before its JSON-RPC message was read. */
 const UNREAD = "none";
 
+const MISNAMED_DEFAULT_GAUGES = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+
 const HTTP_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 // Tools that wait for a host run up to HOST_COMMAND_TIMEOUT (120 s by default), longer with progress.
 const TOOL_BUCKETS_SECONDS = [...HTTP_BUCKETS_SECONDS, 30, 60, 120, 300];
@@ -39,6 +41,8 @@ function outcomeOfStatus(status: number): McpOutcome {
 export function createPrometheusMetrics(toolNames: readonly string[]): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Gauges that prom-client names like counters; promtool's lint refuses them, and the per-type gauges beside them say the same.
+  for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
   const registers = [registry];
   const tools = new Set(toolNames);
   const methods = new Set(MCP_METHODS);
