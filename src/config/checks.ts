@@ -8,6 +8,7 @@ import { publicBaseUrl } from "./load.ts";
 import type { ResolvedConfig } from "./schema.ts";
 
 const MIN_HMAC_SECRET_BYTES = 32;
+const MIN_METRICS_TOKEN_CHARACTERS = 32;
 const GENERATE_SECRET = "generate one with `openssl rand -base64 48`";
 
 /** True for HS256/384/512, the algorithms that verify with a shared secret. */
@@ -81,13 +82,24 @@ export async function startupProblems(config: ResolvedConfig): Promise<string[]>
     // Refused rather than ignored: replicas would believe they share sessions, cache and rate limits while each kept its own.
     problems.push("MCP_STORE_CONFIG.enabled is true but this build keeps sessions, the response cache and rate-limit counters in each process's memory (the Redis store is not available yet): set enabled to false and run a single replica.");
   }
+  const metricsTokenProblem = metricsTokenProblemOf(config.MCP_METRICS_TOKEN);
+  if (metricsTokenProblem) problems.push(metricsTokenProblem);
   return problems;
 }
 
-/** Settings that are allowed but weaken verification or break links; logged at start, shown by `config check`. */
+/** Shorter tokens can be guessed; other characters cannot travel in `Authorization: Bearer`, or are a pasting mistake. */
+function metricsTokenProblemOf(token: string | null): string | null {
+  if (token === null) return null;
+  if (!/^[\x21-\x7e]+$/.test(token)) return "MCP_METRICS_TOKEN holds spaces or characters other than printable ASCII, so Prometheus could not send it as a bearer token: generate one with `openssl rand -hex 32`.";
+  if (token.length < MIN_METRICS_TOKEN_CHARACTERS) return `MCP_METRICS_TOKEN is ${token.length} characters long but needs at least ${MIN_METRICS_TOKEN_CHARACTERS}: generate one with \`openssl rand -hex 32\`.`;
+  return null;
+}
+
+/** Settings that are allowed but weaken verification, break links or do nothing; logged at start, shown by `config check`. */
 export function startupWarnings(config: ResolvedConfig): string[] {
-  if (!config.MCP_AUTH_ENABLED) return [];
   const warnings: string[] = [];
+  if (config.MCP_METRICS_TOKEN && !config.MCP_METRICS_ENABLED) warnings.push("MCP_METRICS_TOKEN is set but MCP_METRICS_ENABLED is false: /metrics is off; set MCP_METRICS_ENABLED to true to serve it.");
+  if (!config.MCP_AUTH_ENABLED) return warnings;
   const publicUrlWarning = publicUrlProblem(publicBaseUrl(config));
   if (publicUrlWarning) warnings.push(publicUrlWarning);
   if (!hasExternalJwtKey(config)) return warnings;

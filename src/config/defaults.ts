@@ -84,5 +84,7 @@ export function defaultConfig(stderrIsTerminal = Boolean(process.stderr.isTTY)):
     HOST_COMMAND_TIMEOUT: 120,
     MCP_SHUTDOWN_TIMEOUT_SECONDS: 30,
     LOG_FORMAT: stderrIsTerminal ? "text" : "json",
+    MCP_METRICS_ENABLED: false,
+    MCP_METRICS_TOKEN: null,
   };
 }

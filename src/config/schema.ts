@@ -132,6 +132,8 @@ export const configSchema = v.strictObject(
     // Ten minutes at most: a stop that takes longer is a hang, and systemd's TimeoutStopSec must exceed it anyway.
     MCP_SHUTDOWN_TIMEOUT_SECONDS: int(1, 600),
     LOG_FORMAT: oneOf(["text", "json"]),
+    MCP_METRICS_ENABLED: flag(),
+    MCP_METRICS_TOKEN: optionalText(),
   },
   "must export an object",
 );

@@ -8,6 +8,7 @@ import { log } from "../log.ts";
 import { ServiceError } from "../services/errors.ts";
 import type { HostRegistration } from "../services/hosts.ts";
 import type { Services } from "../services/index.ts";
+import { NO_METRICS, type Metrics } from "../metrics/index.ts";
 import {
   COMMANDS,
   HEARTBEAT_INTERVAL_SECONDS,
@@ -74,9 +75,11 @@ export interface HostHubOptions {
   /** How a host's agent is started, for the sentence an offline host gets. */
   serverUrl: string;
   nowMs?: () => number;
+  /** Counts the runs whose end a host reported. */
+  metrics?: Pick<Metrics, "automationRun">;
 }
 
-export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowMs = Date.now }: HostHubOptions) {
+export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowMs = Date.now, metrics = NO_METRICS }: HostHubOptions) {
   const connections = new Map<string, Connection>();
   const pending = new Map<string, Pending>();
   let stopped = false;
@@ -133,7 +136,8 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
    */
   async function recordRunReport(connection: Connection, report: RunReport): Promise<void> {
     try {
-      await services.automationRuns.finishFromHost(connection.registration, report);
+      // False for a repeat of a report already stored (its ack was lost) or of an unknown run: counted once.
+      if (await services.automationRuns.finishFromHost(connection.registration, report)) metrics.automationRun(report.status);
       connection.link.send({ type: "runAck", runId: report.runId });
     } catch (error) {
       log.warn("could not record an automation run report", { registrationId: connection.registration.registrationId, runId: report.runId, error: String(error) });

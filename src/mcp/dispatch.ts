@@ -77,6 +77,9 @@ const METHODS: Record<string, MethodHandler> = {
   },
 };
 
+/** The JSON-RPC methods this server answers; any other gets MethodNotFound. */
+export const MCP_METHODS: readonly string[] = Object.keys(METHODS);
+
 /** Answers one request; protocol failures become JSON-RPC errors. Only a scope challenge is thrown, for the transport's 403. */
 export async function dispatchRequest(request: JsonRpcRequest, context: DispatchContext): Promise<JsonRpcResponse> {
   const handler = METHODS[request.method];

@@ -12,6 +12,7 @@ import { serializedToolResult } from "./tool-calls.ts";
 import { dispatchRequest, initializeResult, negotiateProtocolVersion, type DispatchContext } from "./dispatch.ts";
 import { parseEventId } from "./sse.ts";
 import type { McpSession, SessionRegistry } from "./sessions.ts";
+import { NO_METRICS, type Metrics } from "../metrics/index.ts";
 
 export type SessionMode = "stateful" | "stateless";
 
@@ -20,6 +21,8 @@ export interface TransportOptions {
   sessions: SessionRegistry;
   /** Called for a response that streams, so the server can lift its idle timeout for it. */
   onStream?: (request: Request) => void;
+  /** Told the outcome of each JSON-RPC request. */
+  metrics?: Metrics;
 }
 
 /** The caller as the transport needs it: the dispatch context minus the session. */
@@ -45,7 +48,7 @@ function protocolVersionProblem(request: Request): Response | null {
 }
 
 export function createTransport(options: TransportOptions) {
-  const { mode, sessions } = options;
+  const { mode, sessions, metrics = NO_METRICS } = options;
 
   /** The session named by Mcp-Session-Id, a Response refusing the request, or null when there is none (stateless handling). */
   function lookupSession(request: Request, caller: Caller): McpSession | Response | null {
@@ -95,11 +98,13 @@ export function createTransport(options: TransportOptions) {
     const context: DispatchContext = { ...caller, session: found };
     if (wantsStream(request, message) && found) return streamAnswer(request, message, context, found);
     try {
-      const answer = serializeResponse(await dispatchRequest(message, context), serializedToolResult);
-      return new Response(answer, { status: 200, headers: JSON_HEADERS });
+      const response = await dispatchRequest(message, context);
+      metrics.mcpAnswer(request, message.method, response);
+      return new Response(serializeResponse(response, serializedToolResult), { status: 200, headers: JSON_HEADERS });
     } catch (error) {
-      if (error instanceof InsufficientScopeError) return insufficientScope(error.scopes);
-      throw error;
+      if (!(error instanceof InsufficientScopeError)) throw error;
+      metrics.mcpForbidden(request, message.method);
+      return insufficientScope(error.scopes);
     }
   }
 
@@ -108,7 +113,8 @@ export function createTransport(options: TransportOptions) {
       return httpError(400, ErrorCode.InvalidRequest, "Invalid Request: this session is already initialized; send initialize without Mcp-Session-Id to start a new one.");
     }
     const version = negotiateProtocolVersion(message.params?.protocolVersion);
-    const body = { jsonrpc: "2.0", id: message.id, result: initializeResult(version) };
+    const body = { jsonrpc: "2.0" as const, id: message.id, result: initializeResult(version) };
+    metrics.mcpAnswer(request, message.method, body);
     if (mode === "stateless") return jsonResponse(200, body);
     const session = sessions.create(caller.principal.key, version);
     return jsonResponse(200, body, { "Mcp-Session-Id": session.id });
@@ -140,6 +146,7 @@ export function createTransport(options: TransportOptions) {
     void dispatchRequest(message, { ...context, progress })
       .catch(scopeError)
       .then((answer) => {
+        metrics.mcpAnswer(request, message.method, answer);
         stream.send(answer);
         stream.end();
       });

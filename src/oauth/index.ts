@@ -31,16 +31,18 @@ export interface BuiltInOAuthOptions {
   store: Store;
   /** MCP_TRUSTED_PROXIES, for the client address the registration limit counts under. */
   trustedProxies: BlockList;
+  /** Called for each registration the rate limit refuses. */
+  onRateLimited?: () => void;
 }
 
 export function isBuiltInOAuthOn(config: Pick<ResolvedConfig, "MCP_AUTH_ENABLED" | "MCP_OAUTH_ENABLED">): boolean {
   return config.MCP_AUTH_ENABLED && config.MCP_OAUTH_ENABLED;
 }
 
-export function createBuiltInOAuth({ config, services, secretKey, webAuth, store, trustedProxies }: BuiltInOAuthOptions): BuiltInOAuth | null {
+export function createBuiltInOAuth({ config, services, secretKey, webAuth, store, trustedProxies, onRateLimited }: BuiltInOAuthOptions): BuiltInOAuth | null {
   if (!isBuiltInOAuthOn(config)) return null;
   const urls = oauthUrls(publicBaseUrl(config));
   const keyRing = createKeyRing({ services, secretKey, accessTokenTtlSeconds: config.MCP_OAUTH_ACCESS_TOKEN_TTL });
   const accessTokens = createAccessTokens({ keyRing, urls, ttlSeconds: config.MCP_OAUTH_ACCESS_TOKEN_TTL, leewaySeconds: config.MCP_JWT_LEEWAY_SECONDS });
-  return { urls, keyRing, accessTokens, routes: oauthServer({ services, urls, keyRing, accessTokens, webAuth, store, trustedProxies }) };
+  return { urls, keyRing, accessTokens, routes: oauthServer({ services, urls, keyRing, accessTokens, webAuth, store, trustedProxies, onRateLimited }) };
 }

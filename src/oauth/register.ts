@@ -32,11 +32,11 @@ const clientMetadataSchema = v.object({
   scope: v.optional(v.pipe(v.string("must be a string"), v.maxLength(200))),
 });
 
-export function registrationEndpoint({ services, store, trustedProxies }: { services: Services; store: Store; trustedProxies: BlockList }) {
+export function registrationEndpoint({ services, store, trustedProxies, onRateLimited }: { services: Services; store: Store; trustedProxies: BlockList; onRateLimited?: () => void }) {
   const refuse = (message: string, reason?: string) => oauthErrorResponse("register", new InvalidClientMetadataError(message), reason);
 
   return new Elysia({ name: "oauth-register" })
-    .use(rateLimit({ name: "oauth-register", enabled: true, ...REGISTRATION_RATE_LIMIT, store, trustedProxies }))
+    .use(rateLimit({ name: "oauth-register", enabled: true, ...REGISTRATION_RATE_LIMIT, store, trustedProxies, onRefused: onRateLimited }))
     .post("/oauth/register", async function registerClient({ request }) {
       const bytes = await readCapped(request, MAX_BODY_BYTES);
       if (!bytes) return refuse(`The registration request is larger than ${MAX_BODY_BYTES} bytes.`);

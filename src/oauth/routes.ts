@@ -28,6 +28,8 @@ export interface OAuthServerOptions {
   store: Store;
   /** MCP_TRUSTED_PROXIES, for the client address the registration limit counts under. */
   trustedProxies: BlockList;
+  /** Called for each registration the rate limit refuses. */
+  onRateLimited?: () => void;
 }
 
 const CROSS_ORIGIN_PATHS = ["/oauth/register", "/oauth/token", "/oauth/revoke", "/.well-known/*"];
@@ -44,10 +46,10 @@ function preflight(): Response {
   });
 }
 
-export function oauthServer({ services, urls, keyRing, accessTokens, webAuth, store, trustedProxies }: OAuthServerOptions) {
+export function oauthServer({ services, urls, keyRing, accessTokens, webAuth, store, trustedProxies, onRateLimited }: OAuthServerOptions) {
   const app = new Elysia({ name: "oauth" })
     .use(oauthMetadataRoutes({ urls, keyRing }))
-    .use(registrationEndpoint({ services, store, trustedProxies }))
+    .use(registrationEndpoint({ services, store, trustedProxies, onRateLimited }))
     .use(authorizationEndpoint({ services, urls, webAuth }))
     .use(tokenEndpoint({ services, accessTokens }))
     .use(revocationEndpoint({ services, accessTokens }));

@@ -15,6 +15,7 @@ import { newId } from "../services/context.ts";
 import { ServiceError } from "../services/errors.ts";
 import type { HostRegistration } from "../services/hosts.ts";
 import type { Services } from "../services/index.ts";
+import { NO_METRICS, type Metrics } from "../metrics/index.ts";
 import { createHostChooser } from "./host-choice.ts";
 import { promptWithHeader, runWorkspaceNaming } from "./run-text.ts";
 
@@ -25,6 +26,8 @@ export interface DispatcherOptions {
   /** RUN_TIMEOUT_SECONDS and RUN_OUTPUT_MAX_BYTES, passed to the host with each run. */
   runTimeoutSeconds: number;
   outputMaxBytes: number;
+  /** Counts the status each dispatch ends with. */
+  metrics?: Pick<Metrics, "automationRun">;
 }
 
 /** A run recorded as `dispatching`, with what its header and workspace name need. */
@@ -37,7 +40,7 @@ export interface RunToDispatch {
   coveredCount: number;
 }
 
-export function createRunDispatcher({ services, hub, presets, runTimeoutSeconds, outputMaxBytes }: DispatcherOptions) {
+export function createRunDispatcher({ services, hub, presets, runTimeoutSeconds, outputMaxBytes, metrics = NO_METRICS }: DispatcherOptions) {
   const { automationRuns: runs } = services;
 
   async function placementOf(automation: AutomationWithPrompt): Promise<RunPlacement> {
@@ -51,6 +54,12 @@ export function createRunDispatcher({ services, hub, presets, runTimeoutSeconds,
 
   /** Launches a recorded run on its host and returns the status it ends the dispatch with. */
   async function dispatch(run: RunToDispatch): Promise<RunStatus> {
+    const status = await launch(run);
+    metrics.automationRun(status);
+    return status;
+  }
+
+  async function launch(run: RunToDispatch): Promise<RunStatus> {
     const { automation, host } = run;
     const refuse = async (status: "skipped_offline" | "dispatch_failed", error: string) => {
       await runs.markRefused(run.runId, { status, error });
@@ -100,7 +109,10 @@ export function createRunDispatcher({ services, hub, presets, runTimeoutSeconds,
         workspaceId: automation.v2WorkspaceId,
       });
       const run = await runs.createManual(automation, choice.refusal, choice.host);
-      if (choice.refusal) return { automationId: automation.id, runId: run.id, status: choice.refusal.status };
+      if (choice.refusal) {
+        metrics.automationRun(choice.refusal.status);
+        return { automationId: automation.id, runId: run.id, status: choice.refusal.status };
+      }
       const status = await dispatch({ runId: run.id, automation, host: choice.host, trigger: "manual", scheduledFor: new Date(run.scheduledFor), coveredCount: 1 });
       return { automationId: automation.id, runId: run.id, status };
     },

@@ -18,6 +18,7 @@ import { createHostChooser, type HostChooser } from "./host-choice.ts";
 import { runTitle } from "./run-text.ts";
 import { compileSchedule, createOccurrenceMemo, nextOccurrenceAfter, occurrencesThrough, type CompiledSchedule, type OccurrenceMemo } from "./schedule.ts";
 import type { HostHub } from "../hosts/hub.ts";
+import { NO_METRICS, type Metrics } from "../metrics/index.ts";
 
 /** Due automations read per round (one SELECT, ordered by next run and id). */
 const DUE_BATCH = 10_000;
@@ -49,9 +50,11 @@ export interface SchedulerOptions {
   dispatcher: Pick<RunDispatcher, "dispatch">;
   clock: Clock;
   runTimeoutSeconds: number;
+  /** Told how late each won run was claimed, and the runs refused at the claim. */
+  metrics?: Pick<Metrics, "schedulerDelay" | "automationRun">;
 }
 
-export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSeconds }: SchedulerOptions) {
+export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSeconds, metrics = NO_METRICS }: SchedulerOptions) {
   const { automationClaims: claims } = services;
   const compiled = new Map<string, CompiledSchedule | Error>();
   let cancelTimer: (() => void) | null = null;
@@ -154,7 +157,11 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
     const won = await claims.claim(decided, at);
     for (const claim of decided) {
       const runId = won.get(claim.automation.id);
-      if (runId && !claim.refusal) queue.push({ runId, claim });
+      if (!runId) continue;
+      // Only the winner of an occurrence reports it, so a run is measured once across processes.
+      metrics.schedulerDelay((at.getTime() - claim.automation.nextRunAt.getTime()) / 1000);
+      if (claim.refusal) metrics.automationRun(claim.refusal.status);
+      else queue.push({ runId, claim });
     }
     pump();
   }

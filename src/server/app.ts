@@ -22,6 +22,9 @@ import { trustedProxyList } from "./pipeline/client-address.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
 import { createShutdownSwitch, drainGate, type ShutdownSwitch } from "./shutdown.ts";
+import { metricsRoute } from "./routes/metrics.ts";
+import { requestMetrics } from "./pipeline/request-metrics.ts";
+import { NO_METRICS, type Metrics } from "../metrics/index.ts";
 
 /** Buckets the rate limiter tracks; each is a few counters, and a flood of invented tokens evicts only the oldest. */
 const RATE_LIMIT_MAX_BUCKETS = 100_000;
@@ -42,6 +45,8 @@ export interface AppOptions {
   hosts?: HostAccess;
   /** Flipped when the process stops: new requests get 503 and the open GET streams end. */
   shutdown?: ShutdownSwitch;
+  /** What createMetrics(config) gave: NO_METRICS unless MCP_METRICS_ENABLED. */
+  metrics?: Metrics;
 }
 
 /** The agent presets as tools show them and hosts receive them: built-ins merged with AGENT_PRESETS, by id. */
@@ -49,34 +54,40 @@ export function agentPresets(config: ResolvedConfig): WirePreset[] {
   return Object.entries(config.AGENT_PRESETS).map(([id, preset]) => ({ id, ...preset, label: preset.label ?? id }));
 }
 
-/** What the tools need to act on hosts, over `hub` (a new one unless given). */
-export function createHostAccess(config: ResolvedConfig, services: Services, hub?: HostHub): HostAccess {
-  const resolvedHub = hub ?? createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: publicBaseUrl(config) });
+/** What the tools need to act on hosts, over `hub` (a new one unless given); run outcomes go to `metrics`. */
+export function createHostAccess(config: ResolvedConfig, services: Services, hub?: HostHub, metrics: Metrics = NO_METRICS): HostAccess {
+  const resolvedHub = hub ?? createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: publicBaseUrl(config), metrics });
   const presets = agentPresets(config);
-  const runs = createRunDispatcher({ services, hub: resolvedHub, presets, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS, outputMaxBytes: config.RUN_OUTPUT_MAX_BYTES });
+  const runs = createRunDispatcher({ services, hub: resolvedHub, presets, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS, outputMaxBytes: config.RUN_OUTPUT_MAX_BYTES, metrics });
   return { hub: resolvedHub, presets, runs };
 }
 
-export function createApp({ config, services, customProvider = null, runtime, onStream, hosts = createHostAccess(config, services), shutdown = createShutdownSwitch() }: AppOptions) {
+export function createApp({ config, services, customProvider = null, runtime, onStream, metrics = NO_METRICS, hosts = createHostAccess(config, services, undefined, metrics), shutdown = createShutdownSwitch() }: AppOptions) {
+  // An app told to serve metrics without a registry would answer /metrics with nothing: a wiring mistake, not a setting.
+  if (config.MCP_METRICS_ENABLED !== metrics.enabled) throw new Error(`MCP_METRICS_ENABLED is ${config.MCP_METRICS_ENABLED} but the app was given ${metrics.enabled ? "a metrics registry" : "no metrics"}: pass createMetrics(config, …).`);
   const publicUrl = publicBaseUrl(config);
   const trustedProxies = trustedProxyList(config.MCP_TRUSTED_PROXIES);
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
   const store = config.MCP_STORE_CONFIG;
   const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
-  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream });
+  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics });
+  metrics.watch({ openSessions: () => sessions.size, hostsOnline: () => hosts.hub.onlineCount() });
   // A GET stream never ends by itself; without this a drain would wait for it until its deadline.
   shutdown.onDrain(() => sessions.endStandaloneStreams());
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
-  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }) });
-  const app = new Elysia()
+  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }), onRateLimited: () => metrics.rateLimited("registration") });
+  const base = new Elysia();
+  // First, so every answer below is counted, including the 404 of a path no route matched.
+  if (metrics.enabled) base.use(requestMetrics(metrics)).use(metricsRoute({ metrics, token: config.MCP_METRICS_TOKEN, authEnabled: config.MCP_AUTH_ENABLED }));
+  const app = base
     .use(drainGate(shutdown))
     .use(internalErrors())
     .use(healthRoutes(services.db))
     .use(legacyMcpRoute(publicUrl))
     .use(hostConnectRoute({ services, hub: hosts.hub }))
-    .use(webRoutes({ config, services, webAuth, publicUrl, trustedProxies }))
+    .use(webRoutes({ config, services, webAuth, publicUrl, trustedProxies, metrics }))
     .use(
       mcpRoutes({
         transport,
@@ -85,7 +96,13 @@ export function createApp({ config, services, customProvider = null, runtime, on
         hosts,
         tools: ALL_TOOLS.filter((tool) => !disabled.has(tool.name)),
         origin: { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS },
-        rateLimit: { ...config.MCP_RATE_LIMIT, windowSeconds: config.MCP_RATE_LIMIT.window_seconds, store: createMemoryStore({ maxEntries: RATE_LIMIT_MAX_BUCKETS }), trustedProxies },
+        rateLimit: {
+          ...config.MCP_RATE_LIMIT,
+          windowSeconds: config.MCP_RATE_LIMIT.window_seconds,
+          store: createMemoryStore({ maxEntries: RATE_LIMIT_MAX_BUCKETS }),
+          trustedProxies,
+          onRefused: () => metrics.rateLimited("mcp"),
+        },
         auth: {
           authenticate: createAuthenticator({ config, services, customProvider, accessTokens: oauth?.accessTokens }),
           debugErrors: config.MCP_JWT_DEBUG_ERRORS,
@@ -96,6 +113,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
         cache: { config: config.MCP_CACHE_CONFIG, store: createMemoryStore({ maxEntries: CACHE_MAX_ENTRIES }) },
         authEnabled: config.MCP_AUTH_ENABLED,
         publicUrl,
+        metrics,
       }),
     );
   return oauth ? app.use(oauth.routes) : app;

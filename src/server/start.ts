@@ -14,6 +14,7 @@ import { createServices } from "../services/index.ts";
 import { ALL_TOOLS } from "../tools/index.ts";
 import { systemClock } from "../scheduler/clock.ts";
 import { createScheduler } from "../scheduler/scheduler.ts";
+import { createMetrics } from "../metrics/index.ts";
 import { createApp, createHostAccess } from "./app.ts";
 import { createShutdownSwitch, drain, type DrainOutcome } from "./shutdown.ts";
 
@@ -76,12 +77,13 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
   }
 
   let lift: (request: Request) => void = () => {};
-  const hosts = createHostAccess(config, services);
+  const metrics = await createMetrics(config, ALL_TOOLS.map((tool) => tool.name));
+  const hosts = createHostAccess(config, services, undefined, metrics);
   const scheduler = config.SCHEDULER_ENABLED
-    ? createScheduler({ services, hub: hosts.hub, dispatcher: hosts.runs, clock: systemClock, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS })
+    ? createScheduler({ services, hub: hosts.hub, dispatcher: hosts.runs, clock: systemClock, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS, metrics })
     : null;
   const shutdown = createShutdownSwitch();
-  const app = createApp({ config, services, customProvider, hosts, shutdown, runtime: { schedulerRunning: scheduler !== null }, onStream: (request) => lift(request) });
+  const app = createApp({ config, services, customProvider, hosts, shutdown, metrics, runtime: { schedulerRunning: scheduler !== null }, onStream: (request) => lift(request) });
   try {
     // reusePort off (Elysia turns it on): a second server on a busy port must fail, not share it.
     app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false });

@@ -155,6 +155,31 @@ describe("startup problems, one sentence each", () => {
   });
 });
 
+describe("MCP_METRICS_TOKEN", () => {
+  test("a 32-character printable token starts, with metrics on or off and with auth on or off", async () => {
+    const token = "t".repeat(32);
+    expect(await startupProblems(config({ MCP_METRICS_ENABLED: true, MCP_METRICS_TOKEN: token }))).toEqual([]);
+    expect(await startupProblems(config({ ...AUTH_ON, MCP_METRICS_ENABLED: true, MCP_METRICS_TOKEN: token }))).toEqual([]);
+    expect(await startupProblems(config({ ...AUTH_ON, MCP_METRICS_ENABLED: true }))).toEqual([]);
+  });
+
+  test("a short token, or one Prometheus could not send as a bearer token, is refused", async () => {
+    expect(await startupProblems(config({ MCP_METRICS_ENABLED: true, MCP_METRICS_TOKEN: "short" }))).toEqual([
+      "MCP_METRICS_TOKEN is 5 characters long but needs at least 32: generate one with `openssl rand -hex 32`.",
+    ]);
+    for (const token of [`${"t".repeat(32)} x`, `${"t".repeat(32)}\n`, `${"t".repeat(32)}é`]) {
+      expect(await startupProblems(config({ MCP_METRICS_ENABLED: true, MCP_METRICS_TOKEN: token }))).toEqual([
+        "MCP_METRICS_TOKEN holds spaces or characters other than printable ASCII, so Prometheus could not send it as a bearer token: generate one with `openssl rand -hex 32`.",
+      ]);
+    }
+  });
+
+  test("a token with metrics off is a warning: it does nothing", () => {
+    expect(startupWarnings(config({ MCP_METRICS_TOKEN: "t".repeat(32) }))).toEqual(["MCP_METRICS_TOKEN is set but MCP_METRICS_ENABLED is false: /metrics is off; set MCP_METRICS_ENABLED to true to serve it."]);
+    expect(startupWarnings(config({ MCP_METRICS_ENABLED: true, MCP_METRICS_TOKEN: "t".repeat(32) }))).toEqual([]);
+  });
+});
+
 describe("startup warnings", () => {
   const PUBLIC = { ...AUTH_ON, MCP_SERVICE_URL: "https://mcp.example.com" };
 

@@ -11,6 +11,8 @@ import { createServices, type Services } from "../../src/services/index.ts";
 import { createApp, createHostAccess, type App } from "../../src/server/app.ts";
 import type { ShutdownSwitch } from "../../src/server/shutdown.ts";
 import type { HostAccess } from "../../src/hosts/access.ts";
+import { createMetrics, type Metrics } from "../../src/metrics/index.ts";
+import { ALL_TOOLS } from "../../src/tools/index.ts";
 
 export const MCP_URL = "http://127.0.0.1:5008/mcp";
 export const DEV_USERNAME = "admin";
@@ -22,6 +24,8 @@ export interface TestApp {
   config: ResolvedConfig;
   /** The host side the app's tools use: the hub of connected hosts, the agent presets and the run dispatcher. */
   hosts: HostAccess;
+  /** NO_METRICS unless MCP_METRICS_ENABLED was among the overrides. */
+  metrics: Metrics;
 }
 
 /**
@@ -35,8 +39,9 @@ export async function createTestApp(overrides: Partial<ResolvedConfig> = {}, { s
   await ensureDevUser(services, DEV_USERNAME);
   const config: ResolvedConfig = { ...defaultConfig(false), MCP_DEV_USERNAME: DEV_USERNAME, MCP_SERVICE_HOST: "127.0.0.1", ...overrides };
   const customProvider = await buildCustomProvider(config);
-  const hosts = createHostAccess(config, services);
-  return { app: createApp({ config, services, customProvider, hosts, shutdown }), db, services, config, hosts };
+  const metrics = await createMetrics(config, ALL_TOOLS.map((tool) => tool.name));
+  const hosts = createHostAccess(config, services, undefined, metrics);
+  return { app: createApp({ config, services, customProvider, hosts, shutdown, metrics }), db, services, config, hosts, metrics };
 }
 
 export interface RpcOptions {

@@ -53,3 +53,8 @@ export function clientAddress(request: Request, server: Server<unknown> | null |
   const realIp = request.headers.get("x-real-ip")?.trim() ?? "";
   return unmapped(isIP(realIp) !== 0 ? realIp : peer);
 }
+
+const LOOPBACK = trustedProxyList(["127.0.0.0/8", "::1"]);
+
+/** True for 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6: a peer on this machine. */
+export const isLoopbackAddress = (address: string) => isTrusted(address, LOOPBACK);

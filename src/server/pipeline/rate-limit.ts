@@ -33,6 +33,8 @@ export interface RateLimitOptions {
   name?: string;
   /** MCP_TRUSTED_PROXIES (trustedProxyList): the peers whose forwarding headers name the client address. */
   trustedProxies: BlockList;
+  /** Called for each refused request (metrics count them). */
+  onRefused?: () => void;
 }
 
 const KEY_PREFIX = "superset:rate-limit";
@@ -78,7 +80,7 @@ const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / MS_PER_SECOND));
  * answer is 429 with Retry-After and `{"error":{"code":"RATE_LIMITED",message,hint}}`.
  */
 export function rateLimit(options: RateLimitOptions) {
-  const { enabled, requests: limit, windowSeconds, store, now = Date.now, name = "mcp", trustedProxies } = options;
+  const { enabled, requests: limit, windowSeconds, store, now = Date.now, name = "mcp", trustedProxies, onRefused } = options;
   const plugin = new Elysia({ name: `rate-limit:${name}`, seed: { enabled, limit, windowSeconds } });
   const prefix = name === "mcp" ? KEY_PREFIX : `${KEY_PREFIX}:${name}`;
   if (!enabled) return plugin;
@@ -105,6 +107,7 @@ export function rateLimit(options: RateLimitOptions) {
     set.headers["RateLimit-Reset"] = String(resetSeconds);
     set.headers["RateLimit-Policy"] = policy;
     if (!limited) return;
+    onRefused?.();
 
     const error = {
       code: "RATE_LIMITED",

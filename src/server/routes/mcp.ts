@@ -13,6 +13,7 @@ import type { AnyTool } from "../../tools/types.ts";
 import type { HostAccess } from "../../hosts/access.ts";
 import type { RuntimeInfo } from "../../runtime-info.ts";
 import type { Caller, Transport } from "../../mcp/transport.ts";
+import { toolCallTiming, type Metrics } from "../../metrics/index.ts";
 import { VERSION } from "../../version.ts";
 import { authentication, isDescriptionRequest, type AuthOptions } from "../pipeline/auth.ts";
 import { originCheck, type OriginPolicy } from "../pipeline/origin.ts";
@@ -20,6 +21,7 @@ import { responseCache, type ResponseCacheOptions } from "../pipeline/cache.ts";
 import { rateLimit, type RateLimitOptions } from "../pipeline/rate-limit.ts";
 import { scopeCheck, visibleTools, type ScopeOptions } from "../pipeline/scopes.ts";
 import { sizeGuard, type SizeGuardOptions } from "../pipeline/size-guard.ts";
+import { answeredStatus } from "../pipeline/request-metrics.ts";
 
 export interface McpRouteOptions {
   transport: Transport;
@@ -36,6 +38,8 @@ export interface McpRouteOptions {
   /** MCP_AUTH_ENABLED, for the description a plain GET shows. */
   authEnabled: boolean;
   publicUrl: string;
+  /** NO_METRICS when metrics are off: then no hook or layer is added for them. */
+  metrics: Metrics;
 }
 
 /** What a browser or curl sees at the MCP URL: what this is and how to connect to it. */
@@ -57,7 +61,7 @@ function description(publicUrl: string, path: string, authEnabled: boolean) {
 }
 
 export function mcpRoutes(options: McpRouteOptions) {
-  const { transport } = options;
+  const { transport, metrics } = options;
   // A principal's visible tools depend only on its role being viewer and on its two tool scopes.
   const visible = new Map<string, readonly AnyTool[]>();
   function toolsFor(principal: Principal): readonly AnyTool[] {
@@ -76,7 +80,7 @@ export function mcpRoutes(options: McpRouteOptions) {
     hosts: options.hosts,
     tools: toolsFor(principal!),
     catalog: options.tools,
-    runTool: (runTool ??= composeLayers([responseCache, sizeGuard])),
+    runTool: (runTool ??= composeLayers(metrics.enabled ? [toolCallTiming(metrics), responseCache, sizeGuard] : [responseCache, sizeGuard])),
   });
 
   // Handlers destructure what they use: Elysia reads the handler's source to decide what to prepare,
@@ -87,7 +91,12 @@ export function mcpRoutes(options: McpRouteOptions) {
   const remove = ({ request, principal, responseCache, sizeGuard }: Context) => transport.delete(request, caller({ request, principal, responseCache, sizeGuard }));
   const [primary, alias] = MCP_PATHS;
 
-  return new Elysia({ name: "mcp" })
+  const routes = new Elysia({ name: "mcp" });
+  // Refusals before dispatch (origin, rate limit, authentication, scopes) are counted from their status.
+  if (metrics.enabled) routes.onAfterResponse(function countMcpRefusal({ request, responseValue, set }) {
+    metrics.mcpHttpAnswer(request, answeredStatus(responseValue, set.status));
+  });
+  return routes
     .use(originCheck(options.origin))
     .use(rateLimit(options.rateLimit))
     .use(authentication(options.auth))

@@ -2,6 +2,7 @@
 import type { BlockList } from "node:net";
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { logOriginRefusal, originRefusal, type OriginPolicy } from "../../server/pipeline/origin.ts";
+import type { Metrics } from "../../metrics/index.ts";
 import type { Services } from "../../services/index.ts";
 import { csrfTokenOf, readForm, type FormObject } from "../form.ts";
 import { errorPage } from "../pages/error.ts";
@@ -16,6 +17,8 @@ export interface WebRouteOptions {
   publicUrl: string;
   /** MCP_TRUSTED_PROXIES, for the client address the sign-in limiter counts under. */
   trustedProxies: BlockList;
+  /** Counts refused sign-in attempts; NO_METRICS when metrics are off. */
+  metrics?: Metrics;
 }
 
 /**

@@ -78,6 +78,7 @@ export function signinRoutes(options: WebRouteOptions) {
         const limit = await limiter.attempt(address, username);
         if (!limit.allowed) {
           logFailure(username, address, "too many attempts from this address or for this username");
+          options.metrics?.rateLimited("signin");
           return errorPage({
             status: 429,
             title: "Too many sign-in attempts",
