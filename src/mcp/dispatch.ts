@@ -1,36 +1,15 @@
 /** The MCP methods this server answers, over an authenticated principal and (in stateful mode) a session. */
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol.ts";
 import { InsufficientScopeError } from "../auth/errors.ts";
-import { hasToolScope, type Principal } from "../auth/principal.ts";
-import type { Services } from "../services/index.ts";
-import type { Progress } from "../hosts/hub.ts";
-import type { AnyTool } from "../tools/types.ts";
-import type { HostAccess } from "../hosts/access.ts";
-import type { RuntimeInfo } from "../runtime-info.ts";
+import { hasToolScope } from "../auth/principal.ts";
 import { VERSION } from "../version.ts";
+import type { CallContext } from "./call-context.ts";
 import { ErrorCode, errorResponse, RpcError, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.ts";
-import { LOGGING_LEVELS, type LoggingLevel, type McpSession } from "./sessions.ts";
-import { describeTool, type ToolCallHandler } from "./tool-calls.ts";
+import { LOGGING_LEVELS, type LoggingLevel } from "./sessions.ts";
+import { describeTool } from "./tool-calls.ts";
 
 export const SERVER_INSTRUCTIONS =
   "Superset runs a team's coding agents. Tasks, statuses and members are available at once. For workspaces, projects, agents and terminals call hosts_list first and pass a hostId from it. Before any destructive call (tools whose destructiveHint is true, such as tasks_delete) confirm with the user.";
-
-/** Everything a method needs about the caller and the server. */
-export interface DispatchContext {
-  principal: Principal;
-  session: McpSession | null;
-  services: Services;
-  runtime: RuntimeInfo;
-  hosts: HostAccess;
-  /** Set when the request carries a progressToken and its answer streams. */
-  progress?: Progress;
-  /** The tools this caller may see and call, in catalog order. */
-  tools: readonly AnyTool[];
-  /** Every enabled tool, to tell a tool hidden for lack of scope (403) from an unknown one. */
-  catalog: readonly AnyTool[];
-  /** Runs a tools/call through the layers after dispatch (size guard, cache) to the tool. */
-  runTool: ToolCallHandler;
-}
 
 /** The protocol version to answer an initialize with: the client's when supported, else the latest. */
 export function negotiateProtocolVersion(requested: unknown): string {
@@ -46,10 +25,7 @@ export function initializeResult(protocolVersion: string) {
   };
 }
 
-let callCounter = 0;
-const newCallId = () => `${Date.now().toString(36)}-${(++callCounter).toString(36)}`;
-
-type MethodHandler = (params: Record<string, unknown>, context: DispatchContext) => Promise<unknown> | unknown;
+type MethodHandler = (params: Record<string, unknown>, context: CallContext) => Promise<unknown> | unknown;
 
 const METHODS: Record<string, MethodHandler> = {
   initialize: (params) => initializeResult(negotiateProtocolVersion(params.protocolVersion)),
@@ -64,8 +40,7 @@ const METHODS: Record<string, MethodHandler> = {
       if (hidden && !hasToolScope(context.principal, hidden.scope)) throw new InsufficientScopeError([hidden.scope]);
       throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Call tools/list for the tools you may use.`);
     }
-    const { principal, services, runtime, hosts, progress } = context;
-    return context.runTool({ tool, arguments: params.arguments, context: { services, actor: principal.actor, scopes: principal.scopes, runtime, callId: newCallId(), hosts, progress } });
+    return context.runTool({ tool, arguments: params.arguments, context });
   },
   "logging/setLevel": (params, context) => {
     const level = params.level;
@@ -81,7 +56,7 @@ const METHODS: Record<string, MethodHandler> = {
 export const MCP_METHODS: readonly string[] = Object.keys(METHODS);
 
 /** Answers one request; protocol failures become JSON-RPC errors. Only a scope challenge is thrown, for the transport's 403. */
-export async function dispatchRequest(request: JsonRpcRequest, context: DispatchContext): Promise<JsonRpcResponse> {
+export async function dispatchRequest(request: JsonRpcRequest, context: CallContext): Promise<JsonRpcResponse> {
   const handler = METHODS[request.method];
   if (!handler) return errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}.`);
   try {
@@ -89,7 +64,7 @@ export async function dispatchRequest(request: JsonRpcRequest, context: Dispatch
   } catch (error) {
     if (error instanceof RpcError) return errorResponse(request.id, error.code, error.message, error.data);
     if (error instanceof InsufficientScopeError) throw error;
-    const callId = newCallId();
+    const { callId } = context;
     context.session?.notifyLog("error", { message: `Internal error (call id ${callId})` });
     console.error(`[${callId}]`, error);
     return errorResponse(request.id, ErrorCode.InternalError, `Internal error (call id ${callId}).`);

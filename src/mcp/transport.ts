@@ -9,7 +9,8 @@ import { InsufficientScopeError } from "../auth/errors.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "./protocol.ts";
 import { classifyMessage, ErrorCode, errorResponse, RpcError, serializeResponse, type JsonRpcRequest } from "./jsonrpc.ts";
 import { serializedToolResult } from "./tool-calls.ts";
-import { dispatchRequest, initializeResult, negotiateProtocolVersion, type DispatchContext } from "./dispatch.ts";
+import type { CallContext } from "./call-context.ts";
+import { dispatchRequest, initializeResult, negotiateProtocolVersion } from "./dispatch.ts";
 import { parseEventId } from "./sse.ts";
 import type { McpSession, SessionRegistry } from "./sessions.ts";
 import { NO_METRICS, type Metrics } from "../metrics/index.ts";
@@ -24,9 +25,6 @@ export interface TransportOptions {
   /** Told the outcome of each JSON-RPC request. */
   metrics?: Metrics;
 }
-
-/** The caller as the transport needs it: the dispatch context minus the session. */
-export type Caller = Omit<DispatchContext, "session">;
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
 
@@ -51,16 +49,16 @@ export function createTransport(options: TransportOptions) {
   const { mode, sessions, metrics = NO_METRICS } = options;
 
   /** The session named by Mcp-Session-Id, a Response refusing the request, or null when there is none (stateless handling). */
-  function lookupSession(request: Request, caller: Caller): McpSession | Response | null {
+  function lookupSession(request: Request, context: CallContext): McpSession | Response | null {
     const id = request.headers.get("mcp-session-id");
     if (mode === "stateless" || id === null) return null;
     const session = sessions.get(id);
     // A session belongs to the principal that opened it; to anyone else it does not exist.
-    if (!session || session.ownerKey !== caller.principal.key) return httpError(404, -32001, "Session not found: it ended or never existed; send initialize to start a new one.");
+    if (!session || session.ownerKey !== context.principal.key) return httpError(404, -32001, "Session not found: it ended or never existed; send initialize to start a new one.");
     return session;
   }
 
-  async function post(request: Request, caller: Caller): Promise<Response> {
+  async function post(request: Request, context: CallContext): Promise<Response> {
     const contentType = request.headers.get("content-type") ?? "";
     if (!contentType.toLowerCase().startsWith("application/json")) {
       return httpError(415, ErrorCode.InvalidRequest, "Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json.");
@@ -87,18 +85,18 @@ export function createTransport(options: TransportOptions) {
       return httpError(400, (error as RpcError).code, (error as RpcError).message);
     }
     if (incoming.kind !== "request") {
-      const found = lookupSession(request, caller);
+      const found = lookupSession(request, context);
       return found instanceof Response ? found : new Response(null, { status: 202 });
     }
     const message = incoming.message;
-    if (message.method === "initialize") return initialize(request, message, caller);
+    if (message.method === "initialize") return initialize(request, message, context);
 
-    const found = lookupSession(request, caller);
+    const found = lookupSession(request, context);
     if (found instanceof Response) return found;
-    const context: DispatchContext = { ...caller, session: found };
-    if (wantsStream(request, message) && found) return streamAnswer(request, message, context, found);
+    const withSession: CallContext = { ...context, session: found };
+    if (wantsStream(request, message) && found) return streamAnswer(request, message, withSession, found);
     try {
-      const response = await dispatchRequest(message, context);
+      const response = await dispatchRequest(message, withSession);
       metrics.mcpAnswer(request, message.method, response);
       return new Response(serializeResponse(response, serializedToolResult), { status: 200, headers: JSON_HEADERS });
     } catch (error) {
@@ -108,7 +106,7 @@ export function createTransport(options: TransportOptions) {
     }
   }
 
-  function initialize(request: Request, message: JsonRpcRequest, caller: Caller): Response {
+  function initialize(request: Request, message: JsonRpcRequest, context: CallContext): Response {
     if (mode === "stateful" && request.headers.get("mcp-session-id") !== null) {
       return httpError(400, ErrorCode.InvalidRequest, "Invalid Request: this session is already initialized; send initialize without Mcp-Session-Id to start a new one.");
     }
@@ -116,7 +114,7 @@ export function createTransport(options: TransportOptions) {
     const body = { jsonrpc: "2.0" as const, id: message.id, result: initializeResult(version) };
     metrics.mcpAnswer(request, message.method, body);
     if (mode === "stateless") return jsonResponse(200, body);
-    const session = sessions.create(caller.principal.key, version);
+    const session = sessions.create(context.principal.key, version);
     return jsonResponse(200, body, { "Mcp-Session-Id": session.id });
   }
 
@@ -126,7 +124,7 @@ export function createTransport(options: TransportOptions) {
     return meta?.progressToken !== undefined && (request.headers.get("accept") ?? "").includes("text/event-stream");
   }
 
-  function streamAnswer(request: Request, message: JsonRpcRequest, context: DispatchContext, session: McpSession): Response {
+  function streamAnswer(request: Request, message: JsonRpcRequest, context: CallContext, session: McpSession): Response {
     const stream = session.openStream();
     const response = stream.connect(null);
     options.onStream?.(request);
@@ -153,13 +151,13 @@ export function createTransport(options: TransportOptions) {
     return response;
   }
 
-  function get(request: Request, caller: Caller): Response {
+  function get(request: Request, context: CallContext): Response {
     if (mode === "stateless") return httpError(405, ErrorCode.InvalidRequest, "Method Not Allowed: this server runs stateless; there is no stream to open.");
     if (!accepts(request, "text/event-stream")) return httpError(406, ErrorCode.InvalidRequest, "Not Acceptable: a GET stream needs Accept: text/event-stream.");
     if (request.headers.get("mcp-session-id") === null) return httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required to open a stream.");
     const versionProblem = protocolVersionProblem(request);
     if (versionProblem) return versionProblem;
-    const found = lookupSession(request, caller);
+    const found = lookupSession(request, context);
     if (!found) return httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required to open a stream.");
     if (found instanceof Response) return found;
     const resume = parseEventId(request.headers.get("last-event-id"));
@@ -175,9 +173,9 @@ export function createTransport(options: TransportOptions) {
     return stream.connect(null);
   }
 
-  function remove(request: Request, caller: Caller): Response {
+  function remove(request: Request, context: CallContext): Response {
     if (mode === "stateless") return httpError(405, ErrorCode.InvalidRequest, "Method Not Allowed: this server runs stateless; there is no session to end.");
-    const found = lookupSession(request, caller);
+    const found = lookupSession(request, context);
     if (!found) return httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required to end a session.");
     if (found instanceof Response) return found;
     sessions.delete(found.id);

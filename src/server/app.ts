@@ -24,7 +24,10 @@ import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
 import { createShutdownSwitch, drainGate, type ShutdownSwitch } from "./shutdown.ts";
 import { metricsRoute } from "./routes/metrics.ts";
 import { requestMetrics } from "./pipeline/request-metrics.ts";
-import { NO_METRICS, type Metrics } from "../metrics/index.ts";
+import { NO_METRICS, toolCallTiming, type Metrics } from "../metrics/index.ts";
+import { composeLayers } from "../mcp/tool-calls.ts";
+import { responseCacheLayer } from "./pipeline/cache.ts";
+import { sizeGuardLayer } from "./pipeline/size-guard.ts";
 
 /** Buckets the rate limiter tracks; each is a few counters, and a flood of invented tokens evicts only the oldest. */
 const RATE_LIMIT_MAX_BUCKETS = 100_000;
@@ -78,6 +81,12 @@ export function createApp({ config, services, customProvider = null, runtime, on
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
   const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }), onRateLimited: () => metrics.rateLimited("registration") });
+  // Steps 6 and 7 of the pipeline, after dispatch: the cache outermost, so a cached answer was already size-guarded.
+  const runTool = composeLayers([
+    ...(metrics.enabled ? [toolCallTiming(metrics)] : []),
+    responseCacheLayer({ config: config.MCP_CACHE_CONFIG, store: createMemoryStore({ maxEntries: CACHE_MAX_ENTRIES }) }),
+    sizeGuardLayer({ config: config.MCP_RESPONSE_SIZE_CONFIG }),
+  ]);
   const base = new Elysia();
   // First, so every answer below is counted, including the 404 of a path no route matched.
   if (metrics.enabled) base.use(requestMetrics(metrics)).use(metricsRoute({ metrics, token: config.MCP_METRICS_TOKEN, authEnabled: config.MCP_AUTH_ENABLED }));
@@ -109,8 +118,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
           resourceMetadata: oauth?.urls.resourceMetadata ?? null,
         },
         scopes: { requiredScopes: config.MCP_REQUIRED_SCOPES },
-        sizeGuard: { config: config.MCP_RESPONSE_SIZE_CONFIG },
-        cache: { config: config.MCP_CACHE_CONFIG, store: createMemoryStore({ maxEntries: CACHE_MAX_ENTRIES }) },
+        runTool,
         authEnabled: config.MCP_AUTH_ENABLED,
         publicUrl,
         metrics,

@@ -5,7 +5,8 @@ import { TOOL_SCOPES } from "../../src/auth/scopes.ts";
 import { runToolCall } from "../../src/mcp/tool-calls.ts";
 import { MAX_STREAMS_PER_SESSION, McpSession, SessionRegistry } from "../../src/mcp/sessions.ts";
 import { parseEventId, SseStream } from "../../src/mcp/sse.ts";
-import { createTransport, type Caller, type Transport } from "../../src/mcp/transport.ts";
+import type { CallContext } from "../../src/mcp/call-context.ts";
+import { createTransport, type Transport } from "../../src/mcp/transport.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { clientHeaders, createTestApp, DEV_USERNAME, idleHostAccess, INITIALIZE_PARAMS, MCP_URL, readSseEvents, request } from "../helpers/app.ts";
 
@@ -13,8 +14,8 @@ const LIMITS = { maxEvents: 100, ttlSeconds: 3600 };
 
 describe("a session belongs to the principal that opened it", () => {
   let transport: Transport;
-  let owner: Caller;
-  let stranger: Caller;
+  let owner: CallContext;
+  let stranger: CallContext;
 
   beforeAll(async () => {
     const { services } = await createTestApp();
@@ -22,13 +23,13 @@ describe("a session belongs to the principal that opened it", () => {
     if ("refused" in actor) throw new Error(actor.refused);
     const runtime = { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0 };
     const principal = { actor, kind: "dev" as const, scopes: TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, TOOL_SCOPES) };
-    owner = { principal, services, runtime, hosts: idleHostAccess(services), tools: ALL_TOOLS, catalog: ALL_TOOLS, runTool: runToolCall };
+    owner = { principal, actor, scopes: TOOL_SCOPES, callId: "sessions-test", session: null, services, runtime, hosts: idleHostAccess(services), tools: ALL_TOOLS, catalog: ALL_TOOLS, runTool: runToolCall };
     // Same user in another organization: a different principal.
     stranger = { ...owner, principal: { ...principal, key: `${actor.userId}:${crypto.randomUUID()}` } };
     transport = createTransport({ mode: "stateful", sessions: new SessionRegistry(LIMITS) });
   });
 
-  const post = (caller: Caller, body: unknown, sessionId?: string) =>
+  const post = (caller: CallContext, body: unknown, sessionId?: string) =>
     transport.post(new Request(MCP_URL, { method: "POST", headers: clientHeaders({ sessionId }), body: JSON.stringify(body) }), caller);
 
   async function openSession(): Promise<string> {

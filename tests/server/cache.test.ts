@@ -3,10 +3,9 @@
  * services, counting how often each tool really runs; and its plugin through `app.handle`.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { Elysia } from "elysia";
 import { defaultConfig } from "../../src/config/defaults.ts";
 import { composeLayers, runToolCall, serializedToolResult, type CallToolResult, type ToolCallHandler } from "../../src/mcp/tool-calls.ts";
-import { canonicalJson, invalidateOrganization, responseCache, responseCacheLayer, type CacheConfig } from "../../src/server/pipeline/cache.ts";
+import { canonicalJson, invalidateOrganization, responseCacheLayer, type CacheConfig } from "../../src/server/pipeline/cache.ts";
 import type { Actor } from "../../src/services/actor.ts";
 import type { Services } from "../../src/services/index.ts";
 import { createMemoryStore } from "../../src/store/memory.ts";
@@ -247,23 +246,5 @@ describe("lifetime", () => {
     expect(h.runs).toHaveLength(3);
     await h.call("tasks_list", { limit: 1 });
     expect(h.runs).toHaveLength(4);
-  });
-});
-
-describe("the cache plugin", () => {
-  test("decorates the route with the layer, which answers a repeated call from the cache", async () => {
-    const config = { ...defaultConfig(false).MCP_CACHE_CONFIG, enabled: true };
-    let runs = 0;
-    const countingRun: ToolCallHandler = (call) => {
-      runs++;
-      return runToolCall(call);
-    };
-    const app = new Elysia()
-      .use(responseCache({ config, store: createMemoryStore({ maxEntries: 100 }) }))
-      .post("/call", ({ responseCache: layer }) => composeLayers([layer], countingRun)({ tool: toolNamed("tasks_list"), arguments: {}, context: contextFor(team.member) }));
-    const first = await app.handle(new Request("http://localhost/call", { method: "POST" }));
-    const second = await app.handle(new Request("http://localhost/call", { method: "POST" }));
-    expect(await second.json()).toEqual(await first.json());
-    expect(runs).toBe(1);
   });
 });

@@ -1,9 +1,8 @@
-/** The response size guard (config.md §Response size guard) over the real tools and services, and as an Elysia plugin. */
+/** The response size guard (config.md §Response size guard) over the real tools and services. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Elysia } from "elysia";
 import { configureLog } from "../../src/log.ts";
 import { composeLayers, runToolCall, serializedToolResult, type CallToolResult } from "../../src/mcp/tool-calls.ts";
-import { estimateTokens, sizeGuard, sizeGuardLayer, type SizeGuardConfig } from "../../src/server/pipeline/size-guard.ts";
+import { estimateTokens, sizeGuardLayer, type SizeGuardConfig } from "../../src/server/pipeline/size-guard.ts";
 import type { Actor } from "../../src/services/actor.ts";
 import type { Services } from "../../src/services/index.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
@@ -233,23 +232,5 @@ describe("switches", () => {
       expect(textOf(result)).toStartWith("Task ");
     });
     expect(lines).toEqual([]);
-  });
-});
-
-describe("the plugin", () => {
-  test("decorates the app with the layer, which a route composes over the tool call", async () => {
-    const app = new Elysia().use(sizeGuard({ config: config() })).post("/call", ({ sizeGuard: layer, body }) => {
-      const { name, arguments: args } = body as { name: string; arguments: Record<string, unknown> };
-      return composeLayers([layer])({ tool: toolNamed(name), arguments: args, context: context(listTeam.member) });
-    });
-    const response = await app.handle(
-      new Request("http://localhost/call", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "tasks_list", arguments: { offset: 5 } }) }),
-    );
-    expect(response.status).toBe(200);
-    const result = (await response.json()) as CallToolResult;
-    expectWellFormedResult("tasks_list", result);
-    const page = result.structuredContent as { result: unknown[]; nextOffset: number; truncated: boolean };
-    expect(page.truncated).toBe(true);
-    expect(page.nextOffset).toBe(5 + page.result.length);
   });
 });

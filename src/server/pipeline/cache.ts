@@ -20,7 +20,6 @@
  * `list_tools_ttl` has nothing to save; this server serves no resources or prompts, so
  * `list_resources_ttl`, `list_prompts_ttl`, `read_resource_ttl` and `get_prompt_ttl` apply to nothing.
  */
-import { Elysia } from "elysia";
 import { sha256Hex } from "../../auth/digest.ts";
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { log } from "../../log.ts";
@@ -122,6 +121,3 @@ export function responseCacheLayer({ config, store }: ResponseCacheOptions): Too
     };
 }
 
-/** The named plugin that hands the route the response cache layer as `responseCache`. */
-export const responseCache = (options: ResponseCacheOptions) =>
-  new Elysia({ name: "cache", seed: options.config }).decorate("responseCache", responseCacheLayer(options));

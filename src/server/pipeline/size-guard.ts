@@ -5,7 +5,6 @@
  * `truncated` with the `nextOffset` that continues it, and any other tool answers `isError` with
  * the estimate, the limit and how to ask for less with its own parameters.
  */
-import { Elysia } from "elysia";
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { log } from "../../log.ts";
 import { describeTool, serializedToolResult, textResult, type CallToolResult, type ToolCall, type ToolCallLayer } from "../../mcp/tool-calls.ts";
@@ -159,6 +158,3 @@ export function sizeGuardLayer({ config }: SizeGuardOptions): ToolCallLayer {
     };
 }
 
-/** The named plugin that hands the route the size guard layer as `sizeGuard`. */
-export const sizeGuard = (options: SizeGuardOptions) =>
-  new Elysia({ name: "size-guard", seed: options.config }).decorate("sizeGuard", sizeGuardLayer(options));

@@ -7,20 +7,19 @@ import { Elysia } from "elysia";
 import { MCP_PATHS } from "../../mcp/paths.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
 import { hasToolScope, type Principal } from "../../auth/principal.ts";
-import { composeLayers, type ToolCallHandler, type ToolCallLayer } from "../../mcp/tool-calls.ts";
+import { newCallId, type CallContext } from "../../mcp/call-context.ts";
+import type { ToolCallHandler } from "../../mcp/tool-calls.ts";
 import type { Services } from "../../services/index.ts";
 import type { AnyTool } from "../../tools/types.ts";
 import type { HostAccess } from "../../hosts/access.ts";
 import type { RuntimeInfo } from "../../runtime-info.ts";
-import type { Caller, Transport } from "../../mcp/transport.ts";
-import { toolCallTiming, type Metrics } from "../../metrics/index.ts";
+import type { Transport } from "../../mcp/transport.ts";
+import type { Metrics } from "../../metrics/index.ts";
 import { VERSION } from "../../version.ts";
 import { authentication, isDescriptionRequest, type AuthOptions } from "../pipeline/auth.ts";
 import { originCheck, type OriginPolicy } from "../pipeline/origin.ts";
-import { responseCache, type ResponseCacheOptions } from "../pipeline/cache.ts";
 import { rateLimit, type RateLimitOptions } from "../pipeline/rate-limit.ts";
 import { scopeCheck, visibleTools, type ScopeOptions } from "../pipeline/scopes.ts";
-import { sizeGuard, type SizeGuardOptions } from "../pipeline/size-guard.ts";
 import { answeredStatus } from "../pipeline/request-metrics.ts";
 
 export interface McpRouteOptions {
@@ -33,8 +32,8 @@ export interface McpRouteOptions {
   rateLimit: RateLimitOptions;
   auth: AuthOptions;
   scopes: ScopeOptions;
-  sizeGuard: SizeGuardOptions;
-  cache: ResponseCacheOptions;
+  /** Steps 6 and 7 composed once over the tool (app.ts): the cache outermost, so a cached answer was already size-guarded. */
+  runTool: ToolCallHandler;
   /** MCP_AUTH_ENABLED, for the description a plain GET shows. */
   authEnabled: boolean;
   publicUrl: string;
@@ -70,25 +69,28 @@ export function mcpRoutes(options: McpRouteOptions) {
     if (!tools) visible.set(key, (tools = visibleTools(options.tools, principal)));
     return tools;
   }
-  type Context = { request: Request; principal: Principal | null; responseCache: ToolCallLayer; sizeGuard: ToolCallLayer };
-  // Steps 6 and 7 come from their plugins; the cache is outermost, so a cached answer was already size-guarded.
-  let runTool: ToolCallHandler | undefined;
-  const caller = ({ principal, responseCache, sizeGuard }: Context): Caller => ({
-    principal: principal!,
+  type RouteContext = { request: Request; principal: Principal | null };
+  /** The one context of this request (mcp/call-context.ts); authentication has set the principal of every request routed here. */
+  const contextOf = (principal: Principal): CallContext => ({
+    principal,
+    actor: principal.actor,
+    scopes: principal.scopes,
+    callId: newCallId(),
     services: options.services,
     runtime: options.runtime,
     hosts: options.hosts,
-    tools: toolsFor(principal!),
+    tools: toolsFor(principal),
     catalog: options.tools,
-    runTool: (runTool ??= composeLayers(metrics.enabled ? [toolCallTiming(metrics), responseCache, sizeGuard] : [responseCache, sizeGuard])),
+    runTool: options.runTool,
+    session: null,
   });
 
-  // Handlers destructure what they use: Elysia reads the handler's source to decide what to prepare,
-  // and a handler taking the whole context would have the body parsed before the transport reads it.
-  const post = ({ request, principal, responseCache, sizeGuard }: Context) => transport.post(request, caller({ request, principal, responseCache, sizeGuard }));
-  const get = (path: string) => ({ request, principal, responseCache, sizeGuard }: Context) =>
-    isDescriptionRequest(request) ? description(options.publicUrl, path, options.authEnabled) : transport.get(request, caller({ request, principal, responseCache, sizeGuard }));
-  const remove = ({ request, principal, responseCache, sizeGuard }: Context) => transport.delete(request, caller({ request, principal, responseCache, sizeGuard }));
+  // Handlers destructure only what they use: Elysia reads the handler's source to decide what to
+  // prepare, and a handler taking the whole context would have the body parsed before the transport reads it.
+  const post = ({ request, principal }: RouteContext) => transport.post(request, contextOf(principal!));
+  const get = (path: string) => ({ request, principal }: RouteContext) =>
+    isDescriptionRequest(request) ? description(options.publicUrl, path, options.authEnabled) : transport.get(request, contextOf(principal!));
+  const remove = ({ request, principal }: RouteContext) => transport.delete(request, contextOf(principal!));
   const [primary, alias] = MCP_PATHS;
 
   const routes = new Elysia({ name: "mcp" });
@@ -101,8 +103,6 @@ export function mcpRoutes(options: McpRouteOptions) {
     .use(rateLimit(options.rateLimit))
     .use(authentication(options.auth))
     .use(scopeCheck(options.scopes))
-    .use(sizeGuard(options.sizeGuard))
-    .use(responseCache(options.cache))
     .post(primary, post)
     .get(primary, get(primary))
     .delete(primary, remove)
