@@ -22,6 +22,8 @@ export interface DispatchContext {
   hosts: HostAccess;
   /** Set when the request carries a progressToken and its answer streams. */
   progress?: Progress;
+  /** Aborts when the client went away before the answer; passed to the tool to stop its work. */
+  signal?: AbortSignal;
   /** The tools this caller may see and call, in catalog order. */
   tools: readonly AnyTool[];
   /** Every enabled tool, to tell a tool hidden for lack of scope (403) from an unknown one. */
@@ -62,8 +64,8 @@ const METHODS: Record<string, MethodHandler> = {
       if (hidden && !hasToolScope(context.principal, hidden.scope)) throw new InsufficientScopeError([hidden.scope]);
       throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Call tools/list for the tools you may use.`);
     }
-    const { principal, services, runtime, hosts, progress } = context;
-    return context.runTool({ tool, arguments: params.arguments, context: { services, actor: principal.actor, scopes: principal.scopes, runtime, callId: newCallId(), hosts, progress } });
+    const { principal, services, runtime, hosts, progress, signal } = context;
+    return context.runTool({ tool, arguments: params.arguments, context: { services, actor: principal.actor, scopes: principal.scopes, runtime, callId: newCallId(), hosts, progress, signal } });
   },
   "logging/setLevel": (params, context) => {
     const level = params.level;

@@ -92,7 +92,8 @@ export function createTransport(options: TransportOptions) {
 
     const found = lookupSession(request, caller);
     if (found instanceof Response) return found;
-    const context: DispatchContext = { ...caller, session: found };
+    // Bun aborts request.signal when the client disconnects, for a JSON answer and an SSE one alike.
+    const context: DispatchContext = { ...caller, session: found, signal: request.signal };
     if (wantsStream(request, message) && found) return streamAnswer(request, message, context, found);
     try {
       const answer = serializeResponse(await dispatchRequest(message, context), serializedToolResult);
