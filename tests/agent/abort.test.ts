@@ -53,6 +53,8 @@ function silentRemote() {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
+    // Never time the clone's connection out: only the abort may end the clone.
+    idleTimeout: 0,
     async fetch() {
       requests++;
       await released;
