@@ -20,6 +20,8 @@ export interface ConnectionOptions {
   onWelcome?(frame: Extract<ServerFrame, { type: "welcome" }>): void;
   /** The server stored the report of this automation run. */
   onRunAck?(runId: string): void;
+  /** The caller of command `id` went away: stop it if it still runs. */
+  onAbort?(id: string): void;
 }
 
 const BACKOFF_START_MS = 1_000;
@@ -81,6 +83,7 @@ export function connectToServer(options: ConnectionOptions) {
         return;
       }
       if (frame.type === "runAck") return void options.onRunAck?.(frame.runId);
+      if (frame.type === "abort") return void options.onAbort?.(frame.id);
       options.onCommand(frame);
     };
     ws.onclose = (event) => {

@@ -44,8 +44,8 @@ export function createExecutor(deps: ExecutorDeps) {
   };
 
   return {
-    /** Validates `params` for `name` and runs its handler; invalid params throw CommandError("invalid"). */
-    async run(name: CommandName, params: unknown, progress: ProgressReporter): Promise<unknown> {
+    /** Validates `params` for `name` and runs its handler (which may stop early once `signal` aborts); invalid params throw CommandError("invalid"). */
+    async run(name: CommandName, params: unknown, progress: ProgressReporter, signal?: AbortSignal): Promise<unknown> {
       const command = COMMANDS[name];
       if (!command) throw new CommandError("invalid", `Unknown command ${String(name)}; update the host agent to the server's version.`);
       const parsed = v.safeParse(command.params, params);
@@ -54,7 +54,7 @@ export function createExecutor(deps: ExecutorDeps) {
         throw new CommandError("invalid", `Invalid parameters for ${name}: ${issues}.`);
       }
       const handler = handlers[name] as CommandHandler<unknown, unknown>;
-      return handler(parsed.output, progress);
+      return handler(parsed.output, progress, signal);
     },
     inventory,
   };

@@ -2,7 +2,8 @@
  * Git, run only as argument vectors (`Bun.spawn`, never a shell) with prompts disabled, so a
  * caller's branch or URL is always one argument and a missing credential fails instead of hanging.
  */
-import { CommandError, type ProgressReporter } from "./types.ts";
+import { endSession } from "./process-session.ts";
+import { CommandError, throwIfAborted, type ProgressReporter } from "./types.ts";
 
 /** What one git run produced. */
 export interface GitOutput {
@@ -16,14 +17,35 @@ function gitEnv(): Record<string, string> {
   return { ...(process.env as Record<string, string>), GIT_TERMINAL_PROMPT: "0" };
 }
 
-/** Runs `git <args>` in `cwd`; `onStderr` sees stderr as it arrives (for clone progress). Never throws on a non-zero exit. */
-export async function runGit(args: string[], cwd?: string, onStderr?: (chunk: string) => void): Promise<GitOutput> {
+/** How long git's processes get to exit after SIGHUP on an abort before they are killed outright. */
+const ABORT_GRACE_MS = 2_000;
+
+/**
+ * Runs `git <args>` in `cwd`; `onStderr` sees stderr as it arrives (for clone progress). Never
+ * throws on a non-zero exit. With `signal`, git runs in a session of its own, and an abort ends
+ * that whole session (git and the helpers it spawned: remote-https, upload-pack, index-pack) and
+ * returns only once all of it is gone, so the caller may remove what git was writing.
+ */
+export async function runGit(args: string[], cwd?: string, onStderr?: (chunk: string) => void, signal?: AbortSignal): Promise<GitOutput> {
+  throwIfAborted(signal);
   let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
   try {
-    proc = Bun.spawn(["git", ...args], { cwd, env: gitEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    proc = Bun.spawn(["git", ...args], { cwd, env: gitEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: signal !== undefined });
   } catch (error) {
     throw new CommandError("unavailable", `Git could not be started${cwd ? ` in ${cwd}` : ""} (${(error as Error).message}); check that git is installed and the folder exists.`);
   }
+  let ended: Promise<void> | undefined;
+  const abort = () => void (ended = endSession(proc.pid, ABORT_GRACE_MS));
+  signal?.addEventListener("abort", abort, { once: true });
+  try {
+    return await collect(proc, onStderr);
+  } finally {
+    signal?.removeEventListener("abort", abort);
+    await ended;
+  }
+}
+
+async function collect(proc: Bun.Subprocess<"ignore", "pipe", "pipe">, onStderr?: (chunk: string) => void): Promise<GitOutput> {
   const stdoutText = new Response(proc.stdout).text();
   let stderr = "";
   const decoder = new TextDecoder();
@@ -86,11 +108,12 @@ export function cloneProgressParser(progress: ProgressReporter): (chunk: string)
   };
 }
 
-/** `git clone --progress -- url target`; the caller removes `target` on failure. */
-export async function cloneRepository(url: string, target: string, progress: ProgressReporter): Promise<void> {
+/** `git clone --progress -- url target`, stopped when `signal` aborts; the caller removes `target` on failure or abort. */
+export async function cloneRepository(url: string, target: string, progress: ProgressReporter, signal?: AbortSignal): Promise<void> {
   progress(0, 100, `Cloning ${url}`);
   // ext:: runs a command by design; it is off by default, and stays off whatever the host's config says.
-  const output = await runGit(["-c", "protocol.ext.allow=never", "clone", "--progress", "--", url, target], undefined, cloneProgressParser(progress));
+  const output = await runGit(["-c", "protocol.ext.allow=never", "clone", "--progress", "--", url, target], undefined, cloneProgressParser(progress), signal);
+  throwIfAborted(signal);
   if (output.code !== 0) throw new CommandError("failed", `Could not clone ${url}: ${lastGitMessage(output)}; check the URL and this host's git credentials.`);
   progress(100, 100, "Clone complete");
 }

@@ -55,8 +55,8 @@ export function startHostAgent(options: HostAgentOptions) {
   });
   const executor = createExecutor({ dataDir: options.dataDir, state, terminals, runs });
   const journal = openJournal(options.dataDir);
-  /** Commands running now, so a re-sent id joins the run instead of starting another. */
-  const running = new Set<string>();
+  /** Commands running now, so a re-sent id joins the run instead of starting another and an `abort` reaches it. */
+  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
 
   const capabilities = {
     git: Bun.which("git") !== null,
@@ -71,9 +71,9 @@ export function startHostAgent(options: HostAgentOptions) {
   const reply = (frame: HostFrame) => connection.send(frame);
   const answer = (id: string, outcome: Outcome) => reply(outcome.ok ? { type: "result", id, ok: true, result: outcome.result } : { type: "result", id, ok: false, error: outcome.error as { code: "failed"; message: string } });
 
-  async function execute(frame: CommandFrame): Promise<Outcome> {
+  async function execute(frame: CommandFrame, signal?: AbortSignal): Promise<Outcome> {
     try {
-      const result = await executor.run(frame.name, frame.params, (progress, total, message) => reply({ type: "progress", id: frame.id, progress, total, message }));
+      const result = await executor.run(frame.name, frame.params, (progress, total, message) => reply({ type: "progress", id: frame.id, progress, total, message }), signal);
       return { ok: true, result };
     } catch (error) {
       return outcomeOf(error);
@@ -89,12 +89,22 @@ export function startHostAgent(options: HostAgentOptions) {
     const done = journal.get(frame.id)?.outcome;
     if (done) return void answer(frame.id, done);
     if (running.has(frame.id)) return;
-    running.add(frame.id);
+    const controller = new AbortController();
+    const { promise: settled, resolve: finished } = Promise.withResolvers<void>();
+    running.set(frame.id, { controller, done: settled });
     journal.begin(frame.id, frame.name);
-    const outcome = await execute(frame);
-    journal.finish(frame.id, outcome);
+    const outcome = await execute(frame, controller.signal);
     running.delete(frame.id);
-    answer(frame.id, outcome);
+    finished();
+    if (controller.signal.aborted) {
+      // Undone work is not journaled, so the same id sent again after a restart (an abort by stop()) runs afresh.
+      if (outcome.ok) journal.finish(frame.id, outcome);
+      // The server already failed the call and ignores this id now: nothing more is said about it.
+      log.info("command aborted", { id: frame.id, name: frame.name, finished: outcome.ok });
+    } else {
+      journal.finish(frame.id, outcome);
+      answer(frame.id, outcome);
+    }
     // The server's records follow the host's: after a change, send what the host now has.
     reply({ type: "inventory", inventory: await executor.inventory() });
   }
@@ -108,6 +118,8 @@ export function startHostAgent(options: HostAgentOptions) {
       for (const report of outbox.reports()) reply({ type: "run", report });
     },
     onRunAck: (runId) => outbox.acknowledge(runId),
+    // An unknown id (never sent, read-only, or already finished) has nothing to stop.
+    onAbort: (id) => running.get(id)?.controller.abort(),
     onRefused(reason) {
       log.error("the server refused this host", { reason });
       options.onRefused?.(reason);
@@ -119,6 +131,10 @@ export function startHostAgent(options: HostAgentOptions) {
     isConnected: connection.isConnected,
     async stop(): Promise<void> {
       connection.stop();
+      // Clones run in process groups of their own, which would outlive the agent: stop them and let their handlers tidy up.
+      const stopping = [...running.values()];
+      for (const command of stopping) command.controller.abort();
+      await Promise.all(stopping.map((command) => command.done));
       // Runs still going are reported canceled (stored for the next start) before their terminals go.
       await runs.stop();
       await terminals.closeAll();

@@ -59,5 +59,17 @@ export interface TerminalManager {
   closeAll(): Promise<void>;
 }
 
-/** Runs one command on the host; throws CommandError for a failure the caller can act on. */
-export type CommandHandler<P, R> = (params: P, progress: ProgressReporter) => Promise<R>;
+/**
+ * Runs one command on the host; throws CommandError for a failure the caller can act on. A
+ * handler that can stop midway watches `signal` (the server's `abort`): it kills what it started,
+ * removes what it half made, and throws; one that cannot simply finishes.
+ */
+export type CommandHandler<P, R> = (params: P, progress: ProgressReporter, signal?: AbortSignal) => Promise<R>;
+
+/** What an aborted handler throws; nobody reads it, as the agent answers nothing more for an aborted id. */
+export const abortedError = () => new CommandError("failed", "The server aborted this command.");
+
+/** Throws abortedError() once the server aborted the command. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortedError();
+}

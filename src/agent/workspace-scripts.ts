@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HostWorkspace } from "../hosts/protocol.ts";
-import type { ProgressReporter, TerminalLaunch, TerminalManager } from "./types.ts";
+import { abortedError, throwIfAborted, type ProgressReporter, type TerminalLaunch, type TerminalManager } from "./types.ts";
 
 /** Which script: runs after a workspace is made, or before it is deleted. */
 export type ScriptKind = "setup" | "teardown";
@@ -52,26 +52,37 @@ export interface ScriptOutcome {
   exitCode: number | null;
 }
 
-/** Runs `kind` in a terminal labelled with its kind and waits for it, reporting progress; undefined when there is no script. */
+/**
+ * Runs `kind` in a terminal labelled with its kind and waits for it, reporting progress; undefined
+ * when there is no script. When `signal` aborts, the terminal's whole session (the script and
+ * every process it started) is killed and this throws.
+ */
 export async function runWorkspaceScript(
   terminals: TerminalManager,
   workspace: HostWorkspace,
   projectPath: string | undefined,
   kind: ScriptKind,
   progress: ProgressReporter,
+  signal?: AbortSignal,
 ): Promise<ScriptOutcome | undefined> {
   const launch = findScript(workspace.worktreePath, projectPath, kind);
   if (!launch) return undefined;
+  throwIfAborted(signal);
   const env: Record<string, string> = { SUPERSET_WORKSPACE_NAME: workspace.name, SUPERSET_WORKSPACE_PATH: workspace.worktreePath };
   if (projectPath) env.SUPERSET_ROOT_PATH = projectPath;
   const terminal = terminals.create({ workspaceId: workspace.id, cwd: workspace.worktreePath, launch, label: kind, env });
   const timeoutMs = SCRIPT_TIMEOUT_MS[kind];
   const startedAt = Date.now();
   progress(0, timeoutMs / 1000, `Running ${kind} in terminal ${terminal.terminalId}`);
+  const aborted = new Promise<"aborted">((resolve) => signal?.addEventListener("abort", () => resolve("aborted"), { once: true }));
   for (;;) {
     const leftMs = timeoutMs - (Date.now() - startedAt);
     if (leftMs <= 0) return { terminalId: terminal.terminalId, label: kind, exitCode: null };
-    const exitCode = await terminals.waitForExit(terminal.terminalId, Math.min(PROGRESS_INTERVAL_MS, leftMs));
+    const exitCode = await Promise.race([terminals.waitForExit(terminal.terminalId, Math.min(PROGRESS_INTERVAL_MS, leftMs)), aborted]);
+    if (exitCode === "aborted") {
+      await terminals.kill(terminal.terminalId);
+      throw abortedError();
+    }
     const elapsedSeconds = Math.round((Date.now() - startedAt) / 1000);
     if (exitCode !== null) {
       progress(timeoutMs / 1000, timeoutMs / 1000, `${kind} exited with code ${exitCode} after ${elapsedSeconds} s`);

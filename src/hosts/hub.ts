@@ -35,6 +35,8 @@ export interface CommandOptions {
   onProgress?: Progress;
   /** Defaults to HOST_COMMAND_TIMEOUT. */
   timeoutMs?: number;
+  /** The caller went away: the call fails at once as cancelled and the host is told to stop the command. */
+  signal?: AbortSignal;
 }
 
 interface Connection {
@@ -92,6 +94,10 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
       "unavailable",
       `${label(host)} is offline ${since}; start its agent on that machine with "superset host run --server ${serverUrl} --token <its host token>" (or "systemctl --user start superset-host") and try again.`,
     );
+  }
+
+  function cancelledError(host: HostRegistration, name: CommandName): ServiceError {
+    return new ServiceError("cancelled", `The call was cancelled before ${label(host)} finished ${name}; the host was told to stop it and undo what it had started.`);
   }
 
   /** Registers a socket that said hello and was accepted; replaces an older socket of the same host. */
@@ -190,20 +196,38 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
   function command<N extends CommandName>(host: HostRegistration, name: N, params: CommandParams<N>, options: CommandOptions = {}): Promise<CommandResult<N>> {
     const connection = connections.get(host.registrationId);
     if (!connection) return Promise.reject(offlineError(host));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(cancelledError(host, name));
     const id = crypto.randomUUID();
     const frame = { type: "command" as const, id, name, params };
     const timeoutMs = options.timeoutMs ?? commandTimeoutSeconds * 1000;
     return new Promise<CommandResult<N>>((resolve, reject) => {
       const expire = () => {
         pending.delete(id);
+        settle();
         reject(new ServiceError("unavailable", `${label(host)} sent no answer or progress for ${name} within ${Math.ceil(timeoutMs / 1000)} s; it may still be working, so check with workspaces_list or terminals_list before trying again.`));
       };
+      // The call fails now rather than when the host confirms: an agent older than `abort` never will.
+      const abort = () => {
+        if (pending.get(id) !== entry) return;
+        pending.delete(id);
+        clearTimeout(entry.timer);
+        connections.get(host.registrationId)?.link.send({ type: "abort", id });
+        reject(cancelledError(host, name));
+      };
+      const settle = () => signal?.removeEventListener("abort", abort);
       const entry: Pending = {
         registrationId: host.registrationId,
         frame,
         hostLabel: label(host),
-        resolve: resolve as (result: unknown) => void,
-        reject,
+        resolve: (result) => {
+          settle();
+          resolve(result as CommandResult<N>);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
         onProgress: options.onProgress,
         timer: setTimeout(expire, timeoutMs),
         rearm() {
@@ -212,6 +236,7 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
         },
       };
       pending.set(id, entry);
+      signal?.addEventListener("abort", abort, { once: true });
       connection.link.send(frame);
     });
   }

@@ -9,6 +9,12 @@
  * with the same id after the agent reconnects; the agent's journal makes a repeated id answer
  * with the first outcome instead of doing the work twice.
  *
+ * Abort: the server sends `abort {id}` when the caller of a command went away (a closed stream, a
+ * cancelled task). It has already failed the call and ignores anything the agent says about that
+ * id afterwards; the agent stops the command if it can (kills its processes, removes what it
+ * half made) and answers nothing more. An agent older than `abort` drops the frame as unknown and
+ * finishes the command, so the server never waits for an answer to it.
+ *
  * Automation runs: `run.start` prepares the workspace and launches the agent; when the agent ends,
  * the host sends a `run` report (sent again after every reconnect) until the server's `runAck`.
  */
@@ -263,6 +269,8 @@ export const serverFrameSchema = v.variant("type", [
   v.object({ type: v.literal("command"), id, name: v.picklist(COMMAND_NAMES), params: v.unknown() }),
   /** The server stored the report of this run: the agent may forget it. */
   v.object({ type: v.literal("runAck"), runId: id }),
+  /** The caller of command `id` went away: stop it if it still runs; no answer is expected. */
+  v.object({ type: v.literal("abort"), id }),
 ]);
 export type ServerFrame = v.InferOutput<typeof serverFrameSchema>;
 

@@ -18,6 +18,8 @@ export class McpSession {
   /** The stream of the GET request: server-initiated messages go there. */
   standalone: SseStream | null = null;
   readonly streams = new Map<string, SseStream>();
+  /** Requests of this session still being answered, by JSON id, so notifications/cancelled can stop one. */
+  private readonly inFlight = new Map<string, AbortController>();
 
   constructor(
     readonly id: string,
@@ -35,6 +37,28 @@ export class McpSession {
       if (old !== this.standalone && !old.isConnected) this.streams.delete(id);
     }
     return stream;
+  }
+
+  /**
+   * Runs `answer` as the request `id` of this session, with a signal that aborts when the client
+   * sends notifications/cancelled for it (MCP 2025-11-25 §Cancellation). A client that merely
+   * disconnects does not cancel: the spec says it SHOULD NOT, and it may resume the stream.
+   */
+  async answering<T>(id: string | number, answer: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const key = JSON.stringify(id);
+    const controller = new AbortController();
+    this.inFlight.set(key, controller);
+    try {
+      return await answer(controller.signal);
+    } finally {
+      if (this.inFlight.get(key) === controller) this.inFlight.delete(key);
+    }
+  }
+
+  /** Aborts the request `requestId` when it is still being answered; an unknown or finished id is ignored, as the spec asks. */
+  cancel(requestId: unknown, reason?: unknown): void {
+    if (typeof requestId !== "string" && typeof requestId !== "number") return;
+    this.inFlight.get(JSON.stringify(requestId))?.abort(typeof reason === "string" ? reason : undefined);
   }
 
   /** Sends a notifications/message to the standalone stream when `level` is at or above the session's level. */

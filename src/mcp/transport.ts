@@ -86,7 +86,9 @@ export function createTransport(options: TransportOptions) {
     }
     if (incoming.kind !== "request") {
       const found = lookupSession(request, context);
-      return found instanceof Response ? found : new Response(null, { status: 202 });
+      if (found instanceof Response) return found;
+      if (incoming.kind === "notification" && incoming.message.method === "notifications/cancelled") found?.cancel(incoming.message.params?.requestId, incoming.message.params?.reason);
+      return new Response(null, { status: 202 });
     }
     const message = incoming.message;
     if (message.method === "initialize") return initialize(request, message, context);
@@ -96,7 +98,7 @@ export function createTransport(options: TransportOptions) {
     const withSession: CallContext = { ...context, session: found };
     if (wantsStream(request, message) && found) return streamAnswer(request, message, withSession, found);
     try {
-      const response = await dispatchRequest(message, withSession);
+      const response = found ? await found.answering(message.id, (signal) => dispatchRequest(message, { ...withSession, signal })) : await dispatchRequest(message, withSession);
       metrics.mcpAnswer(request, message.method, response);
       return new Response(serializeResponse(response, serializedToolResult), { status: 200, headers: JSON_HEADERS });
     } catch (error) {
@@ -141,7 +143,8 @@ export function createTransport(options: TransportOptions) {
       lastProgress = value;
       stream.send({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken, progress: value, ...(total !== undefined && { total }), ...(note !== undefined && { message: note }) } });
     };
-    void dispatchRequest(message, { ...context, progress })
+    void session
+      .answering(message.id, (signal) => dispatchRequest(message, { ...context, progress, signal }))
       .catch(scopeError)
       .then((answer) => {
         metrics.mcpAnswer(request, message.method, answer);

@@ -2,8 +2,8 @@
  * Failures a caller can act on. Tools turn them into `isError` results carrying the message as
  * is, so every message is one plain sentence saying what was wrong and what to do.
  */
-/** `unavailable`: a host is offline or did not answer in time; `failed`: a host tried and could not (a clone that failed). */
-export type ServiceErrorKind = "not_found" | "invalid" | "forbidden" | "conflict" | "unavailable" | "failed";
+/** `unavailable`: a host is offline or did not answer in time; `failed`: a host tried and could not (a clone that failed); `cancelled`: the caller went away first. */
+export type ServiceErrorKind = "not_found" | "invalid" | "forbidden" | "conflict" | "unavailable" | "failed" | "cancelled";
 
 export class ServiceError extends Error {
   constructor(

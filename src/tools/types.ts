@@ -30,6 +30,8 @@ export interface ToolContext {
   hosts: HostAccess;
   /** Sends an MCP progress notification, when the caller asked for them (a `progressToken`). */
   progress?: Progress;
+  /** Aborts when the caller went away (its HTTP request closed); work on a host is then stopped. */
+  signal?: AbortSignal;
 }
 
 type AnySchema = v.GenericSchema<unknown, unknown>;

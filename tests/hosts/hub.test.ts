@@ -1,8 +1,9 @@
 /**
  * The hub alone, with links that record frames instead of sockets: an offline host fails at
  * once with a sentence, a command survives a reconnect with its id, results are checked,
- * progress is passed on, a silent host goes offline, a timeout says what to check, and stop
- * sends every host away with "going away" and fails what still waits.
+ * progress is passed on, a silent host goes offline, a timeout says what to check, stop sends
+ * every host away with "going away" and fails what still waits, and an aborted call fails at once
+ * as cancelled, tells the host, and ignores the host's late answer.
  */
 import { describe, expect, test } from "bun:test";
 import { createHostHub, type HostLink } from "../../src/hosts/hub.ts";
@@ -230,5 +231,44 @@ describe("host hub", () => {
     expect(late.closes).toEqual([{ code: 1001, reason: "The server is shutting down; reconnecting." }]);
     expect(late.frames).toEqual([]);
     expect(h.isOnline(host.registrationId)).toBe(false);
+  });
+
+  test("an aborted call fails at once as cancelled, sends abort to the host, and ignores its late answer", async () => {
+    const h = hub();
+    const socket = recordingLink();
+    h.attach(host, socket.link);
+    const caller = new AbortController();
+    const progress: number[] = [];
+    const answer = h.command(host, "workspace.delete", { id: "w" }, { signal: caller.signal, onProgress: (value) => progress.push(value) });
+    const { id } = socket.commands()[0]!;
+    caller.abort();
+    const error = (await answer.catch((e) => e)) as { kind: string; message: string };
+    expect([error.kind, error.message]).toEqual([
+      "cancelled",
+      'The call was cancelled before Host "build-box" (0123456789abcdef0123456789abcdef) finished workspace.delete; the host was told to stop it and undo what it had started.',
+    ]);
+    expect(socket.frames.at(-1)).toEqual({ type: "abort", id });
+    // What the host says about that id afterwards reaches nobody.
+    h.receive(host.registrationId, { type: "progress", id, progress: 1 });
+    h.receive(host.registrationId, { type: "result", id, ok: true, result: { success: true, worktreeRemoved: true, branchDeleted: false, warnings: [] } });
+    expect(progress).toEqual([]);
+    h.stop();
+  });
+
+  test("a call whose caller is already gone is not sent; an abort after the answer changes nothing", async () => {
+    const h = hub();
+    const socket = recordingLink();
+    h.attach(host, socket.link);
+    const gone = new AbortController();
+    gone.abort();
+    expect(((await h.command(host, "inventory", {}, { signal: gone.signal }).catch((e) => e)) as { kind: string }).kind).toBe("cancelled");
+    expect(socket.commands()).toEqual([]);
+    const caller = new AbortController();
+    const answer = h.command(host, "terminal.close", { workspaceId: "w", terminalId: "t" }, { signal: caller.signal });
+    h.receive(host.registrationId, { type: "result", id: socket.commands()[0]!.id, ok: true, result: { terminalId: "t", status: "disposed" } });
+    expect(await answer).toEqual({ terminalId: "t", status: "disposed" });
+    caller.abort();
+    expect(socket.frames.some((frame) => frame.type === "abort")).toBe(false);
+    h.stop();
   });
 });

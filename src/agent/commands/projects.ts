@@ -9,7 +9,7 @@ import type { CommandName, CommandParams, CommandResult, HostProject, HostWorksp
 import { cloneRepository, commitInitial, currentBranch, defaultBranch, hasCommits, initRepository, repositoryRoot, runGit } from "../git.ts";
 import { projectsDir } from "../paths.ts";
 import type { AgentState } from "../state.ts";
-import { CommandError, type CommandHandler, type ProgressReporter } from "../types.ts";
+import { CommandError, throwIfAborted, type CommandHandler, type ProgressReporter } from "../types.ts";
 import { checkGitUrl, projectNameFromUrl, sanitizeFolderName } from "../git-url.ts";
 
 /** What the project handlers need. */
@@ -36,7 +36,7 @@ function answerFor(state: AgentState, project: HostProject, created: boolean): C
 }
 
 /** Saves a new project and its main workspace together (one write holds both). */
-async function saveNewProject(state: AgentState, projectId: string, name: string, repoPath: string, repoUrl: string | null): Promise<CreateResult> {
+async function saveNewProject(state: AgentState, projectId: string, name: string, repoPath: string, repoUrl: string | null, signal?: AbortSignal): Promise<CreateResult> {
   const now = new Date().toISOString();
   const project: HostProject = { id: projectId, name, repoPath, repoUrl, defaultBranch: await defaultBranch(repoPath), createdAt: now, updatedAt: now };
   const mainWorkspace: HostWorkspace = {
@@ -52,6 +52,8 @@ async function saveNewProject(state: AgentState, projectId: string, name: string
     createdAt: now,
     updatedAt: now,
   };
+  // The last point to stop: past it the project exists, and the inventory would bring it to the server.
+  throwIfAborted(signal);
   const saved = Promise.all([state.saveWorkspace(mainWorkspace), state.saveProject(project)]);
   await saved;
   return { project, mainWorkspace, created: true };
@@ -70,7 +72,7 @@ function parentFolder(dataDir: string, parentDir: string | undefined): string {
   return realpathSync(parentDir);
 }
 
-async function cloneProject(deps: ProjectDeps, params: CreateParams, gitUrl: string, progress: ProgressReporter): Promise<CreateResult> {
+async function cloneProject(deps: ProjectDeps, params: CreateParams, gitUrl: string, progress: ProgressReporter, signal?: AbortSignal): Promise<CreateResult> {
   const { state } = deps;
   checkGitUrl(gitUrl);
   const name = sanitizeFolderName(params.name?.trim() || projectNameFromUrl(gitUrl));
@@ -85,15 +87,15 @@ async function cloneProject(deps: ProjectDeps, params: CreateParams, gitUrl: str
 
   await state.setCloneInProgress(params.projectId, target);
   try {
-    await cloneRepository(gitUrl, target, progress);
+    await cloneRepository(gitUrl, target, progress, signal);
+    return await saveNewProject(state, params.projectId, name, target, gitUrl, signal);
   } catch (error) {
+    // A failed or aborted clone leaves no folder and no project (spec: "no folder and no row").
     rmSync(target, { recursive: true, force: true });
-    await state.setCloneInProgress(params.projectId, null);
     throw error;
+  } finally {
+    await state.setCloneInProgress(params.projectId, null);
   }
-  const result = await saveNewProject(state, params.projectId, name, target, gitUrl);
-  await state.setCloneInProgress(params.projectId, null);
-  return result;
 }
 
 async function importProject(deps: ProjectDeps, params: CreateParams, localPath: string): Promise<CreateResult> {
@@ -122,14 +124,14 @@ async function importProject(deps: ProjectDeps, params: CreateParams, localPath:
 /** The project.create handler. */
 export function projectCommands(deps: ProjectDeps): { [N in Extract<CommandName, "project.create">]: CommandHandler<CommandParams<N>, CommandResult<N>> } {
   return {
-    async "project.create"(params, progress) {
+    async "project.create"(params, progress, signal) {
       const hasUrl = params.gitUrl !== undefined && params.gitUrl.trim() !== "";
       const hasPath = params.localPath !== undefined && params.localPath.trim() !== "";
       if (hasUrl === hasPath) throw new CommandError("invalid", "Give exactly one of gitUrl (to clone) and localPath (to import an existing folder).");
       // Idempotent by id: the same command run again answers what it answered the first time.
       const existing = deps.state.project(params.projectId);
       if (existing) return answerFor(deps.state, existing, true);
-      return hasUrl ? cloneProject(deps, params, params.gitUrl!.trim(), progress) : importProject(deps, params, params.localPath!.trim());
+      return hasUrl ? cloneProject(deps, params, params.gitUrl!.trim(), progress, signal) : importProject(deps, params, params.localPath!.trim());
     },
   };
 }

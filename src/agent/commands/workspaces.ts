@@ -9,7 +9,8 @@ import type { CommandName, CommandParams, CommandResult, HostWorkspace } from ".
 import { removeWorktree, lastGitMessage } from "../git.ts";
 import { resolveInside } from "../paths.ts";
 import type { AgentState, StoredWorkspace } from "../state.ts";
-import { CommandError, type CommandHandler, type ProgressReporter, type TerminalManager } from "../types.ts";
+import { log } from "../../log.ts";
+import { CommandError, throwIfAborted, type CommandHandler, type ProgressReporter, type TerminalManager } from "../types.ts";
 import { prepareWorkspace, resumeWorkspace } from "../workspace-folders.ts";
 import { runWorkspaceScript } from "../workspace-scripts.ts";
 import { launchAgent } from "./agents.ts";
@@ -43,11 +44,12 @@ function projectPathOf(state: AgentState, workspace: HostWorkspace): string | un
 }
 
 /** Setup (unless a previous run finished it), then agents, then the command. */
-async function launchInto(deps: WorkspaceDeps, workspace: HostWorkspace, params: CreateParams, progress: ProgressReporter): Promise<Launches> {
+async function launchInto(deps: WorkspaceDeps, workspace: HostWorkspace, params: CreateParams, progress: ProgressReporter, signal?: AbortSignal): Promise<Launches> {
   const { state, terminals } = deps;
   const started: Launches["terminals"] = [];
   if (!state.storedWorkspace(workspace.id)?.setupDone) {
-    const setup = await runWorkspaceScript(terminals, workspace, projectPathOf(state, workspace), "setup", progress).catch((error: unknown) => {
+    const setup = await runWorkspaceScript(terminals, workspace, projectPathOf(state, workspace), "setup", progress, signal).catch((error: unknown) => {
+      throwIfAborted(signal);
       progress(1, 1, `Setup could not start: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     });
@@ -58,6 +60,7 @@ async function launchInto(deps: WorkspaceDeps, workspace: HostWorkspace, params:
     }
     await state.patchWorkspace(workspace.id, { setupDone: true });
   }
+  throwIfAborted(signal);
   const agents: Launches["agents"] = [];
   for (const request of params.agents ?? []) {
     let launched: ReturnType<typeof launchAgent>;
@@ -91,7 +94,7 @@ async function launchInto(deps: WorkspaceDeps, workspace: HostWorkspace, params:
  * command. A workspace id seen before is finished if a killed create left it half made, else
  * answered as the first time; a branch another workspace has answers that one (`alreadyExists`).
  */
-export async function createWorkspace(deps: WorkspaceDeps, params: CreateParams, progress: ProgressReporter): Promise<CreateResult> {
+export async function createWorkspace(deps: WorkspaceDeps, params: CreateParams, progress: ProgressReporter, signal?: AbortSignal): Promise<CreateResult> {
   const { state } = deps;
   const saved = state.storedWorkspace(params.workspaceId);
   if (saved?.createResult) return { workspace: state.workspace(saved.id)!, ...saved.createResult };
@@ -109,9 +112,25 @@ export async function createWorkspace(deps: WorkspaceDeps, params: CreateParams,
       return { workspace, ...adopted };
     }
   }
-  const launches = await launchInto(deps, workspace, params, progress);
+  let launches: Launches;
+  try {
+    // Making the folder is quick and not stopped midway; an abort is seen here or during setup.
+    throwIfAborted(signal);
+    launches = await launchInto(deps, workspace, params, progress, signal);
+  } catch (error) {
+    if (signal?.aborted) await undoCreate(deps, state.storedWorkspace(workspace.id)!);
+    throw error;
+  }
   await state.patchWorkspace(workspace.id, { createResult: launches });
   return { workspace: state.workspace(workspace.id)!, ...launches };
+}
+
+/** An aborted create leaves nothing: its terminals, its folder and its record go (the branch stays, as on delete). */
+async function undoCreate(deps: WorkspaceDeps, stored: StoredWorkspace): Promise<void> {
+  await deps.terminals.closeWorkspace(stored.id);
+  const warning = await removeFolder(deps, stored);
+  if (warning) log.warn("an aborted workspace left its folder", { workspaceId: stored.id, warning });
+  await deps.state.removeWorkspace(stored.id);
 }
 
 /** Removes the workspace's folder: the worktree through git, a session folder directly. Returns a warning when something stayed. */
@@ -166,7 +185,7 @@ async function deleteWorkspace(deps: WorkspaceDeps, id: string, progress: Progre
 /** The handlers of workspace.create, workspace.update and workspace.delete. */
 export function workspaceCommands(deps: WorkspaceDeps): { [N in WorkspaceCommand]: CommandHandler<CommandParams<N>, CommandResult<N>> } {
   return {
-    "workspace.create": (params, progress) => createWorkspace(deps, params, stepReporter(progress)),
+    "workspace.create": (params, progress, signal) => createWorkspace(deps, params, stepReporter(progress), signal),
     async "workspace.update"(params) {
       const stored = storedOrNotFound(deps.state, params.id);
       const name = params.name.trim();

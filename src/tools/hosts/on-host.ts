@@ -1,7 +1,8 @@
 /**
  * What every tool carried out on a host does first: find the host among those the caller may
  * use (a foreign or unknown id is "not found"), then send it one command and wait for the answer,
- * passing the host's progress on as MCP progress notifications.
+ * passing the host's progress on as MCP progress notifications and the caller's going away on as
+ * an abort of the command.
  */
 import type { CommandName, CommandParams, CommandResult, HostProject, HostWorkspace } from "../../hosts/protocol.ts";
 import type { HostRegistration } from "../../services/hosts.ts";
@@ -17,7 +18,7 @@ export function isHostOnline({ hosts }: ToolContext, host: HostRegistration): bo
 }
 
 export function onHost<N extends CommandName>(context: ToolContext, host: HostRegistration, name: N, params: CommandParams<N>): Promise<CommandResult<N>> {
-  return context.hosts.hub.command(host, name, params, { onProgress: context.progress });
+  return context.hosts.hub.command(host, name, params, { onProgress: context.progress, signal: context.signal });
 }
 
 /** A host's workspace as tools show it, with the host id and its project's name. */

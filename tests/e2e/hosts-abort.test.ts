@@ -1,0 +1,120 @@
+/**
+ * A client that cancels its tool call (notifications/cancelled, MCP 2025-11-25 §Cancellation)
+ * aborts the host command: a real server over HTTP, a real `superset host run` process, and a
+ * clone stuck on a remote that never answers. Whether the POST is answered as an SSE stream (it
+ * asked for progress) or as JSON, the cancellation kills the clone's git processes, removes its
+ * folder, and no project row is made; the host serves the next call.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { isProcessAlive } from "../../src/agent/process-session.ts";
+import { DEV_USERNAME, initialize, request, toolResult } from "../helpers/app.ts";
+import { actorFor } from "../helpers/fixtures.ts";
+import { makeLocalRepo, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
+import { agentProcess, listeningApp, registerHost, waitFor, type ListeningApp } from "../helpers/hosts.ts";
+
+setDefaultTimeout(60_000);
+
+let t: ListeningApp;
+let agent: ReturnType<typeof agentProcess>;
+let session: string;
+let release!: () => void;
+let remoteRequests = 0;
+let remote: ReturnType<typeof Bun.serve>;
+
+async function call(name: string, args: Record<string, unknown>) {
+  const result = await toolResult(t.app, name, name === "hosts_list" ? args : { hostId: agent.hostId, ...args }, session);
+  return { ...result, value: result.structuredContent as Record<string, any>, text: result.content[0]!.text };
+}
+
+/** Live processes whose command line contains `text`. */
+function processesWith(text: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text) && isProcessAlive(Number(entry));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+beforeAll(async () => {
+  // A git remote that takes requests and answers none until the end: a clone from it waits.
+  const released = new Promise<void>((resolve) => (release = resolve));
+  remote = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    // Never time the clone's connection out: only the abort may end the clone.
+    idleTimeout: 0,
+    async fetch() {
+      remoteRequests++;
+      await released;
+      return new Response("gone", { status: 404 });
+    },
+  });
+  t = await listeningApp();
+  agent = agentProcess({ baseUrl: t.baseUrl, token: await registerHost(t.services, await actorFor(t.services, DEV_USERNAME), "build-box"), env: { HOME: tempDir("superset-home-") } });
+  session = await initialize(t.app);
+  await waitFor(`the agent to connect (its log: ${agent.output()})`, async () => (await call("hosts_list", {})).value.result[0]?.online === true);
+});
+
+afterAll(async () => {
+  release();
+  await agent.stop();
+  await t.stop();
+  remote.stop(true);
+  removeTempDirs();
+});
+
+const postMcp = (body: unknown) =>
+  fetch(`${t.baseUrl}/mcp`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "Mcp-Session-Id": session },
+    body: JSON.stringify(body),
+  });
+
+/** Starts projects_create of a stuck clone over real HTTP and waits until git is at the remote; `cancel` sends notifications/cancelled for it. */
+async function cancelledClone(name: string, meta: Record<string, unknown>) {
+  const url = `http://127.0.0.1:${remote.port}/${name}-${crypto.randomUUID()}.git`;
+  const before = remoteRequests;
+  const body = request("tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, gitUrl: url, name }, ...meta });
+  const response = postMcp(body);
+  await waitFor("the clone to reach the remote", () => remoteRequests > before);
+  const pids = processesWith(url);
+  expect(pids.length).toBeGreaterThan(0);
+  const target = join(agent.dataDir, "projects", name);
+  expect(existsSync(target)).toBe(true);
+  const cancel = async () => expect((await postMcp({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: body.id, reason: "the user stopped it" } })).status).toBe(202);
+  return { response, pids, target, cancel };
+}
+
+describe.skipIf(process.platform !== "linux")("a client that cancels its call aborts the host command", () => {
+  test("a POST answered as SSE, cancelled, kills the clone and leaves no project", async () => {
+    const clone = await cancelledClone("streamed", { _meta: { progressToken: "abort-1" } });
+    const response = await clone.response;
+    expect(response.headers.get("content-type")).toStartWith("text/event-stream");
+    await clone.cancel();
+    await waitFor("the clone's git processes to end", () => clone.pids.every((pid) => !isProcessAlive(pid)));
+    await waitFor("the partial clone to be removed", () => !existsSync(clone.target));
+    expect((await call("projects_list", {})).value.result ?? []).toEqual([]);
+  });
+
+  test("a plain JSON POST, cancelled, does the same and is answered with a sentence; the host serves the next call", async () => {
+    const clone = await cancelledClone("plain", {});
+    await clone.cancel();
+    const answer = (await (await clone.response).json()) as { result: { isError?: boolean; content: { text: string }[] } };
+    expect(answer.result.isError).toBe(true);
+    expect(answer.result.content[0]!.text).toStartWith("The call was cancelled before Host");
+    await waitFor("the clone's git processes to end", () => clone.pids.every((pid) => !isProcessAlive(pid)));
+    await waitFor("the partial clone to be removed", () => !existsSync(clone.target));
+    const imported = await call("projects_create", { localPath: makeLocalRepo() });
+    expect(imported.isError).toBeFalsy();
+    const listed = (await call("projects_list", {})).value;
+    expect(JSON.stringify(listed)).not.toContain("plain");
+    expect(JSON.stringify(listed)).not.toContain("streamed");
+  });
+});
