@@ -11,6 +11,7 @@ import { ALL_TOOLS } from "../tools/index.ts";
 import { createHostHub, type HostHub } from "../hosts/hub.ts";
 import type { WirePreset } from "../hosts/protocol.ts";
 import { createRunDispatcher } from "../scheduler/dispatch.ts";
+import type { ClientMetadataDocuments } from "../oauth/client-metadata-documents.ts";
 import { createBuiltInOAuth } from "../oauth/index.ts";
 import { createWebAuth } from "../web/web-auth.ts";
 import { webRoutes } from "../web/routes.ts";
@@ -38,6 +39,8 @@ export interface AppOptions {
   onStream?: (request: Request) => void;
   /** The hub of connected hosts, the presets and the run dispatcher; made here when not given. */
   hosts?: HostAccess;
+  /** Where the OAuth server loads Client ID Metadata Documents from; public https hosts only when not given. */
+  clientDocuments?: ClientMetadataDocuments;
 }
 
 /** The agent presets as tools show them and hosts receive them: built-ins merged with AGENT_PRESETS, by id. */
@@ -53,7 +56,7 @@ export function createHostAccess(config: ResolvedConfig, services: Services, hub
   return { hub: resolvedHub, presets, runs };
 }
 
-export function createApp({ config, services, customProvider = null, runtime, onStream, hosts = createHostAccess(config, services) }: AppOptions) {
+export function createApp({ config, services, customProvider = null, runtime, onStream, hosts = createHostAccess(config, services), clientDocuments }: AppOptions) {
   const publicUrl = publicBaseUrl(config);
   const trustedProxies = trustedProxyList(config.MCP_TRUSTED_PROXIES);
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
@@ -63,7 +66,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
-  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }) });
+  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }) });
   const app = new Elysia()
     .use(internalErrors())
     .use(healthRoutes(services.db))
