@@ -8,7 +8,7 @@ import type { ResolvedConfig } from "../../src/config/schema.ts";
 import { openDatabase, type Database } from "../../src/db/client.ts";
 import { ensureDevUser } from "../../src/services/bootstrap.ts";
 import { createServices, type Services } from "../../src/services/index.ts";
-import { createApp, createHostAccess, type App } from "../../src/server/app.ts";
+import { createApp, createHostAccess, type App, type AppOptions } from "../../src/server/app.ts";
 import type { HostAccess } from "../../src/tools/types.ts";
 
 export const MCP_URL = "http://127.0.0.1:5008/mcp";
@@ -27,7 +27,7 @@ export interface TestApp {
  * A migrated in-memory database with the dev user, and the app over it with `overrides` applied to
  * the defaults; an MCP_AUTH_FACTORY among them is built as the server does at start.
  */
-export async function createTestApp(overrides: Partial<ResolvedConfig> = {}): Promise<TestApp> {
+export async function createTestApp(overrides: Partial<ResolvedConfig> = {}, options: Pick<AppOptions, "clientDocuments"> = {}): Promise<TestApp> {
   const db = openDatabase("sqlite://:memory:");
   await db.migrate();
   const services = createServices(db);
@@ -35,7 +35,7 @@ export async function createTestApp(overrides: Partial<ResolvedConfig> = {}): Pr
   const config: ResolvedConfig = { ...defaultConfig(false), MCP_DEV_USERNAME: DEV_USERNAME, MCP_SERVICE_HOST: "127.0.0.1", ...overrides };
   const customProvider = await buildCustomProvider(config);
   const hosts = createHostAccess(config, services);
-  return { app: createApp({ config, services, customProvider, hosts }), db, services, config, hosts };
+  return { app: createApp({ config, services, customProvider, hosts, ...options }), db, services, config, hosts };
 }
 
 export interface RpcOptions {
