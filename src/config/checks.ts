@@ -83,12 +83,17 @@ export async function startupProblems(config: ResolvedConfig): Promise<string[]>
   return problems;
 }
 
+/** True when a deployment relies on bearer JWTs of another issuer (auth on, a key source, no MCP_AUTH_FACTORY replacing the verifier). */
+export function usesExternalJwts(config: ResolvedConfig): boolean {
+  return config.MCP_AUTH_ENABLED && hasExternalJwtKey(config) && !config.MCP_AUTH_FACTORY;
+}
+
 /** Settings that are allowed but weaken verification; logged at start, shown by `config check`. */
 export function startupWarnings(config: ResolvedConfig): string[] {
   if (!config.MCP_AUTH_ENABLED || !hasExternalJwtKey(config)) return [];
   const warnings: string[] = [];
   if (!config.MCP_JWT_ISSUER) warnings.push("MCP_JWT_ISSUER is not set: external JWTs are accepted from any issuer holding the key; set it to your identity provider's issuer.");
-  if (!config.MCP_JWT_AUDIENCE) warnings.push("MCP_JWT_AUDIENCE is not set: external JWTs minted for other services are accepted; set it to the audience your identity provider puts in tokens for this server.");
+  // MCP_JWT_AUDIENCE unset no longer weakens verification (the resource URI is required instead); src/auth/audience.ts words that notice.
   return warnings;
 }
 

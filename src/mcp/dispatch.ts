@@ -28,6 +28,8 @@ export interface DispatchContext {
   catalog: readonly AnyTool[];
   /** Runs a tools/call through the layers after dispatch (size guard, cache) to the tool. */
   runTool: ToolCallHandler;
+  /** The HTTP 403 for a request that lacks `scopes`, naming with them every other scope a request needs; the plain challenge when absent. */
+  scopeChallenge?: (scopes: readonly string[]) => Response;
 }
 
 /** The protocol version to answer an initialize with: the client's when supported, else the latest. */

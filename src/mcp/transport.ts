@@ -98,7 +98,7 @@ export function createTransport(options: TransportOptions) {
       const answer = serializeResponse(await dispatchRequest(message, context), serializedToolResult);
       return new Response(answer, { status: 200, headers: JSON_HEADERS });
     } catch (error) {
-      if (error instanceof InsufficientScopeError) return insufficientScope(error.scopes);
+      if (error instanceof InsufficientScopeError) return (caller.scopeChallenge ?? insufficientScope)(error.scopes);
       throw error;
     }
   }

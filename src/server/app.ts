@@ -2,6 +2,7 @@
 import { Elysia } from "elysia";
 import { publicBaseUrl } from "../config/load.ts";
 import { createAuthenticator } from "../auth/authenticate.ts";
+import { challengeScopes } from "../auth/challenges.ts";
 import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import { SessionRegistry } from "../mcp/sessions.ts";
 import { createMemoryStore } from "../store/memory.ts";
@@ -15,7 +16,7 @@ import type { ClientMetadataDocuments } from "../oauth/client-metadata-documents
 import { createBuiltInOAuth } from "../oauth/index.ts";
 import { createWebAuth } from "../web/web-auth.ts";
 import { webRoutes } from "../web/routes.ts";
-import type { HostAccess, RuntimeInfo } from "../tools/types.ts";
+import { TOOL_SCOPES, type HostAccess, type RuntimeInfo } from "../tools/types.ts";
 import { hostConnectRoute } from "./routes/hosts-connect.ts";
 import { internalErrors } from "./internal-errors.ts";
 import { trustedProxyList } from "./pipeline/client-address.ts";
@@ -86,8 +87,11 @@ export function createApp({ config, services, customProvider = null, runtime, on
           authenticate: createAuthenticator({ config, services, customProvider, accessTokens: oauth?.accessTokens }),
           debugErrors: config.MCP_JWT_DEBUG_ERRORS,
           resourceMetadata: oauth?.urls.resourceMetadata ?? null,
+          // What a client should ask for: MCP_REQUIRED_SCOPES and, where tokens' tool scopes are enforced, both tool scopes,
+          // since a token without mcp:write would not even list the write tools (so no step-up could ever be prompted).
+          challengeScopes: challengeScopes(config.MCP_REQUIRED_SCOPES, oauth || config.MCP_ENFORCE_TOOL_SCOPES ? TOOL_SCOPES : []),
         },
-        scopes: { requiredScopes: config.MCP_REQUIRED_SCOPES },
+        scopes: { requiredScopes: config.MCP_REQUIRED_SCOPES, resourceMetadata: oauth?.urls.resourceMetadata ?? null },
         sizeGuard: { config: config.MCP_RESPONSE_SIZE_CONFIG },
         cache: { config: config.MCP_CACHE_CONFIG, store: createMemoryStore({ maxEntries: CACHE_MAX_ENTRIES }) },
         authEnabled: config.MCP_AUTH_ENABLED,

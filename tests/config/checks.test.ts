@@ -156,10 +156,9 @@ describe("startup problems, one sentence each", () => {
 });
 
 describe("startup warnings", () => {
-  test("external JWT without issuer or audience", () => {
+  test("external JWT without issuer (a missing audience is no weakness: the resource URI is required then)", () => {
     expect(startupWarnings(config({ ...AUTH_ON, MCP_JWKS_URI: "https://idp/jwks" }))).toEqual([
       "MCP_JWT_ISSUER is not set: external JWTs are accepted from any issuer holding the key; set it to your identity provider's issuer.",
-      "MCP_JWT_AUDIENCE is not set: external JWTs minted for other services are accepted; set it to the audience your identity provider puts in tokens for this server.",
     ]);
   });
 

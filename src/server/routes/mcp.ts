@@ -5,6 +5,7 @@
  */
 import { Elysia } from "elysia";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
+import { challengeScopes, insufficientScope } from "../../auth/challenges.ts";
 import { hasToolScope, type Principal } from "../../auth/principal.ts";
 import { composeLayers, type ToolCallHandler, type ToolCallLayer } from "../../mcp/tool-calls.ts";
 import type { Services } from "../../services/index.ts";
@@ -68,7 +69,7 @@ export function mcpRoutes(options: McpRouteOptions) {
   type Context = { request: Request; principal: Principal | null; responseCache: ToolCallLayer; sizeGuard: ToolCallLayer };
   // Steps 6 and 7 come from their plugins; the cache is outermost, so a cached answer was already size-guarded.
   let runTool: ToolCallHandler | undefined;
-  const caller = ({ principal, responseCache, sizeGuard }: Context): Caller => ({
+  const caller = ({ request, principal, responseCache, sizeGuard }: Context): Caller => ({
     principal: principal!,
     services: options.services,
     runtime: options.runtime,
@@ -76,6 +77,8 @@ export function mcpRoutes(options: McpRouteOptions) {
     tools: toolsFor(principal!),
     catalog: options.tools,
     runTool: (runTool ??= composeLayers([responseCache, sizeGuard])),
+    // A tool call's 403 names the tool's scope and MCP_REQUIRED_SCOPES, everything the call needs, at once.
+    scopeChallenge: (scopes) => insufficientScope(challengeScopes(options.scopes.requiredScopes, scopes), options.auth.resourceMetadata?.(new URL(request.url).pathname) ?? null),
   });
 
   // Handlers destructure what they use: Elysia reads the handler's source to decide what to prepare,
