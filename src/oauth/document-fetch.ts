@@ -78,6 +78,7 @@ export async function fetchDocument(url: URL, options: DocumentFetchOptions = {}
   const maxBytes = options.maxBytes ?? DOCUMENT_MAX_BYTES;
   const timeoutMs = options.timeoutMs ?? DOCUMENT_TIMEOUT_MS;
   let socket: Duplex | null = null;
+  let finished = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new DocumentFetchError(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
@@ -87,6 +88,8 @@ export async function fetchDocument(url: URL, options: DocumentFetchOptions = {}
       deadline,
       (async () => {
         const address = await checkedAddress(url.hostname, options.resolve ?? resolveAll, options.isAddressAllowed ?? isPublicAddress);
+        // The deadline may have passed while resolving; a connection opened now would outlive the call.
+        if (finished) throw new DocumentFetchError("the deadline passed before connecting");
         const port = url.port ? Number(url.port) : 443;
         socket = (options.connect ?? connectTls)({ address, port, hostname: url.hostname.replace(/^\[|\]$/g, "") });
         socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: application/json\r\nUser-Agent: superset-mcp (client metadata)\r\nConnection: close\r\n\r\n`);
@@ -94,6 +97,7 @@ export async function fetchDocument(url: URL, options: DocumentFetchOptions = {}
       })(),
     ]);
   } finally {
+    finished = true;
     clearTimeout(timer);
     (socket as Duplex | null)?.destroy();
   }

@@ -74,6 +74,20 @@ describe("the document loader's address checks (default policy: public addresses
   });
 });
 
+test("a name that resolves only after the deadline is refused, and no connection is opened late", async () => {
+  let release: (addresses: string[]) => void = () => {};
+  const connects: ConnectTarget[] = [];
+  const documents = createClientMetadataDocuments({
+    fetch: { timeoutMs: 50, resolve: () => new Promise((resolve) => (release = resolve)), connect: (target) => (connects.push(target), new Duplex({ read() {} })) },
+  });
+  const loaded = await documents.load("https://slow-dns.example.com/client.json");
+  expect(loaded.ok).toBe(false);
+  if (!loaded.ok) expect(loaded.reason).toContain("no complete answer within 50 ms");
+  release(["93.184.216.34"]);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(connects).toEqual([]);
+});
+
 describe("document URLs that are refused without a fetch", () => {
   test("http, no path, fragment, credentials, dot segments, not normalised, too long, not a URL", async () => {
     const { documents, connects } = (() => {
