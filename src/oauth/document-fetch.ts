@@ -132,7 +132,7 @@ function parseHead(text: string, maxBytes: number): Head {
   return { status, headers, chunked, length };
 }
 
-/** The chunks of a chunked body so far: the decoded bytes and whether the last chunk was seen, or null when more input is needed. */
+/** The chunks of a chunked body so far: the bytes decoded and whether the last (zero-size) chunk has arrived. */
 function decodeChunked(raw: Buffer): { body: Buffer; done: boolean } {
   const parts: Buffer[] = [];
   let offset = 0;
