@@ -9,6 +9,7 @@ import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import type { AccessTokens } from "../oauth/access-tokens.ts";
 import type { Services } from "../services/index.ts";
 import { looksLikeApiKey } from "./api-key-format.ts";
+import { externalJwtAudiences } from "./audience.ts";
 import { clientIdFromClaims, organizationFromClaims, scopesFromClaims, usernameFromClaims, type TokenClaims } from "./claims.ts";
 import { looksLikeJwt, readCredential } from "./credentials.ts";
 import { InsufficientScopeError, TokenRejectedError } from "./errors.ts";
@@ -41,7 +42,7 @@ export type Authenticator = (request: Request) => Promise<AuthResult>;
 
 const refuse = (reason: string, detail?: string): AuthResult => ({ ok: false, status: 401, reason, detail });
 
-/** The verifier for external JWTs, or null when no key source is configured (or a custom provider replaces it). */
+/** The verifier for external JWTs (audience: see audience.ts), or null when no key source is configured (or a custom provider replaces it). */
 export function externalJwtVerifier(config: ResolvedConfig): JWTVerifier | null {
   if (config.MCP_AUTH_FACTORY || !hasExternalJwtKey(config)) return null;
   return new JWTVerifier({
@@ -50,7 +51,8 @@ export function externalJwtVerifier(config: ResolvedConfig): JWTVerifier | null 
     secret: config.MCP_JWT_SECRET ?? undefined,
     algorithm: config.MCP_JWT_ALGORITHM,
     issuer: config.MCP_JWT_ISSUER ?? undefined,
-    audience: config.MCP_JWT_AUDIENCE ?? undefined,
+    // RFC 8707: only tokens meant for this server, its own resource URI unless MCP_JWT_AUDIENCE names another audience.
+    audience: externalJwtAudiences(config),
     leewaySeconds: config.MCP_JWT_LEEWAY_SECONDS,
   });
 }

@@ -1,5 +1,6 @@
 /** `superset config check`: validates the configuration and prints it with secrets redacted. */
-import { startupProblems, startupWarnings } from "../config/checks.ts";
+import { externalJwtAudienceNotice } from "../auth/audience.ts";
+import { startupProblems, startupWarnings, usesExternalJwts } from "../config/checks.ts";
 import { loadConfig, publicBaseUrl } from "../config/load.ts";
 import { redactConfig } from "../config/redact.ts";
 import { CONFIG_OPTION, type Command } from "./command.ts";
@@ -16,6 +17,10 @@ const configCheck: Command = {
     console.log(`Public URL: ${publicBaseUrl(config)}`);
     console.log(JSON.stringify(redactConfig(config), null, 2));
     for (const warning of startupWarnings(config)) console.error(`Warning: ${warning}`);
+    if (usesExternalJwts(config)) {
+      const notice = externalJwtAudienceNotice(config);
+      console.error(`${notice.level === "warn" ? "Warning" : "Note"}: ${notice.message}`);
+    }
     for (const problem of problems) console.error(`Error: ${problem}`);
     if (problems.length) {
       console.error(`The server would refuse to start: ${problems.length} problem${problems.length === 1 ? "" : "s"}.`);

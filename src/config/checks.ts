@@ -87,6 +87,11 @@ export async function startupProblems(config: ResolvedConfig): Promise<string[]>
   return problems;
 }
 
+/** True when a deployment relies on bearer JWTs of another issuer (auth on, a key source, no MCP_AUTH_FACTORY replacing the verifier). */
+export function usesExternalJwts(config: ResolvedConfig): boolean {
+  return config.MCP_AUTH_ENABLED && hasExternalJwtKey(config) && !config.MCP_AUTH_FACTORY;
+}
+
 /** Shorter tokens can be guessed; other characters cannot travel in `Authorization: Bearer`, or are a pasting mistake. */
 function metricsTokenProblemOf(token: string | null): string | null {
   if (token === null) return null;
@@ -104,7 +109,7 @@ export function startupWarnings(config: ResolvedConfig): string[] {
   if (publicUrlWarning) warnings.push(publicUrlWarning);
   if (!hasExternalJwtKey(config)) return warnings;
   if (!config.MCP_JWT_ISSUER) warnings.push("MCP_JWT_ISSUER is not set: external JWTs are accepted from any issuer holding the key; set it to your identity provider's issuer.");
-  if (!config.MCP_JWT_AUDIENCE) warnings.push("MCP_JWT_AUDIENCE is not set: external JWTs minted for other services are accepted; set it to the audience your identity provider puts in tokens for this server.");
+  // MCP_JWT_AUDIENCE unset no longer weakens verification (the resource URI is required instead); src/auth/audience.ts words that notice.
   return warnings;
 }
 

@@ -18,6 +18,8 @@ export interface CallContext extends ToolContext {
   catalog: readonly AnyTool[];
   /** Runs a tools/call through the layers after dispatch (cache, size guard) to the tool. */
   runTool: ToolCallHandler;
+  /** The HTTP 403 for a call that lacks `scopes`, naming with them every other scope the request needs; the plain challenge when absent. */
+  scopeChallenge?: (scopes: readonly string[]) => Response;
 }
 
 let callCounter = 0;

@@ -104,7 +104,7 @@ export function createTransport(options: TransportOptions) {
     } catch (error) {
       if (!(error instanceof InsufficientScopeError)) throw error;
       metrics.mcpForbidden(request, message.method);
-      return insufficientScope(error.scopes);
+      return (context.scopeChallenge ?? insufficientScope)(error.scopes);
     }
   }
 

@@ -5,8 +5,9 @@
  * any URL through this server); after that, problems go back to the client as error redirects.
  */
 import type { OAuthClient } from "../services/oauth-clients.ts";
-import type { Services } from "../services/index.ts";
+import type { ClientDirectory } from "./clients.ts";
 import type { ToolScope } from "../auth/scopes.ts";
+import { log } from "../log.ts";
 import { isWellFormedChallenge } from "./pkce.ts";
 import { redirectUriMatches } from "./redirect-uris.ts";
 import { matchResource } from "./resources.ts";
@@ -17,6 +18,8 @@ export const MAX_STATE_LENGTH = 1000;
 
 export interface AuthorizationRequest {
   client: OAuthClient;
+  /** The host that published the client's metadata document, when the client_id is one (shown on consent). */
+  documentHost: string | null;
   redirectUri: string;
   state: string | null;
   scopes: ToolScope[];
@@ -53,11 +56,17 @@ export function requestParams(request: AuthorizationRequest): Record<string, str
   };
 }
 
-export async function checkAuthorizationRequest(services: Services, urls: OAuthUrls, params: Record<string, string>): Promise<AuthorizationRequestCheck> {
+export async function checkAuthorizationRequest(clients: ClientDirectory, urls: OAuthUrls, params: Record<string, string>): Promise<AuthorizationRequestCheck> {
   const page = (message: string, status = 400) => ({ ok: false as const, page: { status, title: "This sign-in link does not work", message } });
   if (!params.client_id) return page("The request does not say which application is asking (client_id is missing). Start the connection again from your application.");
-  const client = await services.oauthClients.find(params.client_id);
-  if (!client) return page("The application asking is not registered with this server. Start the connection again from your application, which registers it anew.");
+  const found = await clients.find(params.client_id);
+  if (!found.ok) {
+    log.info("oauth authorization refused", { reason: found.reason });
+    if (found.unknown) return page("The application asking is not registered with this server. Start the connection again from your application, which registers it anew.");
+    if (found.unavailable) return page(`${found.description} Nothing was sent to the application.`, 503);
+    return page(`The application's identity could not be checked: ${found.description} Nothing was sent to it; its developer has to fix its metadata document.`);
+  }
+  const { client, documentHost } = found;
   let redirectUri = params.redirect_uri;
   if (redirectUri === undefined) {
     if (client.redirectUris.length !== 1) return page("The request does not say where to return (redirect_uri is missing). Start the connection again from your application.");
@@ -77,5 +86,5 @@ export async function checkAuthorizationRequest(services: Services, urls: OAuthU
   // RFC 8707: the token is for exactly one of this server's MCP URLs; a client that names none gets the primary one.
   const resource = params.resource === undefined ? urls.resources[0]! : matchResource(urls.resources, params.resource);
   if (!resource) return fail("invalid_target", `resource must be one of ${urls.resources.join(", ")}.`);
-  return { ok: true, request: { client, redirectUri, state, scopes, resource, codeChallenge: params.code_challenge } };
+  return { ok: true, request: { client, documentHost, redirectUri, state, scopes, resource, codeChallenge: params.code_challenge } };
 }

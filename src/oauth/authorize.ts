@@ -14,12 +14,14 @@ import type { SignedInUser, WebAuth } from "../web/web-auth.ts";
 import { checkAuthorizationRequest, redirectWith, requestParams, type AuthorizationRequest, type AuthorizationRequestCheck } from "./authorization-request.ts";
 import { readForm, singleValued } from "./form.ts";
 import { SCOPE_DESCRIPTIONS } from "./scopes.ts";
+import type { ClientDirectory } from "./clients.ts";
 import type { OAuthUrls } from "./urls.ts";
 
 const AUTHORIZE_PATH = "/oauth/authorize";
 
 export interface AuthorizationEndpointOptions {
   services: Services;
+  clients: ClientDirectory;
   urls: OAuthUrls;
   webAuth: WebAuth;
 }
@@ -35,7 +37,13 @@ function redirectTarget(uri: string): string {
   return url.protocol === "http:" || url.protocol === "https:" ? url.host : `${url.protocol}//${url.host}`.replace(/\/\/$/, "");
 }
 
-export function authorizationEndpoint({ services, urls, webAuth }: AuthorizationEndpointOptions) {
+/** True for an http://localhost-style redirect: any program on the user's machine can listen there. */
+function isLoopbackRedirect(uri: string): boolean {
+  const url = new URL(uri);
+  return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}
+
+export function authorizationEndpoint({ services, clients, urls, webAuth }: AuthorizationEndpointOptions) {
   const signIn = (request: AuthorizationRequest) => seeOther(webAuth.signinUrl(`${AUTHORIZE_PATH}?${new URLSearchParams(requestParams(request))}`));
 
   function refusal(check: Exclude<AuthorizationRequestCheck, { ok: true }>): Response {
@@ -52,6 +60,8 @@ export function authorizationEndpoint({ services, urls, webAuth }: Authorization
       user,
       clientName: request.client.name,
       redirectHost: redirectTarget(request.redirectUri),
+      documentHost: request.documentHost,
+      redirectsToThisMachine: isLoopbackRedirect(request.redirectUri),
       scopes: request.scopes.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] })),
       organizations: user.organizations,
       selectedOrganizationId: selected,
@@ -63,7 +73,7 @@ export function authorizationEndpoint({ services, urls, webAuth }: Authorization
   }
 
   async function answer(httpRequest: Request, params: Record<string, string>): Promise<Response> {
-    const check = await checkAuthorizationRequest(services, urls, params);
+    const check = await checkAuthorizationRequest(clients, urls, params);
     if (!check.ok) return refusal(check);
     const { request } = check;
     if (!webAuth.verifyCsrf(httpRequest, params.csrf_token ?? null)) {
@@ -96,7 +106,7 @@ export function authorizationEndpoint({ services, urls, webAuth }: Authorization
     .get(AUTHORIZE_PATH, async function showAuthorization({ request }) {
       const query = singleValued(new URL(request.url).searchParams);
       if (!query.ok) return errorPage({ status: 400, title: "This sign-in link does not work", message: `The link is malformed: ${query.reason}. Start the connection again from your application.` });
-      const check = await checkAuthorizationRequest(services, urls, query.params);
+      const check = await checkAuthorizationRequest(clients, urls, query.params);
       if (!check.ok) return refusal(check);
       const user = await webAuth.currentUser(request);
       return user ? showConsent(request, check.request, user) : signIn(check.request);

@@ -3,14 +3,15 @@
  * error classes. The wire carries the error code and a sentence safe for anyone to read; what
  * exactly failed (which client, which check) goes to the server log only.
  */
-import { InvalidClientError, OAuthError, ServerError, TooManyRequestsError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
+import { InvalidClientError, OAuthError, ServerError, TemporarilyUnavailableError, TooManyRequestsError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
 import { log } from "../log.ts";
 
-/** Status codes by error: invalid_client is 401 (§5.2), rate limiting 429, a fault 500, the rest 400. */
+/** Status codes by error: invalid_client is 401 (§5.2), rate limiting 429, a fault 500, temporarily_unavailable 503, the rest 400. */
 function statusOf(error: OAuthError): number {
   if (error instanceof InvalidClientError) return 401;
   if (error instanceof TooManyRequestsError) return 429;
   if (error instanceof ServerError) return 500;
+  if (error instanceof TemporarilyUnavailableError) return 503;
   return 400;
 }
 

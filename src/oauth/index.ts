@@ -11,6 +11,8 @@ import type { Services } from "../services/index.ts";
 import type { Store } from "../store/types.ts";
 import type { WebAuth } from "../web/web-auth.ts";
 import { createAccessTokens, type AccessTokens } from "./access-tokens.ts";
+import { createClientMetadataDocuments, type ClientMetadataDocuments } from "./client-metadata-documents.ts";
+import { createClientDirectory } from "./clients.ts";
 import { createKeyRing, type KeyRing } from "./key-ring.ts";
 import { oauthServer } from "./routes.ts";
 import { oauthUrls, type OAuthUrls } from "./urls.ts";
@@ -33,16 +35,18 @@ export interface BuiltInOAuthOptions {
   trustedProxies: BlockList;
   /** Called for each registration the rate limit refuses. */
   onRateLimited?: () => void;
+  /** Where Client ID Metadata Documents come from; public https hosts only unless a test says otherwise. */
+  clientDocuments?: ClientMetadataDocuments;
 }
 
 export function isBuiltInOAuthOn(config: Pick<ResolvedConfig, "MCP_AUTH_ENABLED" | "MCP_OAUTH_ENABLED">): boolean {
   return config.MCP_AUTH_ENABLED && config.MCP_OAUTH_ENABLED;
 }
 
-export function createBuiltInOAuth({ config, services, secretKey, webAuth, store, trustedProxies, onRateLimited }: BuiltInOAuthOptions): BuiltInOAuth | null {
+export function createBuiltInOAuth({ config, services, secretKey, webAuth, store, trustedProxies, onRateLimited, clientDocuments = createClientMetadataDocuments() }: BuiltInOAuthOptions): BuiltInOAuth | null {
   if (!isBuiltInOAuthOn(config)) return null;
   const urls = oauthUrls(publicBaseUrl(config));
   const keyRing = createKeyRing({ services, secretKey, accessTokenTtlSeconds: config.MCP_OAUTH_ACCESS_TOKEN_TTL });
   const accessTokens = createAccessTokens({ keyRing, urls, ttlSeconds: config.MCP_OAUTH_ACCESS_TOKEN_TTL, leewaySeconds: config.MCP_JWT_LEEWAY_SECONDS });
-  return { urls, keyRing, accessTokens, routes: oauthServer({ services, urls, keyRing, accessTokens, webAuth, store, trustedProxies, onRateLimited }) };
+  return { urls, keyRing, accessTokens, routes: oauthServer({ services, clients: createClientDirectory(services, clientDocuments), urls, keyRing, accessTokens, webAuth, store, trustedProxies, onRateLimited }) };
 }

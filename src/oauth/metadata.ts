@@ -40,6 +40,8 @@ export function authorizationServerMetadata(urls: OAuthUrls): OAuthMetadata {
     token_endpoint_auth_methods_supported: ["none", "client_secret_basic", "client_secret_post"],
     revocation_endpoint_auth_methods_supported: ["none", "client_secret_basic", "client_secret_post"],
     authorization_response_iss_parameter_supported: true,
+    // Client ID Metadata Documents (src/oauth/client-metadata-documents.ts): an https client_id URL is its own registration.
+    client_id_metadata_document_supported: true,
   };
 }
 

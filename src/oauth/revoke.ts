@@ -12,13 +12,14 @@ import { log } from "../log.ts";
 import type { Services } from "../services/index.ts";
 import type { AccessTokens } from "./access-tokens.ts";
 import { authenticateClient } from "./client-auth.ts";
+import type { ClientDirectory } from "./clients.ts";
 import { oauthErrorResponse } from "./errors.ts";
 import { readForm } from "./form.ts";
 
 const TOKEN_TYPE_HINTS = ["access_token", "refresh_token"];
 const MAX_TOKEN_LENGTH = 8 * 1024;
 
-export function revocationEndpoint({ services, accessTokens }: { services: Services; accessTokens: AccessTokens }) {
+export function revocationEndpoint({ services, clients, accessTokens }: { services: Services; clients: ClientDirectory; accessTokens: AccessTokens }) {
   /** The grant `token` belongs to, when it is one of ours. */
   async function grantOf(token: string): Promise<{ grantId: string; clientId: string } | null> {
     if (accessTokens.isOurs(token)) {
@@ -37,7 +38,7 @@ export function revocationEndpoint({ services, accessTokens }: { services: Servi
   return new Elysia({ name: "oauth-revoke" }).post("/oauth/revoke", async function revokeToken({ request }) {
     const form = await readForm(request);
     if (!form.ok) return oauthErrorResponse("revoke", new InvalidRequestError(`Malformed revocation request: ${form.reason}.`));
-    const client = await authenticateClient(services, request, form.params);
+    const client = await authenticateClient(clients, request, form.params);
     if (!client.ok) return oauthErrorResponse("revoke", client.error, client.reason, client.basic ? { "WWW-Authenticate": 'Basic realm="superset"' } : {});
     const { token, token_type_hint: hint } = form.params;
     if (!token || token.length > MAX_TOKEN_LENGTH) return oauthErrorResponse("revoke", new InvalidRequestError("token is required."));

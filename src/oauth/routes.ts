@@ -11,6 +11,7 @@ import type { Store } from "../store/types.ts";
 import type { WebAuth } from "../web/web-auth.ts";
 import type { AccessTokens } from "./access-tokens.ts";
 import { authorizationEndpoint } from "./authorize.ts";
+import type { ClientDirectory } from "./clients.ts";
 import type { KeyRing } from "./key-ring.ts";
 import { oauthMetadataRoutes } from "./metadata.ts";
 import { registrationEndpoint } from "./register.ts";
@@ -20,6 +21,8 @@ import type { OAuthUrls } from "./urls.ts";
 
 export interface OAuthServerOptions {
   services: Services;
+  /** Registered clients and Client ID Metadata Document clients. */
+  clients: ClientDirectory;
   urls: OAuthUrls;
   keyRing: KeyRing;
   accessTokens: AccessTokens;
@@ -46,13 +49,13 @@ function preflight(): Response {
   });
 }
 
-export function oauthServer({ services, urls, keyRing, accessTokens, webAuth, store, trustedProxies, onRateLimited }: OAuthServerOptions) {
+export function oauthServer({ services, clients, urls, keyRing, accessTokens, webAuth, store, trustedProxies, onRateLimited }: OAuthServerOptions) {
   const app = new Elysia({ name: "oauth" })
     .use(oauthMetadataRoutes({ urls, keyRing }))
     .use(registrationEndpoint({ services, store, trustedProxies, onRateLimited }))
-    .use(authorizationEndpoint({ services, urls, webAuth }))
-    .use(tokenEndpoint({ services, accessTokens }))
-    .use(revocationEndpoint({ services, accessTokens }));
+    .use(authorizationEndpoint({ services, clients, urls, webAuth }))
+    .use(tokenEndpoint({ services, clients, accessTokens }))
+    .use(revocationEndpoint({ services, clients, accessTokens }));
   for (const path of CROSS_ORIGIN_PATHS) app.options(path, preflight);
   return app;
 }

@@ -13,6 +13,7 @@ import type { Services } from "../services/index.ts";
 import type { Grant } from "../services/oauth-grants.ts";
 import type { AccessTokens } from "./access-tokens.ts";
 import { authenticateClient } from "./client-auth.ts";
+import type { ClientDirectory } from "./clients.ts";
 import { oauthErrorResponse, oauthJson } from "./errors.ts";
 import { readForm } from "./form.ts";
 import { verifierMatches } from "./pkce.ts";
@@ -28,6 +29,7 @@ const tokenRequestSchema = v.variant("grant_type", [
 
 export interface TokenEndpointOptions {
   services: Services;
+  clients: ClientDirectory;
   accessTokens: AccessTokens;
 }
 
@@ -44,7 +46,7 @@ function codeProblem(clientId: string, request: CodeExchange, issued: { grant: G
   return null;
 }
 
-export function tokenEndpoint({ services, accessTokens }: TokenEndpointOptions) {
+export function tokenEndpoint({ services, clients, accessTokens }: TokenEndpointOptions) {
   const fail = (error: OAuthError, reason: string): Outcome => ({ ok: false, error, reason });
 
   async function exchangeCode(clientId: string, request: CodeExchange): Promise<Outcome> {
@@ -79,7 +81,7 @@ export function tokenEndpoint({ services, accessTokens }: TokenEndpointOptions) 
   return new Elysia({ name: "oauth-token" }).post("/oauth/token", async function issueTokens({ request }) {
     const form = await readForm(request);
     if (!form.ok) return oauthErrorResponse("token", new InvalidRequestError(`Malformed token request: ${form.reason}.`));
-    const client = await authenticateClient(services, request, form.params);
+    const client = await authenticateClient(clients, request, form.params);
     if (!client.ok) return oauthErrorResponse("token", client.error, client.reason, client.basic ? { "WWW-Authenticate": 'Basic realm="superset"' } : {});
     if (!["authorization_code", "refresh_token"].includes(form.params.grant_type ?? "")) {
       return oauthErrorResponse("token", new UnsupportedGrantTypeError("grant_type must be authorization_code or refresh_token."), `grant_type ${form.params.grant_type}`);

@@ -2,6 +2,7 @@
 import { Elysia } from "elysia";
 import { publicBaseUrl } from "../config/load.ts";
 import { createAuthenticator } from "../auth/authenticate.ts";
+import { challengeScopes } from "../auth/challenges.ts";
 import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import { SessionRegistry } from "../mcp/sessions.ts";
 import { createMemoryStore } from "../store/memory.ts";
@@ -11,11 +12,13 @@ import { ALL_TOOLS } from "../tools/index.ts";
 import { createHostHub, type HostHub } from "../hosts/hub.ts";
 import type { WirePreset } from "../hosts/protocol.ts";
 import { createRunDispatcher } from "../scheduler/dispatch.ts";
+import type { ClientMetadataDocuments } from "../oauth/client-metadata-documents.ts";
 import { createBuiltInOAuth } from "../oauth/index.ts";
 import { createWebAuth } from "../web/web-auth.ts";
 import { webRoutes } from "../web/routes.ts";
 import type { HostAccess } from "../hosts/access.ts";
 import type { RuntimeInfo } from "../runtime-info.ts";
+import { TOOL_SCOPES } from "../auth/scopes.ts";
 import { hostConnectRoute } from "./routes/hosts-connect.ts";
 import { internalErrors } from "./internal-errors.ts";
 import { trustedProxyList } from "./pipeline/client-address.ts";
@@ -50,6 +53,8 @@ export interface AppOptions {
   shutdown?: ShutdownSwitch;
   /** What createMetrics(config) gave: NO_METRICS unless MCP_METRICS_ENABLED. */
   metrics?: Metrics;
+  /** Where the OAuth server loads Client ID Metadata Documents from; public https hosts only when not given. */
+  clientDocuments?: ClientMetadataDocuments;
 }
 
 /** The agent presets as tools show them and hosts receive them: built-ins merged with AGENT_PRESETS, by id. */
@@ -65,7 +70,7 @@ export function createHostAccess(config: ResolvedConfig, services: Services, hub
   return { hub: resolvedHub, presets, runs };
 }
 
-export function createApp({ config, services, customProvider = null, runtime, onStream, metrics = NO_METRICS, hosts = createHostAccess(config, services, undefined, metrics), shutdown = createShutdownSwitch() }: AppOptions) {
+export function createApp({ config, services, customProvider = null, runtime, onStream, metrics = NO_METRICS, hosts = createHostAccess(config, services, undefined, metrics), shutdown = createShutdownSwitch(), clientDocuments }: AppOptions) {
   // An app told to serve metrics without a registry would answer /metrics with nothing: a wiring mistake, not a setting.
   if (config.MCP_METRICS_ENABLED !== metrics.enabled) throw new Error(`MCP_METRICS_ENABLED is ${config.MCP_METRICS_ENABLED} but the app was given ${metrics.enabled ? "a metrics registry" : "no metrics"}: pass createMetrics(config, …).`);
   const publicUrl = publicBaseUrl(config);
@@ -80,7 +85,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
-  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }), onRateLimited: () => metrics.rateLimited("registration") });
+  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }), onRateLimited: () => metrics.rateLimited("registration") });
   // Steps 6 and 7 of the pipeline, after dispatch: the cache outermost, so a cached answer was already size-guarded.
   const runTool = composeLayers([
     ...(metrics.enabled ? [toolCallTiming(metrics)] : []),
@@ -116,8 +121,11 @@ export function createApp({ config, services, customProvider = null, runtime, on
           authenticate: createAuthenticator({ config, services, customProvider, accessTokens: oauth?.accessTokens }),
           debugErrors: config.MCP_JWT_DEBUG_ERRORS,
           resourceMetadata: oauth?.urls.resourceMetadata ?? null,
+          // What a client should ask for: MCP_REQUIRED_SCOPES and, where tokens' tool scopes are enforced, both tool scopes,
+          // since a token without mcp:write would not even list the write tools (so no step-up could ever be prompted).
+          challengeScopes: challengeScopes(config.MCP_REQUIRED_SCOPES, oauth || config.MCP_ENFORCE_TOOL_SCOPES ? TOOL_SCOPES : []),
         },
-        scopes: { requiredScopes: config.MCP_REQUIRED_SCOPES },
+        scopes: { requiredScopes: config.MCP_REQUIRED_SCOPES, resourceMetadata: oauth?.urls.resourceMetadata ?? null },
         runTool,
         authEnabled: config.MCP_AUTH_ENABLED,
         publicUrl,

@@ -2,7 +2,8 @@
  * Starts the server from a loaded config: refuses a bad start with one sentence, opens and
  * migrates the database, makes sure dev mode has its user, and listens.
  */
-import { startupProblems, startupWarnings } from "../config/checks.ts";
+import { startupProblems, startupWarnings, usesExternalJwts } from "../config/checks.ts";
+import { externalJwtAudienceNotice } from "../auth/audience.ts";
 import { publicBaseUrl } from "../config/load.ts";
 import { devSecretKeyDir, resolveSecretKey } from "../config/secret-key.ts";
 import { buildCustomProvider } from "../auth/factory.ts";
@@ -46,6 +47,10 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
   if (unknown.length) problems.push(`MCP_DISABLED_TOOLS names unknown tools: ${unknown.join(", ")}; the tools are ${ALL_TOOLS.map((t) => t.name).join(", ")}.`);
   if (problems.length) throw new StartupError(problems.join("\n"));
   for (const warning of startupWarnings(config)) log.warn(warning);
+  if (usesExternalJwts(config)) {
+    const notice = externalJwtAudienceNotice(config);
+    log[notice.level](notice.message);
+  }
   try {
     config = { ...config, SECRET_KEY: await resolveSecretKey(config, { dataDir: devSecretKeyDir(config.DATABASE_URL, baseDir), onGenerated: (path) => log.info(`Generated a SECRET_KEY for dev mode into ${path}`) }) };
   } catch (error) {

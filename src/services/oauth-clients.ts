@@ -1,6 +1,7 @@
 /**
- * OAuth clients registered through RFC 7591 dynamic registration. A confidential client's secret
- * leaves this service once, from `register`; the database holds its SHA-256.
+ * OAuth clients registered through RFC 7591 dynamic registration, and those known from their
+ * Client ID Metadata Document. A confidential client's secret leaves this service once, from
+ * `register`; the database holds its SHA-256.
  */
 import { eq } from "drizzle-orm";
 import { OAUTH_TOKEN_ENDPOINT_AUTH_METHODS, type OAuthTokenEndpointAuthMethod } from "../db/schema/values.ts";
@@ -68,6 +69,18 @@ export function createOAuthClientService({ db, now }: ServiceContext) {
       };
       await orm.insert(oauthClients).values(row);
       return { client: toClient(row), secret };
+    },
+
+    /**
+     * Records a client known from its metadata document (id = the document URL, public, no
+     * secret), so grants can refer to it and the connections page can name it; the document
+     * stays the authority on its redirect URIs. Written only when something changed.
+     */
+    async recordMetadataDocumentClient(input: { id: string; name: string; redirectUris: readonly string[]; clientUri: string | null }): Promise<void> {
+      const fields = { name: input.name, redirectUris: JSON.stringify(input.redirectUris), clientUri: input.clientUri, secretHash: null, tokenEndpointAuthMethod: "none" as const };
+      const existing = (await orm.select().from(oauthClients).where(eq(oauthClients.id, input.id)))[0];
+      if (existing && existing.name === fields.name && existing.redirectUris === fields.redirectUris && existing.clientUri === fields.clientUri && existing.tokenEndpointAuthMethod === "none") return;
+      await orm.insert(oauthClients).values({ id: input.id, createdAt: now(), ...fields }).onConflictDoUpdate({ target: oauthClients.id, set: fields });
     },
 
     /** The client with this id, or null. */

@@ -183,10 +183,9 @@ describe("MCP_METRICS_TOKEN", () => {
 describe("startup warnings", () => {
   const PUBLIC = { ...AUTH_ON, MCP_SERVICE_URL: "https://mcp.example.com" };
 
-  test("external JWT without issuer or audience", () => {
+  test("external JWT without issuer (a missing audience is no weakness: the resource URI is required then)", () => {
     expect(startupWarnings(config({ ...PUBLIC, MCP_JWKS_URI: "https://idp/jwks" }))).toEqual([
       "MCP_JWT_ISSUER is not set: external JWTs are accepted from any issuer holding the key; set it to your identity provider's issuer.",
-      "MCP_JWT_AUDIENCE is not set: external JWTs minted for other services are accepted; set it to the audience your identity provider puts in tokens for this server.",
     ]);
   });
 

@@ -49,7 +49,16 @@ describe("superset config check", () => {
     expect(printed.DATABASE_URL).toBe("postgres://superset:[redacted]@db/superset");
     for (const secret of ["super-secret-cookie", "jwt-secret-0123", "dbpass"]) expect(stdout + stderr).not.toContain(secret);
     expect(stderr).toContain("Warning: MCP_JWT_ISSUER is not set");
-    expect(stderr).toContain("Warning: MCP_JWT_AUDIENCE is not set");
+    // The audience rule (RFC 8707): without MCP_JWT_AUDIENCE the public MCP URL is required, and the operator is told what to set.
+    expect(stderr).toContain('Warning: MCP_JWT_AUDIENCE is not set, so external JWTs must carry aud "http://localhost:5008/mcp", this server\'s resource URI');
+    expect(stderr).toContain("or set MCP_JWT_AUDIENCE to the audience its tokens carry");
+  });
+
+  test("with MCP_JWT_AUDIENCE set, config check notes the audience external JWTs must carry", async () => {
+    const path = writeObjectConfig({ MCP_AUTH_ENABLED: true, MCP_SERVICE_URL: "https://mcp.example.com", SECRET_KEY: "k".repeat(40), MCP_JWT_ALGORITHM: "HS256", MCP_JWT_SECRET: "s".repeat(40), MCP_JWT_ISSUER: "https://idp.example", MCP_JWT_AUDIENCE: ["api://superset", "superset-mcp"] });
+    const { stderr, code } = await configCheck(["--config", path]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('Note: External JWTs must carry aud "api://superset" or "superset-mcp" (MCP_JWT_AUDIENCE).\nConfiguration OK.\n');
   });
 
   test("an authenticated server whose public URL is plain http on a public host is warned about", async () => {

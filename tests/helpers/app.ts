@@ -8,7 +8,7 @@ import type { ResolvedConfig } from "../../src/config/schema.ts";
 import { openDatabase, type Database } from "../../src/db/client.ts";
 import { ensureDevUser } from "../../src/services/bootstrap.ts";
 import { createServices, type Services } from "../../src/services/index.ts";
-import { createApp, createHostAccess, type App } from "../../src/server/app.ts";
+import { createApp, createHostAccess, type App, type AppOptions } from "../../src/server/app.ts";
 import type { ShutdownSwitch } from "../../src/server/shutdown.ts";
 import type { HostAccess } from "../../src/hosts/access.ts";
 import { createMetrics, type Metrics } from "../../src/metrics/index.ts";
@@ -32,7 +32,7 @@ export interface TestApp {
  * A migrated in-memory database with the dev user, and the app over it with `overrides` applied to
  * the defaults; an MCP_AUTH_FACTORY among them is built as the server does at start.
  */
-export async function createTestApp(overrides: Partial<ResolvedConfig> = {}, { shutdown }: { shutdown?: ShutdownSwitch } = {}): Promise<TestApp> {
+export async function createTestApp(overrides: Partial<ResolvedConfig> = {}, options: Pick<AppOptions, "clientDocuments" | "shutdown"> = {}): Promise<TestApp> {
   const db = openDatabase("sqlite://:memory:");
   await db.migrate();
   const services = createServices(db);
@@ -41,7 +41,7 @@ export async function createTestApp(overrides: Partial<ResolvedConfig> = {}, { s
   const customProvider = await buildCustomProvider(config);
   const metrics = await createMetrics(config, ALL_TOOLS.map((tool) => tool.name));
   const hosts = createHostAccess(config, services, undefined, metrics);
-  return { app: createApp({ config, services, customProvider, hosts, shutdown, metrics }), db, services, config, hosts, metrics };
+  return { app: createApp({ config, services, customProvider, hosts, metrics, ...options }), db, services, config, hosts, metrics };
 }
 
 export interface RpcOptions {

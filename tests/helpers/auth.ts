@@ -19,9 +19,11 @@ export const WWW_AUTHENTICATE = 'Bearer realm="superset", error="invalid_token",
 export async function expectUnauthorized(response: Response): Promise<void> {
   expect(response.status).toBe(401);
   const challenge = response.headers.get("www-authenticate") ?? "";
-  const metadata = /, resource_metadata="([^"]+)"$/.exec(challenge);
-  if (metadata) expect(metadata[1]!).toMatch(/\/\.well-known\/oauth-protected-resource\/(mcp|api\/v2\/agent\/mcp)$/);
-  expect(challenge.replace(/, resource_metadata="[^"]+"$/, "")).toBe(WWW_AUTHENTICATE);
+  // The generic challenge, then the RFC 9728 metadata URL when the built-in OAuth server is on, then the scopes to ask for.
+  const [, generic, metadata, scope] = /^(.*?)(?:, resource_metadata="([^"]+)")?(?:, scope="([^"]*)")?$/.exec(challenge)!;
+  if (metadata) expect(metadata).toMatch(/\/\.well-known\/oauth-protected-resource\/(mcp|api\/v2\/agent\/mcp)$/);
+  if (scope !== undefined) expect(scope.split(" ")).not.toContain("offline_access");
+  expect(generic).toBe(WWW_AUTHENTICATE);
   expect(await response.json()).toEqual(UNAUTHORIZED_BODY);
 }
 

@@ -22,8 +22,8 @@ export interface OAuthApp extends TestApp {
 }
 
 /** An app with auth on (so the OAuth server), and alice, a member of two organizations, signed in. */
-export async function createOAuthApp(overrides: Partial<ResolvedConfig> = {}): Promise<OAuthApp> {
-  const t = await createTestApp({ ...AUTH_ON, ...overrides });
+export async function createOAuthApp(overrides: Partial<ResolvedConfig> = {}, options: Parameters<typeof createTestApp>[1] = {}): Promise<OAuthApp> {
+  const t = await createTestApp({ ...AUTH_ON, ...overrides }, options);
   const { accounts, webSessions } = t.services;
   const acme = await accounts.createOrganization({ name: "Acme", slug: "acme" });
   const globex = await accounts.createOrganization({ name: "Globex <b>", slug: "globex" });

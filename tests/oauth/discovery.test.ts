@@ -41,6 +41,7 @@ describe("behind a reverse proxy (MCP_SERVICE_URL https://superset.example.com)"
       token_endpoint_auth_methods_supported: ["none", "client_secret_basic", "client_secret_post"],
       scopes_supported: ["mcp:read", "mcp:write"],
       authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
     });
   });
 
@@ -52,14 +53,22 @@ describe("behind a reverse proxy (MCP_SERVICE_URL https://superset.example.com)"
     expect(keys[0]!.d).toBeUndefined();
   });
 
-  test("a 401 from each MCP URL names the metadata of that URL in resource_metadata", async () => {
+  test("a 401 from each MCP URL names the metadata of that URL in resource_metadata, and the scopes to ask for", async () => {
     for (const path of ["/mcp", "/api/v2/agent/mcp"]) {
       const response = await rpc(app, request("ping"), { url: `http://127.0.0.1:5008${path}` });
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe(
-        `Bearer realm="superset", error="invalid_token", error_description="Authentication required", resource_metadata="${PUBLIC}/.well-known/oauth-protected-resource${path}"`,
+        `Bearer realm="superset", error="invalid_token", error_description="Authentication required", resource_metadata="${PUBLIC}/.well-known/oauth-protected-resource${path}", scope="mcp:read mcp:write"`,
       );
     }
+  });
+
+  test("the 401 scope adds MCP_REQUIRED_SCOPES, and offline_access is named nowhere (SEP-2207)", async () => {
+    const strict = await createTestApp({ ...AUTH_ON, MCP_SERVICE_URL: PUBLIC, MCP_REQUIRED_SCOPES: ["superset:mcp", "offline_access"] });
+    const challenge = (await rpc(strict.app, request("ping"))).headers.get("www-authenticate")!;
+    expect(challenge).toEndWith(`, scope="superset:mcp mcp:read mcp:write"`);
+    const resource = (await (await get(strict.app, "/.well-known/oauth-protected-resource/mcp")).json()) as { scopes_supported: string[] };
+    expect(resource.scopes_supported).not.toContain("offline_access");
   });
 
   test("metadata answers a browser client's CORS preflight", async () => {

@@ -81,3 +81,24 @@ test("registration is rate limited per client address: the 31st within ten minut
   expect(limited.status).toBe(429);
   expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
 });
+
+test("application_type (SEP-837): native takes loopback, app schemes and https; web only https off this machine; the answer echoes it", async () => {
+  // An app of its own: the registrations here would otherwise count against the shared rate limit.
+  const t = await createOAuthApp();
+  for (const uri of ["http://127.0.0.1:4000/cb", "http://localhost/cb", "com.example.app:/oauth2redirect", "https://app.example.com/cb"]) {
+    const response = await register(t, { application_type: "native", redirect_uris: [uri], token_endpoint_auth_method: "none" });
+    expect(response.status, uri).toBe(201);
+    expect(((await response.json()) as { application_type: string }).application_type).toBe("native");
+  }
+  expect((await register(t, { application_type: "web", redirect_uris: ["https://app.example.com/cb"] })).status).toBe(201);
+  for (const uri of ["http://127.0.0.1:4000/cb", "https://localhost/cb", "com.example.app:/oauth2redirect"]) {
+    const response = await register(t, { application_type: "web", redirect_uris: [uri], token_endpoint_auth_method: "none" });
+    expect(response.status, uri).toBe(400);
+    const body = (await response.json()) as { error: string; error_description: string };
+    expect(body.error).toBe("invalid_redirect_uri");
+    expect(body.error_description).toContain("web application");
+  }
+  const unknown = await register(t, { application_type: "desktop", redirect_uris: ["https://app.example.com/cb"] });
+  expect(unknown.status).toBe(400);
+  expect(((await unknown.json()) as { error_description: string }).error_description).toContain("application_type");
+});

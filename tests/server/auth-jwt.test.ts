@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import type { ResolvedConfig } from "../../src/config/schema.ts";
-import { createTestApp, request, rpc, type TestApp } from "../helpers/app.ts";
+import { createTestApp, MCP_URL, request, rpc, type TestApp } from "../helpers/app.ts";
 import { bearer, clientWith, expectInsufficientScope, expectUnauthorized, READ_ONLY_TOOL_NAMES, withCapturedLog } from "../helpers/auth.ts";
 import { createTeam, type Team } from "../helpers/fixtures.ts";
 import { createSigningKey, signToken, startIdentityProvider, type IdentityProvider, type SigningKey } from "../helpers/identity-provider.ts";
@@ -122,17 +122,30 @@ describe("refused with the generic 401, and the server keeps serving", () => {
 describe("scopes", () => {
   test("MCP_REQUIRED_SCOPES: a token without all of them is 403 insufficient_scope", async () => {
     const strict = await createTestApp({ ...AUTH_ON, MCP_JWT_PUBLIC_KEY: key.publicPem, MCP_REQUIRED_SCOPES: ["mcp:read", "superset:mcp"] });
-    const jwt = (scope: string) => signToken({ sub: "admin", scope }, key);
-    await withCapturedLog(async () => expectInsufficientScope(await rpc(strict.app, request("ping"), { headers: bearer(await jwt("mcp:read")) }), "superset:mcp"));
+    const jwt = (scope: string) => signToken({ sub: "admin", scope, aud: MCP_URL }, key);
+    // The challenge names every required scope, not only the missing one, so one re-authorization is enough.
+    await withCapturedLog(async () => expectInsufficientScope(await rpc(strict.app, request("ping"), { headers: bearer(await jwt("mcp:read")) }), "mcp:read superset:mcp"));
     expect((await rpc(strict.app, request("ping"), { headers: bearer(await jwt("mcp:read superset:mcp")) })).status).toBe(200);
   });
 
   test("MCP_ENFORCE_TOOL_SCOPES: mcp:read alone lists read-only tools, and a write call is a 403 scope challenge", async () => {
     const enforcing = await createTestApp({ ...AUTH_ON, MCP_JWT_PUBLIC_KEY: key.publicPem, MCP_ENFORCE_TOOL_SCOPES: true });
-    const reader = clientWith(enforcing.app, bearer(await signToken({ sub: "admin", scp: ["mcp:read"] }, key)));
+    const reader = clientWith(enforcing.app, bearer(await signToken({ sub: "admin", scp: ["mcp:read"], aud: MCP_URL }, key)));
     expect(await reader.toolNames()).toEqual(READ_ONLY_TOOL_NAMES);
     await expectInsufficientScope(await reader.send("tools/call", { name: "tasks_create", arguments: { title: "x" } }), "mcp:write");
     expect((await reader.tool("tasks_list")).structuredContent).toEqual({ result: [], nextOffset: null });
+  });
+});
+
+describe("the audience without MCP_JWT_AUDIENCE (RFC 8707)", () => {
+  test("is this server's resource URI: /mcp or its alias gets in; no aud, another service's or another server's is 401", async () => {
+    const bound = await createTestApp({ ...AUTH_ON, MCP_JWKS_URI: idp.jwksUri, MCP_JWT_ISSUER: idp.issuer, MCP_SERVICE_URL: "https://mcp.example.com" });
+    const send = async (claims: Record<string, unknown>) => rpc(bound.app, request("ping"), { headers: bearer(await signToken({ sub: "admin", iss: idp.issuer, ...claims }, key)) });
+    for (const aud of ["https://mcp.example.com/mcp", "https://mcp.example.com/api/v2/agent/mcp", ["other-api", "https://mcp.example.com/mcp"]]) expect((await send({ aud })).status, JSON.stringify(aud)).toBe(200);
+    await withCapturedLog(async (lines) => {
+      for (const claims of [{}, { aud: AUDIENCE }, { aud: "https://mcp.example.com" }, { aud: "https://mcp.example.com/mcp/" }, { aud: "https://other.example.com/mcp" }]) await expectUnauthorized(await send(claims));
+      expect(lines.join("\n")).toContain("JWT rejected");
+    });
   });
 });
 
@@ -180,7 +193,7 @@ describe("the reason of a refusal", () => {
     });
     expect(quiet).toContain("JWT rejected");
     expect(quiet).not.toContain('"exp"');
-    const debug = await createTestApp({ ...AUTH_ON, MCP_JWKS_URI: idp.jwksUri, MCP_JWT_DEBUG_ERRORS: true });
+    const debug = await createTestApp({ ...AUTH_ON, MCP_JWKS_URI: idp.jwksUri, MCP_JWT_AUDIENCE: AUDIENCE, MCP_JWT_DEBUG_ERRORS: true });
     const loud = await withCapturedLog(async (lines) => {
       await rpc(debug.app, request("ping"), { headers: bearer(expired) });
       return lines.join("\n");

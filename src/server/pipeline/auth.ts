@@ -5,7 +5,7 @@
  */
 import { Elysia } from "elysia";
 import type { Authenticator, AuthResult } from "../../auth/authenticate.ts";
-import { insufficientScope, unauthorized } from "../../auth/challenges.ts";
+import { challengeScopes, insufficientScope, unauthorized } from "../../auth/challenges.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { log } from "../../log.ts";
 
@@ -15,6 +15,8 @@ export interface AuthOptions {
   debugErrors: boolean;
   /** The RFC 9728 metadata URL of an MCP path, when the built-in OAuth server publishes one; a 401 names it so clients can find where to sign in. */
   resourceMetadata?: ((mcpPath: string) => string) | null;
+  /** The scopes a 401 tells clients to ask for: what using this server's tools takes (see app.ts). */
+  challengeScopes?: readonly string[];
 }
 
 type Refusal = Exclude<AuthResult, { ok: true }>;
@@ -41,7 +43,8 @@ export function authentication(options: AuthOptions) {
     })
     .onBeforeHandle({ as: "scoped" }, function refuseUnauthenticated({ refusal, request }) {
       if (!refusal) return;
-      if (refusal.status === 403) return insufficientScope(refusal.scopes);
-      return unauthorized(options.resourceMetadata?.(new URL(request.url).pathname) ?? null);
+      const resourceMetadata = options.resourceMetadata?.(new URL(request.url).pathname) ?? null;
+      if (refusal.status === 403) return insufficientScope(challengeScopes(refusal.scopes, options.challengeScopes ?? []), resourceMetadata);
+      return unauthorized(resourceMetadata, options.challengeScopes ?? []);
     });
 }

@@ -1,6 +1,6 @@
 /**
  * Step 4 of the MCP pipeline (auth.md): scopes. `MCP_REQUIRED_SCOPES` must all be carried by every
- * credential (the dev user has none to show and is not asked), else 403 `insufficient_scope`.
+ * credential (the dev user has none to show and is not asked), else 403 `insufficient_scope` naming them all.
  * Per-tool scopes (`mcp:read`, `mcp:write`) decide which tools a principal sees and may call; a
  * call of a tool its credential lacks the scope for is answered 403 by the transport.
  */
@@ -12,6 +12,8 @@ import type { AnyTool } from "../../tools/types.ts";
 
 export interface ScopeOptions {
   requiredScopes: readonly string[];
+  /** The RFC 9728 metadata URL of an MCP path, named in the 403 as in the 401. */
+  resourceMetadata?: ((mcpPath: string) => string) | null;
 }
 
 /** The tools a principal may see and call: scope-permitted, and read-only ones only for a viewer (tools.md). */
@@ -33,6 +35,7 @@ export function scopeCheck(options: ScopeOptions) {
     const missing = missingRequiredScopes(principal, options.requiredScopes);
     if (!missing.length) return;
     log.info("request refused", { status: 403, reason: "missing MCP_REQUIRED_SCOPES", missing, user: principal.actor.username });
-    return insufficientScope(missing);
+    // All of them, not only the missing ones: the client re-authorizes once with everything this server requires.
+    return insufficientScope(options.requiredScopes, options.resourceMetadata?.(new URL(context.request.url).pathname) ?? null);
   });
 }

@@ -6,6 +6,7 @@
 import { Elysia } from "elysia";
 import { MCP_PATHS } from "../../mcp/paths.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
+import { challengeScopes, insufficientScope } from "../../auth/challenges.ts";
 import { hasToolScope, type Principal } from "../../auth/principal.ts";
 import { newCallId, type CallContext } from "../../mcp/call-context.ts";
 import type { ToolCallHandler } from "../../mcp/tool-calls.ts";
@@ -71,7 +72,7 @@ export function mcpRoutes(options: McpRouteOptions) {
   }
   type RouteContext = { request: Request; principal: Principal | null };
   /** The one context of this request (mcp/call-context.ts); authentication has set the principal of every request routed here. */
-  const contextOf = (principal: Principal): CallContext => ({
+  const contextOf = (request: Request, principal: Principal): CallContext => ({
     principal,
     actor: principal.actor,
     scopes: principal.scopes,
@@ -83,14 +84,16 @@ export function mcpRoutes(options: McpRouteOptions) {
     catalog: options.tools,
     runTool: options.runTool,
     session: null,
+    // A tool call's 403 names the tool's scope and MCP_REQUIRED_SCOPES, everything the call needs, at once.
+    scopeChallenge: (scopes) => insufficientScope(challengeScopes(options.scopes.requiredScopes, scopes), options.auth.resourceMetadata?.(new URL(request.url).pathname) ?? null),
   });
 
   // Handlers destructure only what they use: Elysia reads the handler's source to decide what to
   // prepare, and a handler taking the whole context would have the body parsed before the transport reads it.
-  const post = ({ request, principal }: RouteContext) => transport.post(request, contextOf(principal!));
+  const post = ({ request, principal }: RouteContext) => transport.post(request, contextOf(request, principal!));
   const get = (path: string) => ({ request, principal }: RouteContext) =>
-    isDescriptionRequest(request) ? description(options.publicUrl, path, options.authEnabled) : transport.get(request, contextOf(principal!));
-  const remove = ({ request, principal }: RouteContext) => transport.delete(request, contextOf(principal!));
+    isDescriptionRequest(request) ? description(options.publicUrl, path, options.authEnabled) : transport.get(request, contextOf(request, principal!));
+  const remove = ({ request, principal }: RouteContext) => transport.delete(request, contextOf(request, principal!));
   const [primary, alias] = MCP_PATHS;
 
   const routes = new Elysia({ name: "mcp" });

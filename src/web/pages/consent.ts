@@ -17,6 +17,10 @@ export interface ConsentPageOptions {
   clientName: string;
   /** The host the browser returns to (the redirect URI's host, or its scheme for a native app). */
   redirectHost: string;
+  /** The host that published the client's metadata document, when its client_id is one. */
+  documentHost?: string | null;
+  /** The redirect is to http://localhost: any program on the user's machine could be listening (CIMD security §Localhost). */
+  redirectsToThisMachine?: boolean;
   scopes: { name: string; description: string }[];
   organizations: { id: string; slug: string; name: string }[];
   selectedOrganizationId: string | null;
@@ -46,11 +50,13 @@ ${choices}
 }
 
 export function consentPage(options: ConsentPageOptions): string {
-  const { user, clientName, redirectHost, scopes, hidden, csrfToken, action, error = null } = options;
+  const { user, clientName, redirectHost, documentHost = null, redirectsToThisMachine = false, scopes, hidden, csrfToken, action, error = null } = options;
   const hiddenFields = Object.entries(hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
   const body = html`${error ? html`<p class="error" id="consent-error" role="alert">${error}</p>` : ""}
 <p><strong>${clientName}</strong> wants to use Superset as <strong>${user.name}</strong> (${user.username}).</p>
+${documentHost ? html`<p>This application describes itself at <strong>${documentHost}</strong>; its name is its own claim.</p>` : ""}
 <p>After you answer, your browser goes back to <strong>${redirectHost}</strong>.</p>
+${documentHost && redirectsToThisMachine ? html`<p class="hint">That address is on your own computer: allow only if you have just started this application here.</p>` : ""}
 <h2>It will be able to</h2>
 <ul class="scopes">${scopes.map((scope) => html`<li><strong>${scope.name}</strong>: ${scope.description}</li>`)}</ul>
 <form method="post" action="${action}">
