@@ -68,7 +68,10 @@ async function install(spec: string, dir: string): Promise<string | undefined> {
   const staging = await mkdtemp(join(CACHE_ROOT, ".staging-"));
   try {
     // --prefix makes the staging folder the project (no package.json is written: --no-save).
-    const child = Bun.spawn([npm, "install", "--prefix", staging, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=warn", spec], {
+    // npm's default retries back off for minutes per request offline; one short retry lets it
+    // fall back to its cache, or give up, within seconds.
+    const options = ["--prefix", staging, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=warn", "--fetch-retries=1", "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=5000"];
+    const child = Bun.spawn([npm, "install", ...options, spec], {
       cwd: staging,
       env: npmEnvironment(),
       stdin: "ignore",
