@@ -5,6 +5,7 @@
  */
 import type { Principal } from "../auth/principal.ts";
 import type { AnyTool, ToolContext } from "../tools/types.ts";
+import type { ModernRequest } from "./envelope.ts";
 import type { McpSession } from "./sessions.ts";
 import type { ToolCallHandler } from "./tool-calls.ts";
 
@@ -18,6 +19,11 @@ export interface CallContext extends ToolContext {
   catalog: readonly AnyTool[];
   /** Runs a tools/call through the layers after dispatch (cache, size guard) to the tool. */
   runTool: ToolCallHandler;
+  /**
+   * A 2026-07-28 request's envelope (envelope.ts): its id, declared client capabilities and
+   * extensions, log level, progress token and headers. Absent on legacy (2025) requests.
+   */
+  modern?: ModernRequest;
 }
 
 let callCounter = 0;
