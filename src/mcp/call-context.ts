@@ -5,6 +5,7 @@
  */
 import type { Principal } from "../auth/principal.ts";
 import type { AnyTool, ToolContext } from "../tools/types.ts";
+import type { ModernRequest } from "./envelope.ts";
 import type { McpSession } from "./sessions.ts";
 import type { ToolCallHandler } from "./tool-calls.ts";
 
@@ -20,6 +21,11 @@ export interface CallContext extends ToolContext {
   runTool: ToolCallHandler;
   /** The HTTP 403 for a call that lacks `scopes`, naming with them every other scope the request needs; the plain challenge when absent. */
   scopeChallenge?: (scopes: readonly string[]) => Response;
+  /**
+   * A 2026-07-28 request's envelope (envelope.ts): its id, declared client capabilities and
+   * extensions, log level, progress token and headers. Absent on legacy (2025) requests.
+   */
+  modern?: ModernRequest;
 }
 
 let callCounter = 0;

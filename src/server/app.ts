@@ -7,6 +7,9 @@ import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import { SessionRegistry } from "../mcp/sessions.ts";
 import { createMemoryStore } from "../store/memory.ts";
 import { createTransport } from "../mcp/transport.ts";
+import { ListenRegistry } from "../mcp/listen.ts";
+import { createModernDispatch } from "../mcp/modern-dispatch.ts";
+import { createModernTransport } from "../mcp/modern-transport.ts";
 import type { Services } from "../services/index.ts";
 import { ALL_TOOLS } from "../tools/index.ts";
 import { createHostHub, type HostHub } from "../hosts/hub.ts";
@@ -78,10 +81,16 @@ export function createApp({ config, services, customProvider = null, runtime, on
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
   const store = config.MCP_STORE_CONFIG;
   const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
-  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics });
+  const listeners = new ListenRegistry();
+  // The 2026-07-28 era beside the sessions: its method table is where extensions (tasks) plug in.
+  const modernDispatch = createModernDispatch({ listToolsTtlMs: config.MCP_CACHE_CONFIG.list_tools_ttl * 1000, listeners });
+  const modern = createModernTransport({ dispatch: modernDispatch, onStream, metrics });
+  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics, modern });
   metrics.watch({ openSessions: () => sessions.size, hostsOnline: () => hosts.hub.onlineCount() });
   // A GET stream never ends by itself; without this a drain would wait for it until its deadline.
   shutdown.onDrain(() => sessions.endStandaloneStreams());
+  // Nor does a subscriptions/listen stream: it gets its closing response first.
+  shutdown.onDrain(() => listeners.endAll());
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
