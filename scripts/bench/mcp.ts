@@ -11,6 +11,30 @@ export const TASKS_LIST_BODY = JSON.stringify({
   params: { name: "tasks_list", arguments: { limit: TASKS_PER_PAGE } },
 });
 
+/** The stateless era (MCP 2026-07-28): no session; every request carries its envelope and its standard headers. */
+export const MODERN_PROTOCOL_VERSION = "2026-07-28";
+
+/** `tools/call name args` as a 2026-07-28 client sends it, with the `_meta` envelope. */
+export function modernToolCallBody(name: string, args: Record<string, unknown>): string {
+  const _meta = { "io.modelcontextprotocol/protocolVersion": MODERN_PROTOCOL_VERSION, "io.modelcontextprotocol/clientCapabilities": {} };
+  return JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args, _meta } });
+}
+
+/** The headers of a 2026-07-28 tools/call: the version, Mcp-Method and Mcp-Name must match the body. */
+export function modernHeaders(toolName: string, credential: Record<string, string> = {}): Record<string, string> {
+  return {
+    "Content-Type": "application/json",
+    Accept: "application/json, text/event-stream",
+    "MCP-Protocol-Version": MODERN_PROTOCOL_VERSION,
+    "Mcp-Method": "tools/call",
+    "Mcp-Name": toolName,
+    ...credential,
+  };
+}
+
+/** `tools/call health_check {}` in the 2025 era: a call whose tool does almost nothing, so the answer times the protocol layer. */
+export const TRIVIAL_CALL_BODY = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "health_check", arguments: {} } });
+
 /** The headers a Streamable HTTP client sends with each POST (plus Mcp-Session-Id for a stateful server). */
 export function postHeaders(sessionId: string | null, credential: Record<string, string> = {}): Record<string, string> {
   return {
@@ -56,15 +80,19 @@ function messageOf(text: string, contentType: string): { result?: { structuredCo
  * Sends the timed request once and checks it answers 200 with 20 tasks and no error, so the
  * benchmark cannot end up timing error responses. Returns the raw body and the tool's result.
  */
-export async function verifyAnswer(url: string, headers: Record<string, string>): Promise<{ body: string; structured: unknown }> {
-  const answer = await fetch(url, { method: "POST", headers, body: TASKS_LIST_BODY });
+export async function verifyAnswer(url: string, headers: Record<string, string>, request = TASKS_LIST_BODY): Promise<{ body: string; structured: unknown }> {
+  const answer = await fetch(url, { method: "POST", headers, body: request });
   const body = await answer.text();
   const problem = (why: string) => new Error(`${url} answered ${why}: ${body.slice(0, 500)}`);
   if (answer.status !== 200) throw problem(`HTTP ${answer.status}`);
   const message = messageOf(body, answer.headers.get("content-type") ?? "");
   if (message.error) throw problem("a JSON-RPC error");
   if (message.result?.isError) throw problem("a tool error");
-  const structured = message.result?.structuredContent as { result?: unknown[] } | undefined;
+  const structured = message.result?.structuredContent as { result?: unknown[]; status?: string } | undefined;
+  if (request === TRIVIAL_CALL_BODY || JSON.parse(request).params.name === "health_check") {
+    if (structured?.status !== "ok") throw problem("a health_check that is not ok");
+    return { body, structured };
+  }
   const tasks = structured?.result;
   if (!Array.isArray(tasks) || tasks.length !== TASKS_PER_PAGE) throw problem(`${Array.isArray(tasks) ? tasks.length : "no"} tasks instead of ${TASKS_PER_PAGE}`);
   return { body, structured };

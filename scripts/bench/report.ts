@@ -31,6 +31,7 @@ const SHARE_OF_LIMIT_AIM = 0.25;
 const P99_AIM_MS = 10;
 const IDLE_RSS_AIM_MB = 60;
 const TIME_TO_SERVING_AIM_MS = 300;
+const MODERN_TO_LEGACY_AIM = 1.0;
 
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -38,8 +39,11 @@ export const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
-/** The aims of the issue, judged on this run's figures; targets are [ours, reference, limit]. */
-export function judge([ours, reference, limit]: TargetFigures[], start: OursStartFigures): Aim[] {
+/** The aims of the issues, judged on this run's figures; targets start [ours, reference, limit], and a row "(a4) ours, modern…" is judged against ours. */
+export function judge(targets: TargetFigures[], start: OursStartFigures): Aim[] {
+  const [ours, reference, limit] = targets;
+  const modern = targets.find((t) => t.target.startsWith("(a4)"));
+  const modernRatio = modern ? modern.requestsPerSecond / ours!.requestsPerSecond : NaN;
   const toReference = ours!.requestsPerSecond / reference!.requestsPerSecond;
   const toLimit = ours!.requestsPerSecond / limit!.requestsPerSecond;
   const idleRss = Math.max(start.idleRssMb.emptyDatabase, start.idleRssMb.seeded);
@@ -59,6 +63,7 @@ export function judge([ours, reference, limit]: TargetFigures[], start: OursStar
       aim: `≤ ${TIME_TO_SERVING_AIM_MS} ms`,
       pass: start.timeToServingMs.median <= TIME_TO_SERVING_AIM_MS,
     },
+    ...(modern ? [{ figure: "modern/legacy req/s", value: `${modernRatio.toFixed(2)}×`, aim: `≥ ${MODERN_TO_LEGACY_AIM}×`, pass: modernRatio >= MODERN_TO_LEGACY_AIM }] : []),
   ];
 }
 

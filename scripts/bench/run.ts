@@ -12,7 +12,7 @@ import { cpus, tmpdir } from "node:os";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { openSession, postHeaders, TASKS_LIST_BODY, verifyAnswer } from "./mcp.ts";
+import { modernHeaders, modernToolCallBody, openSession, postHeaders, TASKS_LIST_BODY, TRIVIAL_CALL_BODY, verifyAnswer } from "./mcp.ts";
 import { freePort, logTail, memoryOf, startServer, stopServer, waitUntilServing } from "./processes.ts";
 import { formatReport, judge, median, writeRecord, type OursStartFigures, type TargetFigures } from "./report.ts";
 import { ensureWrk, runWrk, WRK_CONNECTIONS, WRK_THREADS } from "./wrk.ts";
@@ -62,10 +62,10 @@ async function startOurs(name: string) {
  * good answer is its body plus headers and error answers are far shorter. Peak RSS is read
  * after it, from the server's own pid.
  */
-async function load(target: string, server: Subprocess, url: string, headers: Record<string, string>, responseBytes: number): Promise<TargetFigures> {
+async function load(target: string, server: Subprocess, url: string, headers: Record<string, string>, responseBytes: number, request = TASKS_LIST_BODY): Promise<TargetFigures> {
   console.log(`${target}: warm-up ${WARMUP_SECONDS} s, then ${MEASURE_SECONDS} s with ${WRK_CONNECTIONS} connections…`);
-  const warmup = await runWrk(url, TASKS_LIST_BODY, headers, WARMUP_SECONDS, true);
-  const { result, report } = await runWrk(url, TASKS_LIST_BODY, headers, MEASURE_SECONDS, false);
+  const warmup = await runWrk(url, request, headers, WARMUP_SECONDS, true);
+  const { result, report } = await runWrk(url, request, headers, MEASURE_SECONDS, false);
   for (const [phase, figures] of [["warm-up", warmup.result], ["measured run", result]] as const) {
     if (figures.badStatus || figures.errorBodies) {
       timedErrors = true;
@@ -103,6 +103,33 @@ async function benchOursVariant(target: string, extra: Record<string, unknown>, 
     const headers = postHeaders(await openSession(url, headersOfCredential), headersOfCredential);
     const { body } = await verifyAnswer(url, headers);
     return await load(target, server, url, headers, Buffer.byteLength(body));
+  } finally {
+    await stop(server);
+  }
+}
+
+/**
+ * Loads ours with other requests on the seeded database in dev mode, one server for all: the same
+ * tasks_list in the 2026-07-28 era (no session), and a trivial call (health_check) in both eras,
+ * whose answers time the protocol layer with next to no tool work.
+ */
+async function benchOursRequests(): Promise<TargetFigures[]> {
+  writeOursConfig();
+  const { server } = await startOurs("ours-requests");
+  try {
+    const url = `http://127.0.0.1:${oursPort}/mcp`;
+    const legacy = postHeaders(await openSession(url));
+    const variants: [string, Record<string, string>, string][] = [
+      ["(a4) ours, modern 2026-07-28", modernHeaders("tasks_list"), modernToolCallBody("tasks_list", { limit: 20 })],
+      ["(a5) ours, trivial call, legacy", legacy, TRIVIAL_CALL_BODY],
+      ["(a6) ours, trivial call, modern", modernHeaders("health_check"), modernToolCallBody("health_check", {})],
+    ];
+    const figures: TargetFigures[] = [];
+    for (const [target, headers, request] of variants) {
+      const { body } = await verifyAnswer(url, headers, request);
+      figures.push(await load(target, server, url, headers, Buffer.byteLength(body), request));
+    }
+    return figures;
   } finally {
     await stop(server);
   }
@@ -178,7 +205,9 @@ async function main(): Promise<number> {
   const apiKeyAuth = await benchOursVariant("(a2) ours, API key", { MCP_AUTH_ENABLED: true, MCP_DEV_USERNAME: undefined, SECRET_KEY: "bench-secret-".repeat(4) }, createApiKey);
   const cached = await benchOursVariant("(a3) ours, cache on", { MCP_CACHE_CONFIG: { enabled: true } }, async () => ({}));
 
-  const targets = [ours.figures, reference, limit, apiKeyAuth, cached];
+  const requests = await benchOursRequests();
+
+  const targets = [ours.figures, reference, limit, apiKeyAuth, cached, ...requests];
   const aims = judge(targets, ours.start);
   console.log(`\n${formatReport(targets, aims)}`);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, bun: Bun.version, node: (await $`node --version`.text()).trim(), wrk: wrkVersion };
