@@ -6,6 +6,7 @@
 import type { Principal } from "../auth/principal.ts";
 import type { AnyTool, ToolContext } from "../tools/types.ts";
 import type { McpSession } from "./sessions.ts";
+import type { Tasks } from "./tasks/methods.ts";
 import type { ToolCallHandler } from "./tool-calls.ts";
 
 export interface CallContext extends ToolContext {
@@ -18,6 +19,10 @@ export interface CallContext extends ToolContext {
   catalog: readonly AnyTool[];
   /** Runs a tools/call through the layers after dispatch (cache, size guard) to the tool. */
   runTool: ToolCallHandler;
+  /** The tasks of the tasks extension (SEP-2663), shared by every request of this server. */
+  tasks: Tasks;
+  /** SECRET_KEY, which signs the request state of a confirmation (SEP-2322). */
+  secretKey: string;
 }
 
 let callCounter = 0;
