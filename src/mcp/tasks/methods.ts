@@ -5,7 +5,7 @@
  */
 import type { Store } from "../../store/types.ts";
 import { ErrorCode, RpcError } from "../jsonrpc.ts";
-import { createTaskRunner, type TaskRunner } from "./task-runner.ts";
+import { createTaskRunner, type TaskRunner, type TaskRunnerOptions } from "./task-runner.ts";
 import { createTaskStore, TASK_POLL_INTERVAL_MS, type Task, type TaskStore, type TaskStoreOptions } from "./task-store.ts";
 
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
@@ -19,9 +19,10 @@ export interface Tasks {
 }
 
 /** Tasks over the configured Store. */
-export function createTasks(store: Store, options: Omit<TaskStoreOptions, "store"> = {}): Tasks {
-  const tasks = createTaskStore({ store, ...options });
-  return { store: tasks, runner: createTaskRunner(tasks, { watchIntervalMs: options.pollIntervalMs ?? TASK_POLL_INTERVAL_MS }) };
+export function createTasks(store: Store, options: Omit<TaskStoreOptions, "store"> & Pick<TaskRunnerOptions, "onChange"> = {}): Tasks {
+  const { onChange, ...storeOptions } = options;
+  const tasks = createTaskStore({ store, ...storeOptions });
+  return { store: tasks, runner: createTaskRunner(tasks, { watchIntervalMs: options.pollIntervalMs ?? TASK_POLL_INTERVAL_MS, onChange }) };
 }
 
 /** Who asks, with what this request declared. */

@@ -8,7 +8,7 @@ import type { Progress } from "../../hosts/hub.ts";
 import { log } from "../../log.ts";
 import { ErrorCode } from "../protocol.ts";
 import type { CallToolResult } from "../tool-calls.ts";
-import type { Task, TaskChange, TaskStore } from "./task-store.ts";
+import { isTerminalStatus, type Task, type TaskChange, type TaskStore } from "./task-store.ts";
 
 /** What the task gives the tool call in place of the request's progress sink and signal. */
 export interface TaskCallExtras {
@@ -45,7 +45,14 @@ export function statusMessageOf(progress: number, total?: number, message?: stri
   return total ? `${Math.round((progress / total) * 100)}%` : String(progress);
 }
 
-export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000 }: { watchIntervalMs?: number } = {}): TaskRunner {
+export interface TaskRunnerOptions {
+  /** How often a running task rereads its record to notice a cancel written by another replica. */
+  watchIntervalMs?: number;
+  /** Told each change this process writes to a task (for notifications/tasks to listen streams). */
+  onChange?: (ownerKey: string, task: Task) => void;
+}
+
+export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000, onChange }: TaskRunnerOptions = {}): TaskRunner {
   const running = new Map<string, AbortController>();
 
   async function start(launch: TaskLaunch): Promise<TaskStart> {
@@ -65,7 +72,9 @@ export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000 }: {
         const next = change();
         if (!next || taskId === null) return;
         const task = await tasks.update(taskId, next);
+        // A cancelled record is final and was announced by whoever cancelled it.
         if (task?.status === "cancelled") controller.abort();
+        else if (task) onChange?.(launch.ownerKey, task);
       }).catch((error) => log.error("task update failed", { callId: launch.callId, taskId, error: String(error) }));
       return writes;
     };
@@ -104,6 +113,7 @@ export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000 }: {
 
     const task = await tasks.create(launch.ownerKey, latestMessage);
     taskId = task.taskId;
+    onChange?.(launch.ownerKey, task);
     launch.requestSignal?.removeEventListener("abort", followRequest);
     running.set(taskId, controller);
     const watch = setInterval(async () => {
@@ -122,8 +132,10 @@ export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000 }: {
   async function cancel(ownerKey: string, taskId: unknown): Promise<Task | null> {
     const task = await tasks.get(ownerKey, taskId);
     if (!task) return null;
+    if (isTerminalStatus(task.status)) return task;
     const updated = await tasks.update(task.taskId, { status: "cancelled", statusMessage: "Cancelled by the client." });
     running.get(task.taskId)?.abort();
+    if (updated) onChange?.(ownerKey, updated);
     return updated;
   }
 

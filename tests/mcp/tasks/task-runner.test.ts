@@ -138,3 +138,24 @@ describe("statusMessageOf", () => {
     expect(statusMessageOf(3)).toBe("3");
   });
 });
+
+describe("task changes", () => {
+  test("onChange hears the creation, each status message, the completion and a cancel, with the owner", async () => {
+    const tasks = createTaskStore({ store: createMemoryStore({ maxEntries: 100 }) });
+    const heard: string[] = [];
+    const runner = createTaskRunner(tasks, { watchIntervalMs: 10, onChange: (owner, task) => heard.push(`${owner} ${task.status} ${task.statusMessage ?? ""}`.trim()) });
+    const held = heldCall();
+    const started = await runner.start({ ownerKey: "k", callId: "n1", call: held.call });
+    if (!("task" in started)) throw new Error("expected a task");
+    held.extras().progress(1, 2, "Cloning");
+    await waitFor("the message", () => heard.length === 2);
+    held.resolve(done("ok"));
+    await waitFor("the completion", () => heard.length === 3);
+    const other = heldCall();
+    const second = await runner.start({ ownerKey: "k", callId: "n2", call: other.call });
+    if (!("task" in second)) throw new Error("expected a task");
+    await runner.cancel("k", second.task.taskId);
+    await waitFor("the run to end", () => runner.runningCount() === 0);
+    expect(heard).toEqual(["k working", "k working Cloning", "k completed Cloning", "k working", "k cancelled Cancelled by the client."]);
+  });
+});
