@@ -5,8 +5,8 @@
  */
 import type { Principal } from "../auth/principal.ts";
 import type { AnyTool, ToolContext } from "../tools/types.ts";
+import type { ModernRequest } from "./envelope.ts";
 import type { McpSession } from "./sessions.ts";
-import type { Tasks } from "./tasks/methods.ts";
 import type { ToolCallHandler } from "./tool-calls.ts";
 
 export interface CallContext extends ToolContext {
@@ -19,10 +19,11 @@ export interface CallContext extends ToolContext {
   catalog: readonly AnyTool[];
   /** Runs a tools/call through the layers after dispatch (cache, size guard) to the tool. */
   runTool: ToolCallHandler;
-  /** The tasks of the tasks extension (SEP-2663), shared by every request of this server. */
-  tasks: Tasks;
-  /** SECRET_KEY, which signs the request state of a confirmation (SEP-2322). */
-  secretKey: string;
+  /**
+   * A 2026-07-28 request's envelope (envelope.ts): its id, declared client capabilities and
+   * extensions, log level, progress token and headers. Absent on legacy (2025) requests.
+   */
+  modern?: ModernRequest;
 }
 
 let callCounter = 0;

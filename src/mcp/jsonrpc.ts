@@ -64,12 +64,26 @@ export function classifyMessage(value: unknown): IncomingMessage {
  * same JSON; it was serialized once for the text, so it is spliced in rather than serialized again
  * (on a 20-task page this is a third of the work of an answer).
  */
-export function serializeResponse(response: JsonRpcResponse, serializedOf: (result: unknown) => string | undefined): string {
+export function serializeResponse(response: JsonRpcResponse, serializedOf: (result: unknown) => string | undefined, resultTail = ""): string {
   if ("result" in response) {
     const json = serializedOf(response.result);
     if (json !== undefined) {
-      return `{"jsonrpc":"2.0","id":${JSON.stringify(response.id)},"result":{"content":[{"type":"text","text":${JSON.stringify(json)}}],"structuredContent":${json}}}`;
+      return `{"jsonrpc":"2.0","id":${JSON.stringify(response.id)},"result":{"content":[{"type":"text","text":${JSON.stringify(json)}}],"structuredContent":${json}${resultTail}}}`;
     }
   }
   return JSON.stringify(response);
+}
+
+/**
+ * The JSON text of a modern (2026-07-28) response: every result gains `resultType` (`complete`
+ * unless it says otherwise, SEP-2322) and `_meta[metaKey]` = `serverInfo` (spec PR #3002); errors
+ * are unchanged. The tool-result splice stays: the two fields go after structuredContent.
+ */
+export function serializeModernResponse(response: JsonRpcResponse, serializedOf: (result: unknown) => string | undefined, metaKey: string, serverInfo: unknown): string {
+  if (!("result" in response)) return JSON.stringify(response);
+  const meta = { [metaKey]: serverInfo };
+  if (serializedOf(response.result) !== undefined) return serializeResponse(response, serializedOf, `,"resultType":"complete","_meta":${JSON.stringify(meta)}`);
+  const result = (typeof response.result === "object" && response.result !== null ? response.result : {}) as Record<string, unknown>;
+  const ownMeta = typeof result._meta === "object" && result._meta !== null ? result._meta : {};
+  return JSON.stringify({ ...response, result: { ...result, resultType: result.resultType ?? "complete", _meta: { ...ownMeta, ...meta } } });
 }

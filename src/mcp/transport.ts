@@ -14,6 +14,8 @@ import { dispatchRequest, initializeResult, negotiateProtocolVersion } from "./d
 import { parseEventId } from "./sse.ts";
 import type { McpSession, SessionRegistry } from "./sessions.ts";
 import { NO_METRICS, type Metrics } from "../metrics/index.ts";
+import { eraOf } from "./era.ts";
+import type { ModernTransport } from "./modern-transport.ts";
 
 export type SessionMode = "stateful" | "stateless";
 
@@ -24,6 +26,8 @@ export interface TransportOptions {
   onStream?: (request: Request) => void;
   /** Told the outcome of each JSON-RPC request. */
   metrics?: Metrics;
+  /** Answers the requests of the 2026-07-28 era (era.ts); without it every request is legacy. */
+  modern?: ModernTransport;
 }
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
@@ -37,6 +41,22 @@ const httpError = (status: number, code: number, message: string) => jsonRespons
 function accepts(request: Request, type: string): boolean {
   const accept = request.headers.get("accept");
   return !accept || accept.includes(type) || accept.includes("*/*");
+}
+
+/**
+ * The modern message of a parsed body (null for a notification), or undefined when the body is
+ * legacy: not one JSON-RPC request or notification (rule 2 of era.ts keeps today's answers), or no claim.
+ */
+function modernMessage(headers: Headers, parsed: unknown): JsonRpcRequest | null | undefined {
+  if (Array.isArray(parsed)) return undefined;
+  let incoming;
+  try {
+    incoming = classifyMessage(parsed);
+  } catch {
+    return undefined;
+  }
+  if (incoming.kind === "response" || eraOf(headers, incoming.message.params) !== "modern") return undefined;
+  return incoming.kind === "request" ? incoming.message : null;
 }
 
 function protocolVersionProblem(request: Request): Response | null {
@@ -66,15 +86,20 @@ export function createTransport(options: TransportOptions) {
     if (!accepts(request, "application/json") && !accepts(request, "text/event-stream")) {
       return httpError(406, ErrorCode.InvalidRequest, "Not Acceptable: the Accept header must allow application/json or text/event-stream.");
     }
-    const versionProblem = protocolVersionProblem(request);
-    if (versionProblem) return versionProblem;
-
     let parsed: unknown;
+    let isJson = true;
     try {
       parsed = JSON.parse(await request.text());
     } catch {
-      return httpError(400, ErrorCode.ParseError, "Parse error: the body is not valid JSON.");
+      isJson = false;
     }
+    // The era decision point: a modern message never reaches the session code below.
+    const modern = isJson && options.modern ? modernMessage(request.headers, parsed) : undefined;
+    if (modern !== undefined) return options.modern!.post(request, modern, context);
+
+    const versionProblem = protocolVersionProblem(request);
+    if (versionProblem) return versionProblem;
+    if (!isJson) return httpError(400, ErrorCode.ParseError, "Parse error: the body is not valid JSON.");
     if (Array.isArray(parsed)) {
       return httpError(400, ErrorCode.InvalidRequest, "Invalid Request: JSON-RPC batches are not supported; send one message per POST.");
     }

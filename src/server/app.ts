@@ -6,6 +6,9 @@ import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import { SessionRegistry } from "../mcp/sessions.ts";
 import { createMemoryStore } from "../store/memory.ts";
 import { createTransport } from "../mcp/transport.ts";
+import { ListenRegistry } from "../mcp/listen.ts";
+import { createModernDispatch } from "../mcp/modern-dispatch.ts";
+import { createModernTransport } from "../mcp/modern-transport.ts";
 import type { Services } from "../services/index.ts";
 import { ALL_TOOLS } from "../tools/index.ts";
 import { createHostHub, type HostHub } from "../hosts/hub.ts";
@@ -27,6 +30,7 @@ import { requestMetrics } from "./pipeline/request-metrics.ts";
 import { NO_METRICS, toolCallTiming, type Metrics } from "../metrics/index.ts";
 import { composeLayers } from "../mcp/tool-calls.ts";
 import { createTasks } from "../mcp/tasks/methods.ts";
+import { installTasks, notifyTaskChange } from "../mcp/tasks/install.ts";
 import { responseCacheLayer } from "./pipeline/cache.ts";
 import { sizeGuardLayer } from "./pipeline/size-guard.ts";
 
@@ -76,10 +80,16 @@ export function createApp({ config, services, customProvider = null, runtime, on
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
   const store = config.MCP_STORE_CONFIG;
   const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
-  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics });
+  const listeners = new ListenRegistry();
+  // The 2026-07-28 era beside the sessions: its method table is where extensions (tasks) plug in.
+  const modernDispatch = createModernDispatch({ listToolsTtlMs: config.MCP_CACHE_CONFIG.list_tools_ttl * 1000, listeners });
+  const modern = createModernTransport({ dispatch: modernDispatch, onStream, metrics });
+  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics, modern });
   metrics.watch({ openSessions: () => sessions.size, hostsOnline: () => hosts.hub.onlineCount() });
   // A GET stream never ends by itself; without this a drain would wait for it until its deadline.
   shutdown.onDrain(() => sessions.endStandaloneStreams());
+  // Nor does a subscriptions/listen stream: it gets its closing response first.
+  shutdown.onDrain(() => listeners.endAll());
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
@@ -91,7 +101,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
     sizeGuardLayer({ config: config.MCP_RESPONSE_SIZE_CONFIG }),
   ]);
   // Task records outlive the request that made them; the bound only guards memory (a Redis store replaces it later).
-  const tasks = createTasks(createMemoryStore({ maxEntries: TASKS_MAX_ENTRIES }));
+  installTasks(modernDispatch, createTasks(createMemoryStore({ maxEntries: TASKS_MAX_ENTRIES }), { onChange: notifyTaskChange(listeners) }), secretKey);
   const base = new Elysia();
   // First, so every answer below is counted, including the 404 of a path no route matched.
   if (metrics.enabled) base.use(requestMetrics(metrics)).use(metricsRoute({ metrics, token: config.MCP_METRICS_TOKEN, authEnabled: config.MCP_AUTH_ENABLED }));
@@ -124,8 +134,6 @@ export function createApp({ config, services, customProvider = null, runtime, on
         },
         scopes: { requiredScopes: config.MCP_REQUIRED_SCOPES },
         runTool,
-        tasks,
-        secretKey,
         authEnabled: config.MCP_AUTH_ENABLED,
         publicUrl,
         metrics,

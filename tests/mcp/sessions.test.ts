@@ -3,8 +3,6 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { principalKey } from "../../src/auth/principal.ts";
 import { TOOL_SCOPES } from "../../src/auth/scopes.ts";
 import { runToolCall } from "../../src/mcp/tool-calls.ts";
-import { createTasks } from "../../src/mcp/tasks/methods.ts";
-import { createMemoryStore } from "../../src/store/memory.ts";
 import { MAX_STREAMS_PER_SESSION, McpSession, SessionRegistry } from "../../src/mcp/sessions.ts";
 import { parseEventId, SseStream } from "../../src/mcp/sse.ts";
 import type { CallContext } from "../../src/mcp/call-context.ts";
@@ -25,7 +23,7 @@ describe("a session belongs to the principal that opened it", () => {
     if ("refused" in actor) throw new Error(actor.refused);
     const runtime = { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0 };
     const principal = { actor, kind: "dev" as const, scopes: TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, TOOL_SCOPES) };
-    owner = { principal, actor, scopes: TOOL_SCOPES, callId: "sessions-test", session: null, services, runtime, hosts: idleHostAccess(services), tools: ALL_TOOLS, catalog: ALL_TOOLS, runTool: runToolCall, tasks: createTasks(createMemoryStore({ maxEntries: 10 })), secretKey: "sessions-test-key" };
+    owner = { principal, actor, scopes: TOOL_SCOPES, callId: "sessions-test", session: null, services, runtime, hosts: idleHostAccess(services), tools: ALL_TOOLS, catalog: ALL_TOOLS, runTool: runToolCall };
     // Same user in another organization: a different principal.
     stranger = { ...owner, principal: { ...principal, key: `${actor.userId}:${crypto.randomUUID()}` } };
     transport = createTransport({ mode: "stateful", sessions: new SessionRegistry(LIMITS) });

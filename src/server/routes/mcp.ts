@@ -9,7 +9,6 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
 import { hasToolScope, type Principal } from "../../auth/principal.ts";
 import { newCallId, type CallContext } from "../../mcp/call-context.ts";
 import type { ToolCallHandler } from "../../mcp/tool-calls.ts";
-import type { Tasks } from "../../mcp/tasks/methods.ts";
 import type { Services } from "../../services/index.ts";
 import type { AnyTool } from "../../tools/types.ts";
 import type { HostAccess } from "../../hosts/access.ts";
@@ -35,10 +34,6 @@ export interface McpRouteOptions {
   scopes: ScopeOptions;
   /** Steps 6 and 7 composed once over the tool (app.ts): the cache outermost, so a cached answer was already size-guarded. */
   runTool: ToolCallHandler;
-  /** Task records and runs (SEP-2663), over the configured store. */
-  tasks: Tasks;
-  /** SECRET_KEY, for the request state of confirmations. */
-  secretKey: string;
   /** MCP_AUTH_ENABLED, for the description a plain GET shows. */
   authEnabled: boolean;
   publicUrl: string;
@@ -87,8 +82,6 @@ export function mcpRoutes(options: McpRouteOptions) {
     tools: toolsFor(principal),
     catalog: options.tools,
     runTool: options.runTool,
-    tasks: options.tasks,
-    secretKey: options.secretKey,
     session: null,
   });
 
