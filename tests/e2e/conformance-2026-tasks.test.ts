@@ -24,7 +24,7 @@ describe("MCP 2026-07-28 conformance: the tasks extension", () => {
 
   for (const scenario of SCENARIOS) {
     test(`fixture app: ${scenario}`, async () => {
-      const { checks, output } = await runScenario(fixture.url, scenario);
+      const { checks, output } = await runScenario(fixture.url, scenario, { force: true });
       expect(checks.length, `scenario ran no check:\n${output}`).toBeGreaterThan(0);
       const failures = checks.filter((check) => check.status !== "SUCCESS" && check.status !== "SKIPPED");
       console.log(`${scenario}: ${checks.filter((check) => check.status === "SUCCESS").length} passed, ${checks.filter((check) => check.status === "SKIPPED").length} skipped`);
