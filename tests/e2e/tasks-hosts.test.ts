@@ -2,10 +2,11 @@
  * Tasks over a real server and a real `superset host run` process (SEP-2663): a modern client's
  * projects_create with a gitUrl answers as a task at once, tasks/get follows it to `completed`
  * with the project; a clone stuck on a remote that never answers is stopped by tasks/cancel,
- * which kills its git processes.
+ * which kills its git processes. A workspaces_create whose set-up script waits for the test is a
+ * task too, completed with the workspace once the script ends.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isProcessAlive } from "../../src/agent/process-session.ts";
 import { DEV_USERNAME } from "../helpers/app.ts";
@@ -115,5 +116,22 @@ describe.skipIf(process.platform !== "linux")("long host work as tasks", () => {
     const withoutExtension = await send("tasks/get", { taskId }, {});
     expect(withoutExtension.status).toBe(400);
     expect(withoutExtension.body.error?.code).toBe(-32021);
+  });
+
+  test("workspaces_create whose set-up outlasts 2 s answers as a task, completed with the workspace when the set-up ends", async () => {
+    const releaseFile = join(tempDir("superset-release-"), "go");
+    // The set-up waits for the test, so the call cannot finish within the 2 s a workspace may answer in.
+    const origin = makeRemote({ name: "slow-setup.git", files: { ".superset/setup.sh": `while [ ! -e '${releaseFile}' ]; do sleep 0.05; done\necho ready > .setup-done\n` } });
+    const project = (await createProject({ gitUrl: origin.url, name: "slow-setup" }, {})).body.result!.structuredContent.project;
+    const created = await send("tools/call", { name: "workspaces_create", arguments: { hostId: agent.hostId, projectId: project.id, name: "waiting", branch: "feature/waiting" } });
+    const { taskId } = created.body.result!;
+    expect(created.body.result).toMatchObject({ resultType: "task", status: "working" });
+    writeFileSync(releaseFile, "");
+    await waitFor("the workspace task to finish", async () => (await getTask(taskId)).status !== "working");
+    const finished = await getTask(taskId);
+    expect(finished.status).toBe("completed");
+    const { workspace } = finished.result.structuredContent;
+    expect(workspace).toMatchObject({ projectId: project.id, branch: "feature/waiting", worktreeExists: true });
+    expect(readFileSync(join(workspace.worktreePath, ".setup-done"), "utf8")).toBe("ready\n");
   });
 });
