@@ -101,7 +101,10 @@ export function createApp({ config, services, customProvider = null, runtime, on
     sizeGuardLayer({ config: config.MCP_RESPONSE_SIZE_CONFIG }),
   ]);
   // Task records outlive the request that made them; the bound only guards memory (a Redis store replaces it later).
-  installTasks(modernDispatch, createTasks(createMemoryStore({ maxEntries: TASKS_MAX_ENTRIES }), { onChange: notifyTaskChange(listeners) }), secretKey);
+  const tasks = createTasks(createMemoryStore({ maxEntries: TASKS_MAX_ENTRIES }), { onChange: notifyTaskChange(listeners) });
+  installTasks(modernDispatch, tasks, secretKey);
+  // A task runs only in this process: once it stops, its record must not say "working" for a day.
+  shutdown.onDrain(() => void tasks.runner.stopAll());
   const base = new Elysia();
   // First, so every answer below is counted, including the 404 of a path no route matched.
   if (metrics.enabled) base.use(requestMetrics(metrics)).use(metricsRoute({ metrics, token: config.MCP_METRICS_TOKEN, authEnabled: config.MCP_AUTH_ENABLED }));

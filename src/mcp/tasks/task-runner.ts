@@ -37,7 +37,12 @@ export interface TaskRunner {
   cancel(ownerKey: string, taskId: unknown): Promise<Task | null>;
   /** How many tasks run in this process. */
   runningCount(): number;
+  /** The server stops: every task running here fails (no other process can finish it) and its host command is aborted. */
+  stopAll(): Promise<void>;
 }
+
+/** The error of a task whose server stopped under it. */
+const STOPPED = { code: ErrorCode.InternalError, message: "The server stopped before this task finished; call the tool again." };
 
 /** The text of a host's progress report as a status message. */
 export function statusMessageOf(progress: number, total?: number, message?: string): string {
@@ -53,7 +58,7 @@ export interface TaskRunnerOptions {
 }
 
 export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000, onChange }: TaskRunnerOptions = {}): TaskRunner {
-  const running = new Map<string, AbortController>();
+  const running = new Map<string, { controller: AbortController; stop(): Promise<void> }>();
 
   async function start(launch: TaskLaunch): Promise<TaskStart> {
     const controller = new AbortController();
@@ -115,7 +120,15 @@ export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000, onC
     taskId = task.taskId;
     onChange?.(launch.ownerKey, task);
     launch.requestSignal?.removeEventListener("abort", followRequest);
-    running.set(taskId, controller);
+    running.set(taskId, {
+      controller,
+      async stop() {
+        // Through the task's own write chain, then the abort: the late "cancelled" result is not written over it.
+        const failed = enqueue(() => ({ status: "failed", error: STOPPED }));
+        controller.abort();
+        await failed;
+      },
+    });
     const watch = setInterval(async () => {
       const current = await tasks.get(launch.ownerKey, task.taskId).catch(() => task);
       if (!current || current.status === "cancelled") controller.abort();
@@ -134,10 +147,14 @@ export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000, onC
     if (!task) return null;
     if (isTerminalStatus(task.status)) return task;
     const updated = await tasks.update(task.taskId, { status: "cancelled", statusMessage: "Cancelled by the client." });
-    running.get(task.taskId)?.abort();
+    running.get(task.taskId)?.controller.abort();
     if (updated) onChange?.(ownerKey, updated);
     return updated;
   }
 
-  return { start, cancel, runningCount: () => running.size };
+  async function stopAll(): Promise<void> {
+    await Promise.all([...running.values()].map((run) => run.stop()));
+  }
+
+  return { start, cancel, runningCount: () => running.size, stopAll };
 }

@@ -159,3 +159,23 @@ describe("task changes", () => {
     expect(heard).toEqual(["k working", "k working Cloning", "k completed Cloning", "k working", "k cancelled Cancelled by the client."]);
   });
 });
+
+describe("stopAll", () => {
+  test("fails every running task with an error saying to call again, and aborts its call; finished tasks stay", async () => {
+    const { tasks, runner } = setup();
+    const first = heldCall();
+    const finished = await runner.start({ ownerKey: "k", callId: "s1", call: first.call });
+    if (!("task" in finished)) throw new Error("expected a task");
+    first.resolve(done("first"));
+    await waitFor("the first task to complete", async () => (await statusOf(tasks, finished.task.taskId)) === "completed");
+    const held = heldCall();
+    const started = await runner.start({ ownerKey: "k", callId: "s2", call: held.call });
+    if (!("task" in started)) throw new Error("expected a task");
+    await runner.stopAll();
+    expect(held.extras().signal.aborted).toBe(true);
+    expect(await tasks.get("k", started.task.taskId)).toMatchObject({ status: "failed", error: { code: -32603, message: "The server stopped before this task finished; call the tool again." } });
+    await waitFor("the run to end", () => runner.runningCount() === 0);
+    expect((await tasks.get("k", started.task.taskId))?.status).toBe("failed");
+    expect((await tasks.get("k", finished.task.taskId))?.status).toBe("completed");
+  });
+});
