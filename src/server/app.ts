@@ -32,6 +32,8 @@ import { metricsRoute } from "./routes/metrics.ts";
 import { requestMetrics } from "./pipeline/request-metrics.ts";
 import { NO_METRICS, toolCallTiming, type Metrics } from "../metrics/index.ts";
 import { composeLayers } from "../mcp/tool-calls.ts";
+import { createTasks } from "../mcp/tasks/methods.ts";
+import { installTasks, notifyTaskChange } from "../mcp/tasks/install.ts";
 import { responseCacheLayer } from "./pipeline/cache.ts";
 import { sizeGuardLayer } from "./pipeline/size-guard.ts";
 
@@ -41,6 +43,8 @@ const RATE_LIMIT_MAX_BUCKETS = 100_000;
 const CACHE_MAX_ENTRIES = 1_000;
 /** Client addresses the OAuth registration limit tracks. */
 const REGISTRATION_MAX_BUCKETS = 10_000;
+/** Tasks kept in memory at most: far above the clones and workspaces a server starts in a day (24 h TTL). */
+const TASKS_MAX_ENTRIES = 10_000;
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -101,6 +105,11 @@ export function createApp({ config, services, customProvider = null, runtime, on
     responseCacheLayer({ config: config.MCP_CACHE_CONFIG, store: createMemoryStore({ maxEntries: CACHE_MAX_ENTRIES }) }),
     sizeGuardLayer({ config: config.MCP_RESPONSE_SIZE_CONFIG }),
   ]);
+  // Task records outlive the request that made them; the bound only guards memory (a Redis store replaces it later).
+  const tasks = createTasks(createMemoryStore({ maxEntries: TASKS_MAX_ENTRIES }), { onChange: notifyTaskChange(listeners) });
+  installTasks(modernDispatch, tasks, secretKey);
+  // A task runs only in this process: once it stops, its record must not say "working" for a day.
+  shutdown.onDrain(() => void tasks.runner.stopAll());
   const base = new Elysia();
   // First, so every answer below is counted, including the 404 of a path no route matched.
   if (metrics.enabled) base.use(requestMetrics(metrics)).use(metricsRoute({ metrics, token: config.MCP_METRICS_TOKEN, authEnabled: config.MCP_AUTH_ENABLED }));

@@ -46,6 +46,17 @@ export interface Tool<I extends AnySchema = AnySchema, O extends AnySchema = Any
   scope: ToolScope;
   /** False for a read-only tool whose answer changes without any write (health, presence): never served from the response cache. */
   cacheable?: false;
+  /**
+   * For a destructive tool: the question a client that can elicit puts to its user before the
+   * call is carried out (SEP-2322 input-required result); without elicitation the tool acts at once.
+   */
+  confirmation?: (args: v.InferOutput<I>) => string;
+  /**
+   * For long work on a host: the calls that answer as a task when the client declares the tasks
+   * extension (SEP-2663), all of them when `when` is absent; a call done within `answerWithinMs`
+   * answers at once instead.
+   */
+  task?: { when?: (args: v.InferOutput<I>) => boolean; answerWithinMs?: number };
   handler(args: v.InferOutput<I>, context: ToolContext): Promise<v.InferInput<O>>;
 }
 

@@ -9,6 +9,7 @@ export const automationsDelete = defineTool({
   input: v.strictObject({ id: uuid() }),
   output: v.object({ deleted: v.literal(true), id: v.string() }),
   annotations: { title: "Delete an automation", readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  confirmation: ({ id }) => `Delete automation ${id} with its schedule, prompt versions, runs and logs? It cannot be restored (automations_pause keeps everything).`,
   async handler({ id }, { services, actor }) {
     return services.automations.delete(actor, id);
   },

@@ -18,6 +18,8 @@ export const projectsCreate = defineTool({
   }),
   output: v.object({ project: projectOutput, mainWorkspaceId: v.string(), created: v.boolean() }),
   annotations: { title: "Add a project to a host", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  // A clone can take minutes; an import answers at once.
+  task: { when: (args) => args.gitUrl !== undefined },
   async handler(args, context) {
     if ((args.gitUrl === undefined) === (args.localPath === undefined)) throw invalid("Give exactly one of gitUrl (to clone) and localPath (to import a folder on the host).");
     if (args.parentDir !== undefined && args.gitUrl === undefined) throw invalid("parentDir only goes with gitUrl: it is where the clone is made.");

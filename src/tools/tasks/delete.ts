@@ -8,6 +8,7 @@ export const tasksDelete = defineTool({
   input: v.strictObject({ id: uuid() }),
   output: v.object({ deleted: v.literal(true), id: v.string() }),
   annotations: { title: "Delete a task", readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  confirmation: ({ id }) => `Delete task ${id}? It cannot be restored.`,
   async handler({ id }, { services, actor }) {
     return services.tasks.delete(actor, id);
   },

@@ -11,6 +11,7 @@ export const terminalsClose = defineTool({
   input: v.strictObject({ hostId: hostIdInput(), workspaceId: uuid(), terminalId: v.pipe(v.string(), v.maxLength(200)) }),
   output: v.object({ terminalId: v.string(), status: v.literal("disposed") }),
   annotations: { title: "Close a terminal", readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  confirmation: ({ terminalId, workspaceId }) => `Close terminal ${terminalId} in workspace ${workspaceId}? The program in it and everything it started are killed.`,
   async handler({ hostId, workspaceId, terminalId }, context) {
     requireRole(context.actor, "member", "close terminals");
     const host = await findHost(context, hostId);

@@ -36,6 +36,8 @@ export const workspacesCreate = defineTool({
   }),
   output: v.object({ workspace: workspaceOutput, terminals: v.array(v.object({ terminalId: v.string(), label: v.string() })), agents: v.array(launched), alreadyExists: v.boolean() }),
   annotations: { title: "Create a workspace on a host", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  // Whether the project has a setup script only the host knows, so every call may be a task; most answer in time.
+  task: { answerWithinMs: 2000 },
   async handler(args, context) {
     const { services, actor } = context;
     requireRole(actor, "member", "create workspaces");

@@ -12,6 +12,7 @@ export const workspacesDelete = defineTool({
   input: v.strictObject({ hostId: hostIdInput(), id: uuid() }),
   output: v.object({ success: v.boolean(), worktreeRemoved: v.boolean(), branchDeleted: v.literal(false), warnings: v.array(v.string()) }),
   annotations: { title: "Delete a workspace", readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  confirmation: ({ hostId, id }) => `Delete workspace ${id} on host ${hostId}? Its terminals are killed and its folder removed; uncommitted changes there are lost (the branch is kept).`,
   async handler({ hostId, id }, context) {
     requireRole(context.actor, "member", "delete workspaces");
     const host = await findHost(context, hostId);

@@ -1,0 +1,160 @@
+/**
+ * Runs one tool call as a task (SEP-2663): the call gets an AbortController of its own, its
+ * progress becomes the task's statusMessage, and its outcome the task's result. The controller
+ * lives in this process, so tasks/cancel here aborts the host command at once; a cancel written
+ * by another replica is noticed by the watch that reads the record every poll interval.
+ */
+import type { Progress } from "../../hosts/hub.ts";
+import { log } from "../../log.ts";
+import { ErrorCode } from "../protocol.ts";
+import type { CallToolResult } from "../tool-calls.ts";
+import { isTerminalStatus, type Task, type TaskChange, type TaskStore } from "./task-store.ts";
+
+/** What the task gives the tool call in place of the request's progress sink and signal. */
+export interface TaskCallExtras {
+  progress: Progress;
+  signal: AbortSignal;
+}
+
+export interface TaskLaunch {
+  ownerKey: string;
+  /** Runs the tool call; never throws for a tool failure (that is a result with isError). */
+  call(extras: TaskCallExtras): Promise<CallToolResult>;
+  /** When set, a call done within this many milliseconds answers at once and no task is made (`tasks-immediate-result-shortcut`). */
+  answerWithinMs?: number;
+  /** The request's own signal: it aborts the call only until the call became a task, which outlives the request. */
+  requestSignal?: AbortSignal;
+  /** For log lines. */
+  callId: string;
+}
+
+/** A task was made (and stored), or the call finished in time and answers as itself. */
+export type TaskStart = { task: Task } | { result: CallToolResult };
+
+export interface TaskRunner {
+  start(launch: TaskLaunch): Promise<TaskStart>;
+  /** Marks the owner's task cancelled and aborts its call when it runs here; null for an id that is not the owner's. */
+  cancel(ownerKey: string, taskId: unknown): Promise<Task | null>;
+  /** How many tasks run in this process. */
+  runningCount(): number;
+  /** The server stops: every task running here fails (no other process can finish it) and its host command is aborted. */
+  stopAll(): Promise<void>;
+}
+
+/** The error of a task whose server stopped under it. */
+const STOPPED = { code: ErrorCode.InternalError, message: "The server stopped before this task finished; call the tool again." };
+
+/** The text of a host's progress report as a status message. */
+export function statusMessageOf(progress: number, total?: number, message?: string): string {
+  if (message) return message;
+  return total ? `${Math.round((progress / total) * 100)}%` : String(progress);
+}
+
+export interface TaskRunnerOptions {
+  /** How often a running task rereads its record to notice a cancel written by another replica. */
+  watchIntervalMs?: number;
+  /** Told each change this process writes to a task (for notifications/tasks to listen streams). */
+  onChange?: (ownerKey: string, task: Task) => void;
+}
+
+export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000, onChange }: TaskRunnerOptions = {}): TaskRunner {
+  const running = new Map<string, { controller: AbortController; stop(): Promise<void> }>();
+
+  async function start(launch: TaskLaunch): Promise<TaskStart> {
+    const controller = new AbortController();
+    const followRequest = () => controller.abort(launch.requestSignal?.reason);
+    launch.requestSignal?.addEventListener("abort", followRequest, { once: true });
+    if (launch.requestSignal?.aborted) controller.abort(launch.requestSignal.reason);
+
+    let taskId: string | null = null;
+    let latestMessage: string | undefined;
+    let pendingMessage: string | undefined;
+    // Every write of this task goes through one chain, so a status message read before the
+    // completion can never be written after it.
+    let writes: Promise<unknown> = Promise.resolve();
+    const enqueue = (change: () => TaskChange | null) => {
+      writes = writes.then(async () => {
+        const next = change();
+        if (!next || taskId === null) return;
+        const task = await tasks.update(taskId, next);
+        // A cancelled record is final and was announced by whoever cancelled it.
+        if (task?.status === "cancelled") controller.abort();
+        else if (task) onChange?.(launch.ownerKey, task);
+      }).catch((error) => log.error("task update failed", { callId: launch.callId, taskId, error: String(error) }));
+      return writes;
+    };
+    const progress: Progress = (value, total, message) => {
+      latestMessage = statusMessageOf(value, total, message);
+      if (taskId === null) return;
+      // Reports coalesce: a slow store gets the newest message, not every one queued behind it.
+      const queued = pendingMessage !== undefined;
+      pendingMessage = latestMessage;
+      if (!queued) void enqueue(() => {
+        const statusMessage = pendingMessage;
+        pendingMessage = undefined;
+        return statusMessage === undefined ? null : { statusMessage };
+      });
+    };
+
+    const outcome = launch.call({ progress, signal: controller.signal }).then(
+      (result): TaskChange => ({ status: "completed", result }),
+      (error): TaskChange => {
+        log.error("task failed", { callId: launch.callId, error: error instanceof Error ? error.stack : String(error) });
+        return { status: "failed", error: { code: ErrorCode.InternalError, message: `Internal error (call id ${launch.callId}).` } };
+      },
+    );
+
+    if (launch.answerWithinMs !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), launch.answerWithinMs)));
+      const early = await Promise.race([outcome, late]);
+      clearTimeout(timer);
+      if (early?.status === "completed") {
+        launch.requestSignal?.removeEventListener("abort", followRequest);
+        return { result: early.result! };
+      }
+      // A protocol failure within the window is still reported as a task, like one after it.
+    }
+
+    const task = await tasks.create(launch.ownerKey, latestMessage);
+    taskId = task.taskId;
+    onChange?.(launch.ownerKey, task);
+    launch.requestSignal?.removeEventListener("abort", followRequest);
+    running.set(taskId, {
+      controller,
+      async stop() {
+        // Through the task's own write chain, then the abort: the late "cancelled" result is not written over it.
+        const failed = enqueue(() => ({ status: "failed", error: STOPPED }));
+        controller.abort();
+        await failed;
+      },
+    });
+    const watch = setInterval(async () => {
+      const current = await tasks.get(launch.ownerKey, task.taskId).catch(() => task);
+      if (!current || current.status === "cancelled") controller.abort();
+    }, watchIntervalMs);
+    watch.unref?.();
+    void outcome.then(async (change) => {
+      clearInterval(watch);
+      await enqueue(() => (controller.signal.aborted ? null : change));
+      running.delete(task.taskId);
+    });
+    return { task };
+  }
+
+  async function cancel(ownerKey: string, taskId: unknown): Promise<Task | null> {
+    const task = await tasks.get(ownerKey, taskId);
+    if (!task) return null;
+    if (isTerminalStatus(task.status)) return task;
+    const updated = await tasks.update(task.taskId, { status: "cancelled", statusMessage: "Cancelled by the client." });
+    running.get(task.taskId)?.controller.abort();
+    if (updated) onChange?.(ownerKey, updated);
+    return updated;
+  }
+
+  async function stopAll(): Promise<void> {
+    await Promise.all([...running.values()].map((run) => run.stop()));
+  }
+
+  return { start, cancel, runningCount: () => running.size, stopAll };
+}

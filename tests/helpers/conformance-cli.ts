@@ -1,0 +1,40 @@
+/** Runs one scenario of the official conformance CLI (0.2.0-alpha.12) against a URL and reads its checks. */
+import { expect } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Glob } from "bun";
+
+const CONFORMANCE_CLI = resolve(import.meta.dir, "../../node_modules/@modelcontextprotocol/conformance-alpha/dist/index.js");
+
+export interface Check {
+  id: string;
+  status: "SUCCESS" | "FAILURE" | "WARNING" | "INFO" | "SKIPPED";
+  description: string;
+  errorMessage?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The checks of `scenario` at --spec-version 2026-07-28, with the CLI's output for failure messages.
+ * `force` runs an extension scenario (tasks-*), which the CLI otherwise skips as off the spec timeline.
+ */
+export async function runScenario(url: string, scenario: string, { force = false } = {}): Promise<{ checks: Check[]; output: string }> {
+  const cwd = await mkdtemp(join(tmpdir(), `superset-conformance-${scenario}-`));
+  try {
+    // The CLI needs Node 22 APIs; Bun (this test's runtime) has them.
+    const child = Bun.spawn([process.execPath, CONFORMANCE_CLI, "server", "--url", url, "--scenario", scenario, "--spec-version", "2026-07-28", "--output-dir", "results", ...(force ? ["--force"] : [])], { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 80_000);
+    const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+    clearTimeout(timer);
+    const output = `exit code ${exitCode}\n${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
+    const files = [...new Glob(`results/server-${scenario}-*/checks.json`).scanSync({ cwd })];
+    expect(files.length, `no checks.json written by the conformance CLI:\n${output}`).toBe(1);
+    return { checks: (await Bun.file(join(cwd, files[0]!)).json()) as Check[], output };
+  } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
+}
+
+/** One line per check, for failure messages. */
+export const report = (checks: Check[]) => checks.map((check) => `${check.status} ${check.id}: ${check.description}${check.errorMessage ? ` — ${check.errorMessage}` : ""}`).join("\n");
