@@ -7,17 +7,13 @@
  * each with its reason); a SKIPPED check is the suite's own "not applicable" and is allowed.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { Glob } from "bun";
 import { createSandbox, type RunningServer, type Sandbox } from "../helpers/binary.ts";
+import { report, runScenario, type Check } from "../helpers/conformance-cli.ts";
 import { startFixtureServer, type FixtureServer } from "../helpers/fixture-server.ts";
 import BASELINE from "./conformance-2026-baseline.json";
 
 setDefaultTimeout(90_000);
 
-const CONFORMANCE_CLI = resolve(import.meta.dir, "../../node_modules/@modelcontextprotocol/conformance-alpha/dist/index.js");
 const BINARY_SCENARIOS = ["server-stateless", "tools-list", "caching", "http-header-validation", "http-custom-header-server-validation", "dns-rebinding-protection", "server-sse-multiple-streams", "input-required-result-unsupported-methods"];
 const FIXTURE_SCENARIOS = ["server-stateless", "tools-call-simple-text", "tools-call-image", "tools-call-audio", "tools-call-embedded-resource", "tools-call-mixed-content", "tools-call-error", "tools-call-with-progress", "json-schema-2020-12"];
 const baseline = BASELINE as Record<string, string>;
@@ -26,33 +22,7 @@ const ACCEPTED_INFO: Record<string, string> = {
   "server-sse-streams-functional": "SSE answers to POST are optional; this server streams only a request with a progressToken",
 };
 
-interface Check {
-  id: string;
-  status: "SUCCESS" | "FAILURE" | "WARNING" | "INFO" | "SKIPPED";
-  description: string;
-  errorMessage?: string;
-  details?: { untestable?: boolean } & Record<string, unknown>;
-}
-
-async function runScenario(url: string, scenario: string): Promise<{ checks: Check[]; output: string }> {
-  const cwd = await mkdtemp(join(tmpdir(), `superset-e2e-conformance-2026-${scenario}-`));
-  try {
-    // The CLI needs Node 22 APIs; Bun (this test's runtime) has them.
-    const child = Bun.spawn([process.execPath, CONFORMANCE_CLI, "server", "--url", url, "--scenario", scenario, "--spec-version", "2026-07-28", "--output-dir", "results"], { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 80_000);
-    const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
-    clearTimeout(timer);
-    const output = `exit code ${exitCode}\n${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
-    const files = [...new Glob(`results/server-${scenario}-*/checks.json`).scanSync({ cwd })];
-    expect(files.length, `no checks.json written by the conformance CLI:\n${output}`).toBe(1);
-    return { checks: (await Bun.file(join(cwd, files[0]!)).json()) as Check[], output };
-  } finally {
-    await rm(cwd, { recursive: true, force: true });
-  }
-}
-
 const isAccepted = (check: Check) => check.status === "SUCCESS" || check.status === "SKIPPED" || (check.status === "INFO" && check.id in ACCEPTED_INFO);
-const report = (checks: Check[]) => checks.map((check) => `${check.status} ${check.id}: ${check.description}${check.errorMessage ? ` — ${check.errorMessage}` : ""}`).join("\n");
 const counts = (checks: Check[], onFixture: (check: Check) => boolean) => ({
   passed: checks.filter((check) => check.status === "SUCCESS").length,
   baselined: checks.filter((check) => check.status !== "SUCCESS" && check.id in baseline).length,

@@ -12,7 +12,7 @@ export interface Check {
   status: "SUCCESS" | "FAILURE" | "WARNING" | "INFO" | "SKIPPED";
   description: string;
   errorMessage?: string;
-  details?: Record<string, unknown>;
+  details?: { untestable?: boolean } & Record<string, unknown>;
 }
 
 /**
