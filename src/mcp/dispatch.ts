@@ -3,6 +3,7 @@ import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol
 import { InsufficientScopeError } from "../auth/errors.ts";
 import { hasToolScope } from "../auth/principal.ts";
 import { VERSION } from "../version.ts";
+import type { AnyTool } from "../tools/types.ts";
 import type { CallContext } from "./call-context.ts";
 import { ErrorCode, errorResponse, RpcError, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.ts";
 import { LOGGING_LEVELS, type LoggingLevel } from "./sessions.ts";
@@ -10,6 +11,20 @@ import { describeTool } from "./tool-calls.ts";
 
 export const SERVER_INSTRUCTIONS =
   "Superset runs a team's coding agents. Tasks, statuses and members are available at once. For workspaces, projects, agents and terminals call hosts_list first and pass a hostId from it. Before any destructive call (tools whose destructiveHint is true, such as tasks_delete) confirm with the user.";
+
+/**
+ * The tool a tools/call names, among those the caller may use; both eras ask here. A tool hidden
+ * for lack of scope throws the scope challenge (step-up authorization: the transport answers HTTP
+ * 403), any other name is invalid params.
+ */
+export function toolToCall(params: Record<string, unknown>, context: CallContext): AnyTool {
+  if (typeof params.name !== "string") throw new RpcError(ErrorCode.InvalidParams, "Invalid params: name must be the name of a tool.");
+  const tool = context.tools.find((candidate) => candidate.name === params.name);
+  if (tool) return tool;
+  const hidden = context.catalog.find((candidate) => candidate.name === params.name);
+  if (hidden && !hasToolScope(context.principal, hidden.scope)) throw new InsufficientScopeError([hidden.scope]);
+  throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Call tools/list for the tools you may use.`);
+}
 
 /** The protocol version to answer an initialize with: the client's when supported, else the latest. */
 export function negotiateProtocolVersion(requested: unknown): string {
@@ -32,14 +47,7 @@ const METHODS: Record<string, MethodHandler> = {
   ping: () => ({}),
   "tools/list": (_params, context) => ({ tools: context.tools.map(describeTool) }),
   "tools/call": (params, context) => {
-    if (typeof params.name !== "string") throw new RpcError(ErrorCode.InvalidParams, "Invalid params: name must be the name of a tool.");
-    const tool = context.tools.find((candidate) => candidate.name === params.name);
-    if (!tool) {
-      const hidden = context.catalog.find((candidate) => candidate.name === params.name);
-      // Step-up authorization (MCP 2025-11-25 §Scope challenge): the transport answers this with HTTP 403.
-      if (hidden && !hasToolScope(context.principal, hidden.scope)) throw new InsufficientScopeError([hidden.scope]);
-      throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Call tools/list for the tools you may use.`);
-    }
+    const tool = toolToCall(params, context);
     return context.runTool({ tool, arguments: params.arguments, context });
   },
   "logging/setLevel": (params, context) => {

@@ -6,9 +6,9 @@
  * methods 2026-07-28 removed (initialize, ping, logging/setLevel…), is 404 -32601.
  */
 import { InsufficientScopeError } from "../auth/errors.ts";
-import { hasToolScope } from "../auth/principal.ts";
 import type { CallContext } from "./call-context.ts";
 import { discoverResult } from "./discover.ts";
+import { toolToCall } from "./dispatch.ts";
 import { ModernError, type ModernRequest } from "./envelope.ts";
 import { checkParamHeaders } from "./headers.ts";
 import { ErrorCode, errorResponse, RpcError, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.ts";
@@ -59,13 +59,7 @@ export function createModernDispatch(options: ModernDispatchOptions) {
   methods["server/discover"] = () => discoverResult(extensions);
   methods["tools/list"] = (_params, context) => ({ tools: context.tools.map(describeModernTool), ttlMs: options.listToolsTtlMs, cacheScope: TOOLS_LIST_SCOPE });
   methods["tools/call"] = (params, context) => {
-    if (typeof params.name !== "string") throw new RpcError(ErrorCode.InvalidParams, "Invalid params: name must be the name of a tool.");
-    const tool = context.tools.find((candidate) => candidate.name === params.name);
-    if (!tool) {
-      const hidden = context.catalog.find((candidate) => candidate.name === params.name);
-      if (hidden && !hasToolScope(context.principal, hidden.scope)) throw new InsufficientScopeError([hidden.scope]);
-      throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Call tools/list for the tools you may use.`);
-    }
+    const tool = toolToCall(params, context);
     // Mcp-Param-* is the last header check (§4): only now is the tool, and so its marked properties, known.
     checkParamHeaders(context.modern.headers, describeModernTool(tool).inputSchema, params.arguments);
     return runToolCall({ tool, arguments: params.arguments, params }, context);
