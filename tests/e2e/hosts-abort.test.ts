@@ -6,12 +6,13 @@
  * folder, and no project row is made; the host serves the next call.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { isProcessAlive } from "../../src/agent/process-session.ts";
 import { DEV_USERNAME, initialize, request, toolResult } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { makeLocalRepo, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
+import { processesWith, startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
 import { agentProcess, listeningApp, registerHost, waitFor, type ListeningApp } from "../helpers/hosts.ts";
 
 setDefaultTimeout(60_000);
@@ -19,43 +20,15 @@ setDefaultTimeout(60_000);
 let t: ListeningApp;
 let agent: ReturnType<typeof agentProcess>;
 let session: string;
-let release!: () => void;
-let remoteRequests = 0;
-let remote: ReturnType<typeof Bun.serve>;
+let remote: StuckRemote;
 
 async function call(name: string, args: Record<string, unknown>) {
   const result = await toolResult(t.app, name, name === "hosts_list" ? args : { hostId: agent.hostId, ...args }, session);
   return { ...result, value: result.structuredContent as Record<string, any>, text: result.content[0]!.text };
 }
 
-/** Live processes whose command line contains `text`. */
-function processesWith(text: string): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text) && isProcessAlive(Number(entry));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 beforeAll(async () => {
-  // A git remote that takes requests and answers none until the end: a clone from it waits.
-  const released = new Promise<void>((resolve) => (release = resolve));
-  remote = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    // Never time the clone's connection out: only the abort may end the clone.
-    idleTimeout: 0,
-    async fetch() {
-      remoteRequests++;
-      await released;
-      return new Response("gone", { status: 404 });
-    },
-  });
+  remote = startStuckRemote();
   t = await listeningApp();
   agent = agentProcess({ baseUrl: t.baseUrl, token: await registerHost(t.services, await actorFor(t.services, DEV_USERNAME), "build-box"), env: { HOME: tempDir("superset-home-") } });
   session = await initialize(t.app);
@@ -63,10 +36,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  release();
   await agent.stop();
   await t.stop();
-  remote.stop(true);
+  remote.stop();
   removeTempDirs();
 });
 
@@ -79,11 +51,11 @@ const postMcp = (body: unknown) =>
 
 /** Starts projects_create of a stuck clone over real HTTP and waits until git is at the remote; `cancel` sends notifications/cancelled for it. */
 async function cancelledClone(name: string, meta: Record<string, unknown>) {
-  const url = `http://127.0.0.1:${remote.port}/${name}-${crypto.randomUUID()}.git`;
-  const before = remoteRequests;
+  const url = remote.url(name);
+  const before = remote.requests;
   const body = request("tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, gitUrl: url, name }, ...meta });
   const response = postMcp(body);
-  await waitFor("the clone to reach the remote", () => remoteRequests > before);
+  await waitFor("the clone to reach the remote", () => remote.requests > before);
   const pids = processesWith(url);
   expect(pids.length).toBeGreaterThan(0);
   const target = join(agent.dataDir, "projects", name);

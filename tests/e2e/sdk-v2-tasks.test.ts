@@ -30,6 +30,7 @@ import { makeRemote, removeTempDirs } from "../helpers/git-repos.ts";
 import { randomHostId, waitFor } from "../helpers/hosts.ts";
 import { MODERN_VERSION, WITH_TASKS } from "../helpers/modern-client.ts";
 
+import { startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
 setDefaultTimeout(60_000);
 
 const CLIENT_INFO = { name: "e2e-sdk-v2-tasks", version: "1.0.0" };
@@ -52,9 +53,7 @@ let agent: ReturnType<typeof Bun.spawn>;
 let hostId: string;
 let agentLog = "";
 let nextId = 1;
-let release!: () => void;
-let remoteRequests = 0;
-let remote: ReturnType<typeof Bun.serve>;
+let remote: StuckRemote;
 
 const getTask = (taskId: string) => client.request({ method: "tasks/get", params: { taskId } }, TaskSchema);
 const cancelTask = (taskId: string) => client.request({ method: "tasks/cancel", params: { taskId } }, EmptySchema);
@@ -91,19 +90,7 @@ const tool = async (name: string, args: Record<string, unknown> = {}) => {
 };
 
 beforeAll(async () => {
-  // A git remote that takes requests and answers none until the end: a clone from it waits.
-  const released = new Promise<void>((resolve) => (release = resolve));
-  remote = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    // Never time the clone's connection out: only the cancel may end the clone.
-    idleTimeout: 0,
-    async fetch() {
-      remoteRequests++;
-      await released;
-      return new Response("gone", { status: 404 });
-    },
-  });
+  remote = startStuckRemote();
   sandbox = await createSandbox();
   server = await sandbox.start();
   client = new Client(CLIENT_INFO, { capabilities: WITH_TASKS, versionNegotiation: { mode: { pin: MODERN_VERSION } } });
@@ -125,12 +112,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  release?.();
   agent?.kill("SIGTERM");
   await agent?.exited;
   await client?.close();
   await sandbox?.dispose();
-  remote?.stop(true);
+  remote?.stop();
   removeTempDirs();
 });
 
@@ -157,10 +143,10 @@ describe.skipIf(process.platform !== "linux")("SDK v2 client and tasks on the bu
   });
 
   test("listen on a stuck clone's task sees notifications/tasks, and tasks/cancel leaves it cancelled", async () => {
-    const url = `http://127.0.0.1:${remote.port}/stuck-${crypto.randomUUID()}.git`;
-    const before = remoteRequests;
+    const url = remote.url("stuck");
+    const before = remote.requests;
     const { taskId } = await createProjectTask({ gitUrl: url, name: "sdk-stuck" });
-    await waitFor("the clone to reach the remote", () => remoteRequests > before);
+    await waitFor("the clone to reach the remote", () => remote.requests > before);
     expect((await getTask(taskId)).status).toBe("working");
 
     const seen: v.InferOutput<typeof TaskNotificationSchema>[] = [];

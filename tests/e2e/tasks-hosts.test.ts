@@ -6,12 +6,13 @@
  * task too, completed with the workspace once the script ends.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isProcessAlive } from "../../src/agent/process-session.ts";
 import { DEV_USERNAME } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { makeRemote, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
+import { processesWith, startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
 import { agentProcess, listeningApp, registerHost, waitFor, type ListeningApp } from "../helpers/hosts.ts";
 import { sendModern, WITH_TASKS } from "../helpers/modern-client.ts";
 
@@ -19,42 +20,14 @@ setDefaultTimeout(60_000);
 
 let t: ListeningApp;
 let agent: ReturnType<typeof agentProcess>;
-let release!: () => void;
-let remoteRequests = 0;
-let remote: ReturnType<typeof Bun.serve>;
+let remote: StuckRemote;
 
 const send = (method: string, params: Record<string, unknown>, capabilities: Record<string, unknown> = WITH_TASKS) => sendModern({ baseUrl: t.baseUrl }, method, params, capabilities);
 const createProject = (args: Record<string, unknown>, capabilities?: Record<string, unknown>) => send("tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, ...args } }, capabilities);
 const getTask = async (taskId: string) => (await send("tasks/get", { taskId })).body.result!;
 
-/** Live processes whose command line contains `text`. */
-function processesWith(text: string): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text) && isProcessAlive(Number(entry));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 beforeAll(async () => {
-  // A git remote that takes requests and answers none until the end: a clone from it waits.
-  const released = new Promise<void>((resolve) => (release = resolve));
-  remote = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    // Never time the clone's connection out: only the abort may end the clone.
-    idleTimeout: 0,
-    async fetch() {
-      remoteRequests++;
-      await released;
-      return new Response("gone", { status: 404 });
-    },
-  });
+  remote = startStuckRemote();
   t = await listeningApp();
   agent = agentProcess({ baseUrl: t.baseUrl, token: await registerHost(t.services, await actorFor(t.services, DEV_USERNAME), "build-box"), env: { HOME: tempDir("superset-home-") } });
   await waitFor(`the agent to connect (its log: ${agent.output()})`, async () => {
@@ -64,10 +37,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  release();
   await agent.stop();
   await t.stop();
-  remote.stop(true);
+  remote.stop();
   removeTempDirs();
 });
 
@@ -97,11 +69,11 @@ describe.skipIf(process.platform !== "linux")("long host work as tasks", () => {
   });
 
   test("tasks/cancel of a stuck clone acks, kills its git processes and leaves the task cancelled", async () => {
-    const url = `http://127.0.0.1:${remote.port}/stuck-${crypto.randomUUID()}.git`;
-    const before = remoteRequests;
+    const url = remote.url("stuck");
+    const before = remote.requests;
     const created = await createProject({ gitUrl: url, name: "stuck" });
     const { taskId } = created.body.result!;
-    await waitFor("the clone to reach the remote", () => remoteRequests > before);
+    await waitFor("the clone to reach the remote", () => remote.requests > before);
     const pids = processesWith(url);
     expect(pids.length).toBeGreaterThan(0);
     expect((await getTask(taskId)).status).toBe("working");
