@@ -1,8 +1,8 @@
 /**
  * The conformance suite's input-required scenarios (SEP-2322) at --spec-version 2026-07-28 against
  * the fixture server, whose input-required tools sign their request state with the product's
- * HMAC (tests/helpers/fixture-input-required.ts). Every check must pass. Not run here:
- * input-required-result-non-tool-request (prompts/get: this server has no prompts) and
+ * HMAC (tests/helpers/fixture-input-required.ts), and whose fixture prompt answers prompts/get
+ * with one (non-tool-request). Every check must pass. Not run here:
  * input-required-result-unsupported-methods (the binary runs it, conformance-2026.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -25,6 +25,7 @@ const SCENARIOS = [
   "input-required-result-capability-check",
   "input-required-result-ignore-extra-params",
   "input-required-result-validate-input",
+  "input-required-result-non-tool-request",
 ];
 
 describe("MCP 2026-07-28 conformance: input-required results", () => {
