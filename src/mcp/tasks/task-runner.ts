@@ -116,15 +116,20 @@ export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000, onC
     const created = new Promise<void>((resolve) => (markCreated = resolve));
     // The parked call's wait for its answers; resume() settles it once every question is answered.
     let waiting: { resolve(input: TaskInput): void } | null = null;
-    const resume = async () => {
-      if (!waiting || taskId === null) return;
-      const input = await tasks.takeInput(taskId);
-      if (!input || !waiting) return;
-      const { resolve } = waiting;
-      waiting = null;
-      const task = await tasks.get(launch.ownerKey, taskId);
-      if (task) onChange?.(launch.ownerKey, task);
-      resolve(input);
+    // On the task's write chain: a status message written meanwhile cannot undo the move back to
+    // working, and the watch and a tasks/update resuming at once take the answers only once.
+    const resume = () => {
+      writes = writes.then(async () => {
+        if (!waiting || taskId === null) return;
+        const input = await tasks.takeInput(taskId);
+        if (!input) return;
+        const { resolve } = waiting;
+        waiting = null;
+        const task = await tasks.get(launch.ownerKey, taskId);
+        if (task) onChange?.(launch.ownerKey, task);
+        resolve(input);
+      }).catch((error) => log.error("task resume failed", { callId: launch.callId, taskId, error: String(error) }));
+      return writes as Promise<void>;
     };
     const park = async (asked: InputRequiredAnswer): Promise<TaskInput> => {
       // The questions belong to the task record, which exists only once the call became a task.
