@@ -1,9 +1,9 @@
 /**
  * The conformance suite's input-required scenarios (SEP-2322) at --spec-version 2026-07-28 against
  * the fixture server, whose input-required tools sign their request state with the product's
- * HMAC (tests/helpers/fixture-input-required.ts). Every check must pass. Not run here:
- * input-required-result-non-tool-request (prompts/get: this server has no prompts) and
- * input-required-result-unsupported-methods (the binary runs it, conformance-2026.test.ts).
+ * HMAC (tests/helpers/fixture-input-required.ts), and whose fixture prompt answers prompts/get
+ * with one (non-tool-request). Every input-required-result-* scenario of the pinned suite runs and
+ * every check must pass (unsupported-methods also runs on the binary, conformance-2026.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { report, runScenario } from "../helpers/conformance-cli.ts";
@@ -25,6 +25,8 @@ const SCENARIOS = [
   "input-required-result-capability-check",
   "input-required-result-ignore-extra-params",
   "input-required-result-validate-input",
+  "input-required-result-non-tool-request",
+  "input-required-result-unsupported-methods",
 ];
 
 describe("MCP 2026-07-28 conformance: input-required results", () => {
@@ -41,6 +43,7 @@ describe("MCP 2026-07-28 conformance: input-required results", () => {
       const { checks, output } = await runScenario(fixture.url, scenario);
       expect(checks.length, `scenario ran no check:\n${output}`).toBeGreaterThan(0);
       const failures = checks.filter((check) => check.status !== "SUCCESS" && check.status !== "SKIPPED");
+      console.log(`${scenario}: ${checks.filter((check) => check.status === "SUCCESS").length} passed, ${checks.filter((check) => check.status === "SKIPPED").length} skipped`);
       expect(failures.length, `${scenario}: checks not passed\n${report(failures)}\n\nCLI output:\n${output}`).toBe(0);
     });
   }

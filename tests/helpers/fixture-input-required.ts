@@ -42,9 +42,28 @@ export const INPUT_REQUIRED_FIXTURE_RESULTS: Record<string, FixtureResult> = Obj
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Installs the input-required rounds of the fixture tools on the fixture server's dispatch (FixtureOptions.extend). */
+/** The one prompt of input-required-result-non-tool-request: input-required results are not for tools only. */
+const PROMPT_NAME = "test_input_required_result_prompt";
+const PROMPT_ROUND: Round = {
+  user_context: { method: "elicitation/create", params: { message: "What context should the prompt use?", requestedSchema: { type: "object", properties: { context: { type: "string" } }, required: ["context"] } } },
+};
+
+/** prompts/get of the fixture prompt: asks for its context first, then answers a GetPromptResult using it. */
+function fixturePromptsGet(params: Record<string, unknown>) {
+  if (params.name !== PROMPT_NAME) throw new RpcError(ErrorCode.InvalidParams, `Invalid params: the only prompt is ${PROMPT_NAME}.`);
+  const { inputResponses } = params;
+  if (inputResponses !== undefined && !isObject(inputResponses)) throw new RpcError(ErrorCode.InvalidParams, "Invalid params: inputResponses must be an object.");
+  const answer = inputResponses?.user_context;
+  if (answer !== undefined && !isObject(answer)) throw new RpcError(ErrorCode.InvalidParams, "Invalid params: inputResponses.user_context must be an object.");
+  if (!answer) return { resultType: "input_required", inputRequests: PROMPT_ROUND };
+  const context = isObject(answer.content) ? String(answer.content.context ?? "") : "";
+  return { description: "A prompt that needed input first.", messages: [{ role: "user", content: { type: "text", text: `Use this context: ${context.slice(0, 200)}` } }] };
+}
+
+/** Installs the input-required rounds of the fixture tools, and the fixture prompt, on the fixture server's dispatch (FixtureOptions.extend). */
 export function extendWithInputRequired(dispatch: ModernDispatch): void {
   const secretKey = `fixture-${crypto.randomUUID()}`;
+  dispatch.addMethod("prompts/get", fixturePromptsGet);
   dispatch.wrapToolCall((next) => async (call, context) => {
     const fixture = FIXTURES[call.tool.name];
     if (!fixture) return next(call, context);

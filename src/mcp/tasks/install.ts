@@ -11,8 +11,9 @@ import type { ListenRegistry } from "../listen.ts";
 import type { ModernContext, ModernDispatch, ModernToolHook } from "../modern-dispatch.ts";
 import { MISSING_CAPABILITY_CODE, TASK_METHODS, TASKS_EXTENSION, type TaskCaller, type Tasks } from "./methods.ts";
 import { RpcError } from "../jsonrpc.ts";
-import type { CallToolResult, ToolCallHandler } from "../tool-calls.ts";
-import { callAsTask, runsAsTask } from "./task-call.ts";
+import type { CallToolResult } from "../tool-calls.ts";
+import { callAsTask, runsAsTask, type TaskCallRun } from "./task-call.ts";
+import type { InputRequiredAnswer } from "./task-runner.ts";
 import type { Task } from "./task-store.ts";
 
 const callerOf = (context: ModernContext, tasks: Tasks): TaskCaller => ({ ownerKey: context.principal.key, clientCapabilities: context.modern.clientCapabilities, tasks });
@@ -43,9 +44,13 @@ export function taskHook(tasks: Tasks): ModernToolHook {
   return (next) => async (call, context) => {
     const toolCall = { tool: call.tool, arguments: call.arguments, context };
     if (!runsAsTask(toolCall, context.modern.clientCapabilities)) return next(call, context);
-    // The task runs the call through the rest of the chain, with its own progress sink and signal.
-    // Below this hook the chain ends in context.runTool, so what it answers is a CallToolResult.
-    const run: ToolCallHandler = async ({ context: { progress, signal } }) => (await next(call, { ...context, progress, signal })) as unknown as CallToolResult;
+    // The task runs the call through the rest of the chain, with its own progress sink and signal;
+    // a run after the task asked for input carries the answers as a retry's params would (SEP-2322).
+    // Below this hook the chain answers a CallToolResult, or input_required from a hook asking.
+    const run: TaskCallRun = async ({ context: { progress, signal } }, input) => {
+      const params = input ? { ...call.params, inputResponses: input.inputResponses, requestState: input.requestState } : call.params;
+      return (await next({ ...call, params }, { ...context, progress, signal })) as unknown as CallToolResult | InputRequiredAnswer;
+    };
     return (await callAsTask(toolCall, run, callerOf(context, tasks), context.signal)) as Record<string, unknown>;
   };
 }

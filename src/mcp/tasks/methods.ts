@@ -58,16 +58,27 @@ async function ownTask(params: Record<string, unknown>, caller: TaskCaller): Pro
   return task;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
 type TaskMethod = (params: Record<string, unknown>, caller: TaskCaller) => Promise<Record<string, unknown>>;
 
 /** The three tasks methods; each result carries `resultType: "complete"`. */
 export const TASK_METHODS: Record<"tasks/get" | "tasks/update" | "tasks/cancel", TaskMethod> = {
   "tasks/get": async (params, caller) => ({ resultType: "complete", ...(await ownTask(params, caller)) }),
-  // None of our tasks asks for input, so answers are acknowledged and change nothing.
+  // Answers to pending questions are taken (others ignored) and the call resumes once all are in;
+  // the ack is the same whatever the task's status, which the next tasks/get shows.
   "tasks/update": async (params, caller) => {
-    await ownTask(params, caller);
-    if (params.inputResponses !== undefined && (typeof params.inputResponses !== "object" || params.inputResponses === null || Array.isArray(params.inputResponses))) {
-      throw new RpcError(ErrorCode.InvalidParams, "Invalid params: inputResponses must be an object of answers by input request key.");
+    const task = await ownTask(params, caller);
+    const { inputResponses } = params;
+    if (inputResponses !== undefined && !isObject(inputResponses)) throw new RpcError(ErrorCode.InvalidParams, "Invalid params: inputResponses must be an object of answers by input request key.");
+    for (const [key, answer] of Object.entries(inputResponses ?? {})) {
+      if (!isObject(answer)) throw new RpcError(ErrorCode.InvalidParams, `Invalid params: inputResponses.${key.slice(0, 64)} must be an object (the answer to that input request).`);
+    }
+    try {
+      if (inputResponses) await caller.tasks.runner.answer(caller.ownerKey, task.taskId, inputResponses);
+    } catch (error) {
+      if (error instanceof RangeError) throw new RpcError(ErrorCode.InvalidParams, `Invalid params: ${error.message}.`);
+      throw error;
     }
     return { resultType: "complete" };
   },
