@@ -12,6 +12,7 @@ import { isProcessAlive } from "../../src/agent/process-session.ts";
 import { startHostAgent } from "../../src/agent/run.ts";
 import type { Inventory, ServerFrame } from "../../src/hosts/protocol.ts";
 import { gitSync, removeTempDirs, tempDir, writeFile } from "../helpers/git-repos.ts";
+import { waitFor } from "../helpers/hosts.ts";
 import { eventually } from "./run-fixtures.ts";
 import { standInServer } from "./stand-in-server.ts";
 import { useEmptyHome } from "./terminal-helpers.ts";
@@ -130,10 +131,10 @@ describe.skipIf(process.platform !== "linux")("abort", () => {
 
     server.send({ type: "abort", id: "ws-1" });
     await eventually("the script and its child to end", () => (pids.every((pid) => !isProcessAlive(pid)) ? true : undefined));
-    await eventually("the worktree folder to be removed", () => (existsSync(worktree) ? undefined : true));
-    const { workspaces, terminals } = await inventory();
-    expect(workspaces.map((workspace) => workspace.id)).not.toContain("w-1");
-    expect(terminals).toEqual([]);
+    // The undo closes the terminals, removes the worktree and then the record: the record going is its last step.
+    await waitFor("the workspace record to be removed", async () => !(await inventory()).workspaces.some((workspace) => workspace.id === "w-1"));
+    expect(existsSync(worktree)).toBe(false);
+    expect((await inventory()).terminals).toEqual([]);
     expect(server.of("result").filter((frame) => frame.id === "ws-1")).toEqual([]);
     expect(gitSync(repo, ["worktree", "list"])).not.toContain("slow-setup");
     // The branch stays, as on delete.
