@@ -1,8 +1,8 @@
 /**
  * Short-lived shared state behind one interface (config.md §Store): the response cache, rate-limit
  * counters and, later, sessions. The memory backend serves one process; a Redis backend shares the
- * state between replicas. Every method maps to one Redis command (GET, SET … EX, DEL, INCR + EXPIRE
- * NX), so a backend needs no scripts and no transactions.
+ * state between replicas. Every method maps to one atomic Redis command (GET, SET … EX, DEL, and for
+ * increment one script doing INCR + EXPIRE NX), so no method needs a transaction.
  */
 
 /** Keyed strings that expire. `ttlSeconds` is always a positive whole number of seconds. */
