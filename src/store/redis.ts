@@ -10,7 +10,7 @@
  * tool, tasks answer a JSON-RPC error) rather than a queue that grows until Redis returns.
  */
 import { RedisClient } from "bun";
-import type { Store } from "./types.ts";
+import { StoreError, type Store } from "./types.ts";
 
 /** How a Redis store connects and how long its commands may take. */
 export interface RedisStoreOptions {
@@ -34,6 +34,8 @@ export interface RedisStore extends Store {
 
 /** INCR, and the TTL for a key that has none (one just created): EXPIRE NX, also on Redis before 7. */
 const INCREMENT_SCRIPT = "local n = redis.call('INCR', KEYS[1]) if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n";
+/** The key prefix when CACHE_KEY_PREFIX is not set. */
+export const DEFAULT_STORE_KEY_PREFIX = "superset";
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** Reconnection attempts while running: enough for hours of an outage at the client's capped backoff. */
@@ -90,7 +92,10 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
     throw error;
   }
 
-  const command = (name: string, args: string[], timeoutMs = commandTimeoutMs) => withDeadline(client.send(name, args), timeoutMs, `Redis did not answer ${name} within ${timeoutMs} ms.`);
+  const command = (name: string, args: string[], timeoutMs = commandTimeoutMs) =>
+    withDeadline(client.send(name, args), timeoutMs, `no answer within ${timeoutMs} ms`).catch((error: unknown) => {
+      throw new StoreError(`Redis ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
   const full = (key: string) => `${keyPrefix}:${key}`;
 
   return {

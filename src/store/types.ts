@@ -16,3 +16,8 @@ export interface Store {
   /** Adds 1 to the integer at key (missing = 0); the TTL is set when the key is created; returns the new value. */
   increment(key: string, ttlSeconds: number): Promise<number>;
 }
+
+/** A shared store that failed or did not answer in time (Redis down); the message says which command and why. */
+export class StoreError extends Error {
+  override name = "StoreError";
+}

@@ -10,7 +10,8 @@ import { ModernError } from "../envelope.ts";
 import type { ListenRegistry } from "../listen.ts";
 import type { ModernContext, ModernDispatch, ModernToolHook } from "../modern-dispatch.ts";
 import { MISSING_CAPABILITY_CODE, TASK_METHODS, TASKS_EXTENSION, type TaskCaller, type Tasks } from "./methods.ts";
-import { RpcError } from "../jsonrpc.ts";
+import { ErrorCode, RpcError } from "../jsonrpc.ts";
+import { StoreError } from "../../store/types.ts";
 import type { CallToolResult } from "../tool-calls.ts";
 import { callAsTask, runsAsTask, type TaskCallRun } from "./task-call.ts";
 import type { InputRequiredAnswer } from "./task-runner.ts";
@@ -65,6 +66,8 @@ export function installTasks(dispatch: ModernDispatch, tasks: Tasks, secretKey: 
       } catch (error) {
         // SEP-2575: a missing client capability is answered with HTTP 400.
         if (error instanceof RpcError && error.code === MISSING_CAPABILITY_CODE) throw new ModernError(400, error.code, error.message, error.data);
+        // Task records live in the shared store; when it does not answer the client is told so and may retry.
+        if (error instanceof StoreError) throw new RpcError(ErrorCode.InternalError, `The task store is unavailable, so ${name} cannot be answered now (${error.message}); retry in a few seconds.`);
         throw error;
       }
     });

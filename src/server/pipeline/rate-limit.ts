@@ -10,6 +10,9 @@
  * counter, and a request sees `previous × (share of the previous window still inside the sliding
  * window) + current`. Refused requests are counted as well (one INCR per request, atomic with no
  * read-modify-write), so a client that ignores Retry-After stays limited until it slows down.
+ *
+ * A store that fails (Redis down) lets the request through without RateLimit headers and logs a
+ * warning: refusing every request while Redis is away would turn its outage into the server's.
  */
 import { Elysia } from "elysia";
 import type { BlockList } from "node:net";
@@ -18,6 +21,7 @@ import { readCredential } from "../../auth/credentials.ts";
 import { sha256Hex } from "../../auth/digest.ts";
 import type { Store } from "../../store/types.ts";
 import { clientAddress } from "./client-address.ts";
+import { log } from "../../log.ts";
 
 /** MCP_RATE_LIMIT with the store that holds the counters. */
 export interface RateLimitOptions {
@@ -93,10 +97,14 @@ export function rateLimit(options: RateLimitOptions) {
     const windowIndex = Math.floor(nowMs / windowMs);
     const windowStartMs = windowIndex * windowMs;
     // The counter must outlive its own window: it is the previous window's count during the next.
-    const [current, previousText] = await Promise.all([
-      store.increment(`${prefix}:${bucket}:${windowIndex}`, 2 * windowSeconds),
-      store.get(`${prefix}:${bucket}:${windowIndex - 1}`),
-    ]);
+    let current: number;
+    let previousText: string | null;
+    try {
+      [current, previousText] = await Promise.all([store.increment(`${prefix}:${bucket}:${windowIndex}`, 2 * windowSeconds), store.get(`${prefix}:${bucket}:${windowIndex - 1}`)]);
+    } catch (error) {
+      log.warn("rate limit not applied: the store does not answer", { limit: name, error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
     const previous = Number(previousText ?? 0) || 0;
     const used = previous * (1 - (nowMs - windowStartMs) / windowMs) + current;
     const limited = used > limit;
