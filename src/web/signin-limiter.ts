@@ -14,6 +14,8 @@ export const SIGNIN_ATTEMPTS_PER_WINDOW = 10;
 export const SIGNIN_WINDOW_SECONDS = 5 * 60;
 
 const KEY_PREFIX = "superset:signin";
+/** At most one fail-open warning in this time: during an outage every attempt would log one. */
+const FAIL_OPEN_WARNING_INTERVAL_MS = 10_000;
 
 export interface SigninLimiterOptions {
   store: Store;
@@ -30,6 +32,7 @@ export interface SigninLimiter {
 
 export function createSigninLimiter({ store, attempts = SIGNIN_ATTEMPTS_PER_WINDOW, windowSeconds = SIGNIN_WINDOW_SECONDS, now = Date.now }: SigninLimiterOptions): SigninLimiter {
   const windowMs = windowSeconds * 1000;
+  let lastWarningMs = -Infinity;
   return {
     async attempt(address, username) {
       const nowMs = now();
@@ -47,7 +50,10 @@ export function createSigninLimiter({ store, attempts = SIGNIN_ATTEMPTS_PER_WIND
         }),
         );
       } catch (error) {
-        log.warn("sign-in limit not applied: the store does not answer", { error: error instanceof Error ? error.message : String(error) });
+        if (nowMs - lastWarningMs >= FAIL_OPEN_WARNING_INTERVAL_MS) {
+          lastWarningMs = nowMs;
+          log.warn("sign-in limit not applied: the store does not answer", { error: error instanceof Error ? error.message : String(error) });
+        }
         return { allowed: true };
       }
       if (used.every((count) => count <= attempts)) return { allowed: true };

@@ -8,6 +8,7 @@ import type { RedisClient } from "bun";
 import { defaultConfig } from "../../src/config/defaults.ts";
 import { createApp, createHostAccess, type App } from "../../src/server/app.ts";
 import { connectRedisStore, type RedisStore } from "../../src/store/redis.ts";
+import { createSigninLimiter } from "../../src/web/signin-limiter.ts";
 import { createTaskStore } from "../../src/mcp/tasks/task-store.ts";
 import { principalKey } from "../../src/auth/principal.ts";
 import { TOOL_SCOPES } from "../../src/auth/scopes.ts";
@@ -100,11 +101,12 @@ describe("readiness with the store", () => {
       const down = await t.app.handle(new Request("http://127.0.0.1:5008/ready"));
       expect(down.status).toBe(503);
       expect(await down.json()).toEqual({ status: "unavailable", down: ["store"], database: "ok", store: "down" });
-      // The rate limit fails open and a task lookup is a clear JSON-RPC error, not a hang.
+      // The rate limits fail open (MCP and sign-in) and a task lookup is a clear JSON-RPC error, not a hang.
       const listed = await sendModern({ app: t.app }, "server/discover", {});
       expect(listed.status).toBe(200);
       const lookup = await sendModern({ app: t.app }, "tasks/get", { taskId: crypto.randomUUID() }, WITH_TASKS);
       expect(lookup.body.error?.message).toContain("The task store is unavailable");
+      expect(await createSigninLimiter({ store }).attempt("127.0.0.1", "admin")).toEqual({ allowed: true });
     } finally {
       store.close();
       await t.db.close();

@@ -42,6 +42,8 @@ export interface RateLimitOptions {
 }
 
 const KEY_PREFIX = "superset:rate-limit";
+/** At most one fail-open warning per limit in this time: during an outage every request would log one. */
+const FAIL_OPEN_WARNING_INTERVAL_MS = 10_000;
 const MS_PER_SECOND = 1000;
 
 /** The bucket a request is counted in: one per credential, else one per address. */
@@ -90,6 +92,7 @@ export function rateLimit(options: RateLimitOptions) {
   if (!enabled) return plugin;
   const windowMs = windowSeconds * MS_PER_SECOND;
   const policy = `${limit};w=${windowSeconds}`;
+  let lastWarningMs = -Infinity;
 
   return plugin.onBeforeHandle({ as: "scoped" }, async function limitRequestRate({ request, server, set }) {
     const bucket = rateLimitBucket(request, server, trustedProxies);
@@ -102,7 +105,10 @@ export function rateLimit(options: RateLimitOptions) {
     try {
       [current, previousText] = await Promise.all([store.increment(`${prefix}:${bucket}:${windowIndex}`, 2 * windowSeconds), store.get(`${prefix}:${bucket}:${windowIndex - 1}`)]);
     } catch (error) {
-      log.warn("rate limit not applied: the store does not answer", { limit: name, error: error instanceof Error ? error.message : String(error) });
+      if (nowMs - lastWarningMs >= FAIL_OPEN_WARNING_INTERVAL_MS) {
+        lastWarningMs = nowMs;
+        log.warn("rate limit not applied: the store does not answer", { limit: name, error: error instanceof Error ? error.message : String(error) });
+      }
       return;
     }
     const previous = Number(previousText ?? 0) || 0;
