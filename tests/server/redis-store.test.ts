@@ -106,6 +106,8 @@ describe("readiness with the store", () => {
       expect(listed.status).toBe(200);
       const lookup = await sendModern({ app: t.app }, "tasks/get", { taskId: crypto.randomUUID() }, WITH_TASKS);
       expect(lookup.body.error?.message).toContain("The task store is unavailable");
+      const asTask = await sendModern({ app: t.app }, "tools/call", { name: "projects_create", arguments: { hostId: crypto.randomUUID(), gitUrl: "file:///r.git" } }, WITH_TASKS);
+      expect(asTask.body.error?.message).toStartWith("The task store is unavailable, so tools/call projects_create as a task cannot be answered now");
       expect(await createSigninLimiter({ store }).attempt("127.0.0.1", "admin")).toEqual({ allowed: true });
     } finally {
       store.close();

@@ -40,6 +40,9 @@ export function confirmationHook(secretKey: string, nowMs: () => number = Date.n
   };
 }
 
+/** The JSON-RPC error for a task operation the shared store could not serve (Redis down or silent). */
+const storeUnavailable = (what: string, error: StoreError) => new RpcError(ErrorCode.InternalError, `The task store is unavailable, so ${what} cannot be answered now (${error.message}); retry in a few seconds.`);
+
 /** Long host work answers as a task when the request declares the extension (task-call.ts). */
 export function taskHook(tasks: Tasks): ModernToolHook {
   return (next) => async (call, context) => {
@@ -52,7 +55,13 @@ export function taskHook(tasks: Tasks): ModernToolHook {
       const params = input ? { ...call.params, inputResponses: input.inputResponses, requestState: input.requestState } : call.params;
       return (await next({ ...call, params }, { ...context, progress, signal })) as unknown as CallToolResult | InputRequiredAnswer;
     };
-    return (await callAsTask(toolCall, run, callerOf(context, tasks), context.signal)) as Record<string, unknown>;
+    try {
+      return (await callAsTask(toolCall, run, callerOf(context, tasks), context.signal)) as Record<string, unknown>;
+    } catch (error) {
+      // No record, no task: nothing was started, so the client may simply call again.
+      if (error instanceof StoreError) throw storeUnavailable(`tools/call ${call.tool.name} as a task`, error);
+      throw error;
+    }
   };
 }
 
@@ -67,7 +76,7 @@ export function installTasks(dispatch: ModernDispatch, tasks: Tasks, secretKey: 
         // SEP-2575: a missing client capability is answered with HTTP 400.
         if (error instanceof RpcError && error.code === MISSING_CAPABILITY_CODE) throw new ModernError(400, error.code, error.message, error.data);
         // Task records live in the shared store; when it does not answer the client is told so and may retry.
-        if (error instanceof StoreError) throw new RpcError(ErrorCode.InternalError, `The task store is unavailable, so ${name} cannot be answered now (${error.message}); retry in a few seconds.`);
+        if (error instanceof StoreError) throw storeUnavailable(name, error);
         throw error;
       }
     });
