@@ -78,9 +78,6 @@ export async function startupProblems(config: ResolvedConfig): Promise<string[]>
 
   if (config.MCP_STORE_CONFIG.enabled && !config.MCP_STORE_CONFIG.CACHE_REDIS_URL) {
     problems.push("MCP_STORE_CONFIG.enabled is true but MCP_STORE_CONFIG.CACHE_REDIS_URL is not set: set it to a redis:// or rediss:// URL, or set enabled to false.");
-  } else if (config.MCP_STORE_CONFIG.enabled) {
-    // Refused rather than ignored: replicas would believe they share sessions, cache and rate limits while each kept its own.
-    problems.push("MCP_STORE_CONFIG.enabled is true but this build keeps sessions, the response cache and rate-limit counters in each process's memory (the Redis store is not available yet): set enabled to false and run a single replica.");
   }
   const metricsTokenProblem = metricsTokenProblemOf(config.MCP_METRICS_TOKEN);
   if (metricsTokenProblem) problems.push(metricsTokenProblem);

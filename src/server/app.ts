@@ -6,6 +6,7 @@ import { challengeScopes } from "../auth/challenges.ts";
 import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
 import { SessionRegistry } from "../mcp/sessions.ts";
 import { createMemoryStore } from "../store/memory.ts";
+import type { RedisStore } from "../store/redis.ts";
 import { createTransport } from "../mcp/transport.ts";
 import { ListenRegistry } from "../mcp/listen.ts";
 import { createModernDispatch } from "../mcp/modern-dispatch.ts";
@@ -62,6 +63,11 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Where the OAuth server loads Client ID Metadata Documents from; public https hosts only when not given. */
   clientDocuments?: ClientMetadataDocuments;
+  /**
+   * The shared store (MCP_STORE_CONFIG on, connected by start.ts): the response cache, the rate
+   * limits and the task records live there, so replicas share them. Null: each has a bounded memory store.
+   */
+  sharedStore?: RedisStore | null;
 }
 
 /** The agent presets as tools show them and hosts receive them: built-ins merged with AGENT_PRESETS, by id. */
@@ -77,13 +83,15 @@ export function createHostAccess(config: ResolvedConfig, services: Services, hub
   return { hub: resolvedHub, presets, runs };
 }
 
-export function createApp({ config, services, customProvider = null, runtime, onStream, metrics = NO_METRICS, hosts = createHostAccess(config, services, undefined, metrics), shutdown = createShutdownSwitch(), clientDocuments }: AppOptions) {
+export function createApp({ config, services, customProvider = null, runtime, onStream, metrics = NO_METRICS, hosts = createHostAccess(config, services, undefined, metrics), shutdown = createShutdownSwitch(), clientDocuments, sharedStore = null }: AppOptions) {
   // An app told to serve metrics without a registry would answer /metrics with nothing: a wiring mistake, not a setting.
   if (config.MCP_METRICS_ENABLED !== metrics.enabled) throw new Error(`MCP_METRICS_ENABLED is ${config.MCP_METRICS_ENABLED} but the app was given ${metrics.enabled ? "a metrics registry" : "no metrics"}: pass createMetrics(config, …).`);
   const publicUrl = publicBaseUrl(config);
   const trustedProxies = trustedProxyList(config.MCP_TRUSTED_PROXIES);
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
   const store = config.MCP_STORE_CONFIG;
+  // One Redis for every user of state (their keys carry their own namespaces); else one memory store each, bounded for its use.
+  const storeFor = (maxEntries: number) => sharedStore ?? createMemoryStore({ maxEntries });
   const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
   const listeners = new ListenRegistry();
   // The 2026-07-28 era beside the sessions: its method table is where extensions (tasks) plug in.
@@ -98,15 +106,15 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
-  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: createMemoryStore({ maxEntries: REGISTRATION_MAX_BUCKETS }), onRateLimited: () => metrics.rateLimited("registration") });
+  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: storeFor(REGISTRATION_MAX_BUCKETS), onRateLimited: () => metrics.rateLimited("registration") });
   // Steps 6 and 7 of the pipeline, after dispatch: the cache outermost, so a cached answer was already size-guarded.
   const runTool = composeLayers([
     ...(metrics.enabled ? [toolCallTiming(metrics)] : []),
-    responseCacheLayer({ config: config.MCP_CACHE_CONFIG, store: createMemoryStore({ maxEntries: CACHE_MAX_ENTRIES }) }),
+    responseCacheLayer({ config: config.MCP_CACHE_CONFIG, store: storeFor(CACHE_MAX_ENTRIES) }),
     sizeGuardLayer({ config: config.MCP_RESPONSE_SIZE_CONFIG }),
   ]);
-  // Task records outlive the request that made them; the bound only guards memory (a Redis store replaces it later).
-  const tasks = createTasks(createMemoryStore({ maxEntries: TASKS_MAX_ENTRIES }), { onChange: notifyTaskChange(listeners) });
+  // Task records outlive the request that made them; in memory the bound guards the process, in Redis any replica reads them.
+  const tasks = createTasks(storeFor(TASKS_MAX_ENTRIES), { onChange: notifyTaskChange(listeners) });
   installTasks(modernDispatch, tasks, secretKey);
   // A task runs only in this process: once it stops, its record must not say "working" for a day.
   shutdown.onDrain(() => void tasks.runner.stopAll());
@@ -116,22 +124,22 @@ export function createApp({ config, services, customProvider = null, runtime, on
   const app = base
     .use(drainGate(shutdown))
     .use(internalErrors())
-    .use(healthRoutes(services.db))
+    .use(healthRoutes(services.db, sharedStore))
     .use(legacyMcpRoute(publicUrl))
     .use(hostConnectRoute({ services, hub: hosts.hub }))
-    .use(webRoutes({ config, services, webAuth, publicUrl, trustedProxies, metrics }))
+    .use(webRoutes({ config, services, webAuth, publicUrl, trustedProxies, metrics, ...(sharedStore ? { store: sharedStore } : {}) }))
     .use(
       mcpRoutes({
         transport,
         services,
-        runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => hosts.hub.onlineCount(), ...runtime },
+        runtime: { startedAtMs: Date.now(), store: sharedStore ? "redis" : "memory", schedulerRunning: false, hostsOnline: () => hosts.hub.onlineCount(), ...runtime },
         hosts,
         tools: ALL_TOOLS.filter((tool) => !disabled.has(tool.name)),
         origin: { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS },
         rateLimit: {
           ...config.MCP_RATE_LIMIT,
           windowSeconds: config.MCP_RATE_LIMIT.window_seconds,
-          store: createMemoryStore({ maxEntries: RATE_LIMIT_MAX_BUCKETS }),
+          store: storeFor(RATE_LIMIT_MAX_BUCKETS),
           trustedProxies,
           onRefused: () => metrics.rateLimited("mcp"),
         },

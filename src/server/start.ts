@@ -18,6 +18,7 @@ import { createScheduler } from "../scheduler/scheduler.ts";
 import { createMetrics } from "../metrics/index.ts";
 import { createApp, createHostAccess } from "./app.ts";
 import { createShutdownSwitch, drain, type DrainOutcome } from "./shutdown.ts";
+import { DEFAULT_STORE_KEY_PREFIX, connectRedisStore, redactedRedisUrl, type RedisStore } from "../store/redis.ts";
 
 /** A start-up refusal: the CLI prints the message and exits non-zero. */
 export class StartupError extends Error {
@@ -63,11 +64,23 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     throw new StartupError((error as Error).message);
   }
 
+  // Before the database: a replica that cannot share state must not start serving with state of its own.
+  let sharedStore: RedisStore | null = null;
+  const storeUrl = config.MCP_STORE_CONFIG.enabled ? config.MCP_STORE_CONFIG.CACHE_REDIS_URL : null;
+  if (storeUrl) {
+    try {
+      sharedStore = await connectRedisStore({ url: storeUrl, keyPrefix: config.MCP_CACHE_CONFIG.CACHE_KEY_PREFIX ?? DEFAULT_STORE_KEY_PREFIX });
+    } catch (error) {
+      throw new StartupError(`Cannot reach the Redis of MCP_STORE_CONFIG.CACHE_REDIS_URL (${redactedRedisUrl(storeUrl)}): ${error instanceof Error ? error.message : String(error)}; start Redis or correct the URL, or set MCP_STORE_CONFIG.enabled to false.`);
+    }
+  }
+
   let db: Database;
   try {
     db = openDatabase(config.DATABASE_URL);
     await db.migrate();
   } catch (error) {
+    sharedStore?.close();
     throw new StartupError(`Cannot open the database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
   }
   const services = createServices(db);
@@ -77,6 +90,7 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
       if (notice) log.info(notice);
     } catch (error) {
       await db.close();
+      sharedStore?.close();
       throw new StartupError((error as Error).message);
     }
   }
@@ -88,12 +102,13 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     ? createScheduler({ services, hub: hosts.hub, dispatcher: hosts.runs, clock: systemClock, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS, metrics })
     : null;
   const shutdown = createShutdownSwitch();
-  const app = createApp({ config, services, customProvider, hosts, shutdown, metrics, runtime: { schedulerRunning: scheduler !== null }, onStream: (request) => lift(request) });
+  const app = createApp({ config, services, customProvider, hosts, shutdown, metrics, sharedStore, runtime: { schedulerRunning: scheduler !== null }, onStream: (request) => lift(request) });
   try {
     // reusePort off (Elysia turns it on): a second server on a busy port must fail, not share it.
     app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false });
   } catch (error) {
     await db.close();
+    sharedStore?.close();
     const code = (error as { code?: string }).code;
     const port = config.MCP_SERVICE_PORT;
     if (code === "EADDRINUSE") {
@@ -110,6 +125,11 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
   return {
     url,
     port: server.port ?? config.MCP_SERVICE_PORT,
-    stop: () => drain({ server, shutdown, scheduler, hub: hosts.hub, db, timeoutSeconds: config.MCP_SHUTDOWN_TIMEOUT_SECONDS }),
+    stop: async () => {
+      const outcome = await drain({ server, shutdown, scheduler, hub: hosts.hub, db, timeoutSeconds: config.MCP_SHUTDOWN_TIMEOUT_SECONDS });
+      // After the drain: the requests it let finish may still count, cache or record tasks.
+      sharedStore?.close();
+      return outcome;
+    },
   };
 }

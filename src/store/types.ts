@@ -1,8 +1,8 @@
 /**
  * Short-lived shared state behind one interface (config.md §Store): the response cache, rate-limit
  * counters and, later, sessions. The memory backend serves one process; a Redis backend shares the
- * state between replicas. Every method maps to one Redis command (GET, SET … EX, DEL, INCR + EXPIRE
- * NX), so a backend needs no scripts and no transactions.
+ * state between replicas. Every method maps to one atomic Redis command (GET, SET … EX, DEL, and for
+ * increment one script doing INCR + EXPIRE NX), so no method needs a transaction.
  */
 
 /** Keyed strings that expire. `ttlSeconds` is always a positive whole number of seconds. */
@@ -15,4 +15,9 @@ export interface Store {
   delete(key: string): Promise<void>;
   /** Adds 1 to the integer at key (missing = 0); the TTL is set when the key is created; returns the new value. */
   increment(key: string, ttlSeconds: number): Promise<number>;
+}
+
+/** A shared store that failed or did not answer in time (Redis down); the message says which command and why. */
+export class StoreError extends Error {
+  override name = "StoreError";
 }

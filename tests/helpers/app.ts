@@ -32,7 +32,7 @@ export interface TestApp {
  * A migrated in-memory database with the dev user, and the app over it with `overrides` applied to
  * the defaults; an MCP_AUTH_FACTORY among them is built as the server does at start.
  */
-export async function createTestApp(overrides: Partial<ResolvedConfig> = {}, options: Pick<AppOptions, "clientDocuments" | "shutdown"> = {}): Promise<TestApp> {
+export async function createTestApp(overrides: Partial<ResolvedConfig> = {}, options: Pick<AppOptions, "clientDocuments" | "shutdown" | "sharedStore"> = {}): Promise<TestApp> {
   const db = openDatabase("sqlite://:memory:");
   await db.migrate();
   const services = createServices(db);

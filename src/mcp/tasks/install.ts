@@ -10,7 +10,8 @@ import { ModernError } from "../envelope.ts";
 import type { ListenRegistry } from "../listen.ts";
 import type { ModernContext, ModernDispatch, ModernToolHook } from "../modern-dispatch.ts";
 import { MISSING_CAPABILITY_CODE, TASK_METHODS, TASKS_EXTENSION, type TaskCaller, type Tasks } from "./methods.ts";
-import { RpcError } from "../jsonrpc.ts";
+import { ErrorCode, RpcError } from "../jsonrpc.ts";
+import { StoreError } from "../../store/types.ts";
 import type { CallToolResult } from "../tool-calls.ts";
 import { callAsTask, runsAsTask, type TaskCallRun } from "./task-call.ts";
 import type { InputRequiredAnswer } from "./task-runner.ts";
@@ -39,6 +40,9 @@ export function confirmationHook(secretKey: string, nowMs: () => number = Date.n
   };
 }
 
+/** The JSON-RPC error for a task operation the shared store could not serve (Redis down or silent). */
+const storeUnavailable = (what: string, error: StoreError) => new RpcError(ErrorCode.InternalError, `The task store is unavailable, so ${what} cannot be answered now (${error.message}); retry in a few seconds.`);
+
 /** Long host work answers as a task when the request declares the extension (task-call.ts). */
 export function taskHook(tasks: Tasks): ModernToolHook {
   return (next) => async (call, context) => {
@@ -51,7 +55,13 @@ export function taskHook(tasks: Tasks): ModernToolHook {
       const params = input ? { ...call.params, inputResponses: input.inputResponses, requestState: input.requestState } : call.params;
       return (await next({ ...call, params }, { ...context, progress, signal })) as unknown as CallToolResult | InputRequiredAnswer;
     };
-    return (await callAsTask(toolCall, run, callerOf(context, tasks), context.signal)) as Record<string, unknown>;
+    try {
+      return (await callAsTask(toolCall, run, callerOf(context, tasks), context.signal)) as Record<string, unknown>;
+    } catch (error) {
+      // No record, no task: nothing was started, so the client may simply call again.
+      if (error instanceof StoreError) throw storeUnavailable(`tools/call ${call.tool.name} as a task`, error);
+      throw error;
+    }
   };
 }
 
@@ -65,6 +75,8 @@ export function installTasks(dispatch: ModernDispatch, tasks: Tasks, secretKey: 
       } catch (error) {
         // SEP-2575: a missing client capability is answered with HTTP 400.
         if (error instanceof RpcError && error.code === MISSING_CAPABILITY_CODE) throw new ModernError(400, error.code, error.message, error.data);
+        // Task records live in the shared store; when it does not answer the client is told so and may retry.
+        if (error instanceof StoreError) throw storeUnavailable(name, error);
         throw error;
       }
     });

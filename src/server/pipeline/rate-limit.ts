@@ -10,6 +10,9 @@
  * counter, and a request sees `previous × (share of the previous window still inside the sliding
  * window) + current`. Refused requests are counted as well (one INCR per request, atomic with no
  * read-modify-write), so a client that ignores Retry-After stays limited until it slows down.
+ *
+ * A store that fails (Redis down) lets the request through without RateLimit headers and logs a
+ * warning: refusing every request while Redis is away would turn its outage into the server's.
  */
 import { Elysia } from "elysia";
 import type { BlockList } from "node:net";
@@ -18,6 +21,7 @@ import { readCredential } from "../../auth/credentials.ts";
 import { sha256Hex } from "../../auth/digest.ts";
 import type { Store } from "../../store/types.ts";
 import { clientAddress } from "./client-address.ts";
+import { log } from "../../log.ts";
 
 /** MCP_RATE_LIMIT with the store that holds the counters. */
 export interface RateLimitOptions {
@@ -38,6 +42,8 @@ export interface RateLimitOptions {
 }
 
 const KEY_PREFIX = "superset:rate-limit";
+/** At most one fail-open warning per limit in this time: during an outage every request would log one. */
+const FAIL_OPEN_WARNING_INTERVAL_MS = 10_000;
 const MS_PER_SECOND = 1000;
 
 /** The bucket a request is counted in: one per credential, else one per address. */
@@ -86,6 +92,7 @@ export function rateLimit(options: RateLimitOptions) {
   if (!enabled) return plugin;
   const windowMs = windowSeconds * MS_PER_SECOND;
   const policy = `${limit};w=${windowSeconds}`;
+  let lastWarningMs = -Infinity;
 
   return plugin.onBeforeHandle({ as: "scoped" }, async function limitRequestRate({ request, server, set }) {
     const bucket = rateLimitBucket(request, server, trustedProxies);
@@ -93,10 +100,17 @@ export function rateLimit(options: RateLimitOptions) {
     const windowIndex = Math.floor(nowMs / windowMs);
     const windowStartMs = windowIndex * windowMs;
     // The counter must outlive its own window: it is the previous window's count during the next.
-    const [current, previousText] = await Promise.all([
-      store.increment(`${prefix}:${bucket}:${windowIndex}`, 2 * windowSeconds),
-      store.get(`${prefix}:${bucket}:${windowIndex - 1}`),
-    ]);
+    let current: number;
+    let previousText: string | null;
+    try {
+      [current, previousText] = await Promise.all([store.increment(`${prefix}:${bucket}:${windowIndex}`, 2 * windowSeconds), store.get(`${prefix}:${bucket}:${windowIndex - 1}`)]);
+    } catch (error) {
+      if (nowMs - lastWarningMs >= FAIL_OPEN_WARNING_INTERVAL_MS) {
+        lastWarningMs = nowMs;
+        log.warn("rate limit not applied: the store does not answer", { limit: name, error: error instanceof Error ? error.message : String(error) });
+      }
+      return;
+    }
     const previous = Number(previousText ?? 0) || 0;
     const used = previous * (1 - (nowMs - windowStartMs) / windowMs) + current;
     const limited = used > limit;

@@ -8,6 +8,7 @@ import { csrfTokenOf, readForm, type FormObject } from "../form.ts";
 import { errorPage } from "../pages/error.ts";
 import { seeOther } from "../respond.ts";
 import type { SignedInUser, WebAuth } from "../web-auth.ts";
+import type { Store } from "../../store/types.ts";
 
 export interface WebRouteOptions {
   config: ResolvedConfig;
@@ -19,6 +20,8 @@ export interface WebRouteOptions {
   trustedProxies: BlockList;
   /** Counts refused sign-in attempts; NO_METRICS when metrics are off. */
   metrics?: Metrics;
+  /** The shared store (Redis) the sign-in limiter counts in; a memory store of its own when not given. */
+  store?: Store;
 }
 
 /**

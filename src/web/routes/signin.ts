@@ -33,7 +33,7 @@ const signinSchema = v.object({
 
 export function signinRoutes(options: WebRouteOptions) {
   const { config, services, webAuth, trustedProxies } = options;
-  const limiter = createSigninLimiter({ store: createMemoryStore({ maxEntries: SIGNIN_LIMITER_MAX_BUCKETS }) });
+  const limiter = createSigninLimiter({ store: options.store ?? createMemoryStore({ maxEntries: SIGNIN_LIMITER_MAX_BUCKETS }) });
 
   function logFailure(username: unknown, address: string, reason: string): void {
     log.warn("sign-in failed", { username: typeof username === "string" ? username.slice(0, LOGGED_USERNAME_MAX_LENGTH) : null, address, reason });
