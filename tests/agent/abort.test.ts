@@ -6,13 +6,14 @@
  * change nothing. Nothing more is answered for an aborted id, and the agent serves the next command.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isProcessAlive } from "../../src/agent/process-session.ts";
 import { startHostAgent } from "../../src/agent/run.ts";
 import type { Inventory, ServerFrame } from "../../src/hosts/protocol.ts";
 import { gitSync, removeTempDirs, tempDir, writeFile } from "../helpers/git-repos.ts";
 import { waitFor } from "../helpers/hosts.ts";
+import { processesWith, startStuckRemote } from "../helpers/stuck-remote.ts";
 import { eventually } from "./run-fixtures.ts";
 import { standInServer } from "./stand-in-server.ts";
 import { useEmptyHome } from "./terminal-helpers.ts";
@@ -46,41 +47,6 @@ async function connectedAgent() {
   return { server, dataDir, run, inventory };
 }
 
-/** An HTTP git remote that takes requests and never answers them until `release()`: a clone from it waits for as long as the test likes. */
-function silentRemote() {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let requests = 0;
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    // Never time the clone's connection out: only the abort may end the clone.
-    idleTimeout: 0,
-    async fetch() {
-      requests++;
-      await released;
-      return new Response("gone", { status: 404 });
-    },
-  });
-  cleanups.push(() => server.stop(true));
-  cleanups.push(release);
-  return { url: `http://127.0.0.1:${server.port}/stuck-${crypto.randomUUID()}.git`, requests: () => requests };
-}
-
-/** Live processes whose command line contains `text` (git clone and its git-remote-http helper carry the URL). */
-function processesWith(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text) && isProcessAlive(Number(entry))) pids.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return pids;
-}
-
 /** A repository whose setup script starts a long child and writes both pids to `pidFile`, then waits for the child. */
 function repoWithSlowSetup(pidFile: string): string {
   const dir = tempDir("superset-setup-repo-");
@@ -94,10 +60,12 @@ function repoWithSlowSetup(pidFile: string): string {
 describe.skipIf(process.platform !== "linux")("abort", () => {
   test("an aborted clone kills git, removes its folder, leaves no project and answers nothing; the next command is served", async () => {
     const { server, dataDir, run, inventory } = await connectedAgent();
-    const remote = silentRemote();
+    const stuck = startStuckRemote();
+    cleanups.push(() => stuck.stop());
+    const remote = { url: stuck.url("stuck") };
     const target = join(dataDir, "projects", "stuck");
     server.send({ type: "command", id: "clone-1", name: "project.create", params: { projectId: "p-stuck", gitUrl: remote.url, name: "stuck" } });
-    await eventually("the clone to reach the remote", () => (remote.requests() > 0 ? true : undefined));
+    await eventually("the clone to reach the remote", () => (stuck.requests > 0 ? true : undefined));
     const pids = processesWith(remote.url);
     expect(pids.length).toBeGreaterThan(0);
     expect(existsSync(target)).toBe(true);
