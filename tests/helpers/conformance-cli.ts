@@ -1,11 +1,25 @@
-/** Runs one scenario of the official conformance CLI (0.2.0-alpha.12) against a URL and reads its checks. */
+/**
+ * Runs one scenario of an official conformance CLI against a URL and reads its checks: the pinned
+ * alpha (0.2.0-alpha.12) at --spec-version 2026-07-28 by default, or the stable suite (0.1.16) of
+ * the 2025 protocol. Each run has its own temp working directory, removed afterwards.
+ */
 import { expect } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Glob } from "bun";
 
-const CONFORMANCE_CLI = resolve(import.meta.dir, "../../node_modules/@modelcontextprotocol/conformance-alpha/dist/index.js");
+const SUITES = {
+  alpha: resolve(import.meta.dir, "../../node_modules/@modelcontextprotocol/conformance-alpha/dist/index.js"),
+  stable: resolve(import.meta.dir, "../../node_modules/@modelcontextprotocol/conformance/dist/index.js"),
+};
+
+export interface ScenarioOptions {
+  /** Run an extension scenario (tasks-*), which the alpha CLI otherwise skips as off the spec timeline. */
+  force?: boolean;
+  /** "stable": the 2025 suite, which takes no --spec-version. */
+  suite?: keyof typeof SUITES;
+}
 
 export interface Check {
   id: string;
@@ -15,18 +29,17 @@ export interface Check {
   details?: { untestable?: boolean } & Record<string, unknown>;
 }
 
-/**
- * The checks of `scenario` at --spec-version 2026-07-28, with the CLI's output for failure messages.
- * `force` runs an extension scenario (tasks-*), which the CLI otherwise skips as off the spec timeline.
- */
-export async function runScenario(url: string, scenario: string, { force = false } = {}): Promise<{ checks: Check[]; output: string }> {
+/** The checks of `scenario`, with the CLI's output for failure messages. */
+export async function runScenario(url: string, scenario: string, { force = false, suite = "alpha" }: ScenarioOptions = {}): Promise<{ checks: Check[]; output: string }> {
   const cwd = await mkdtemp(join(tmpdir(), `superset-conformance-${scenario}-`));
   try {
     // The CLI needs Node 22 APIs; Bun (this test's runtime) has them.
-    const child = Bun.spawn([process.execPath, CONFORMANCE_CLI, "server", "--url", url, "--scenario", scenario, "--spec-version", "2026-07-28", "--output-dir", "results", ...(force ? ["--force"] : [])], { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const version = suite === "alpha" ? ["--spec-version", "2026-07-28"] : [];
+    const child = Bun.spawn([process.execPath, SUITES[suite], "server", "--url", url, "--scenario", scenario, ...version, "--output-dir", "results", ...(force ? ["--force"] : [])], { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     const timer = setTimeout(() => child.kill("SIGKILL"), 80_000);
     const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
     clearTimeout(timer);
+    // The CLI colours its report with fixed escape codes whatever the terminal.
     const output = `exit code ${exitCode}\n${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
     const files = [...new Glob(`results/server-${scenario}-*/checks.json`).scanSync({ cwd })];
     expect(files.length, `no checks.json written by the conformance CLI:\n${output}`).toBe(1);

@@ -1,6 +1,7 @@
 /** The memory Store: values, TTLs on an injected clock, counters and the LRU bound. */
 import { describe, expect, test } from "bun:test";
 import { createMemoryStore } from "../../src/store/memory.ts";
+import { storeContract } from "./contract.ts";
 
 /** A clock the test moves by hand. */
 function manualClock(startMs = 1_000_000) {
@@ -9,17 +10,7 @@ function manualClock(startMs = 1_000_000) {
 }
 
 describe("memory store", () => {
-  test("get answers what set stored, null for a missing key, and delete removes it", async () => {
-    const store = createMemoryStore({ maxEntries: 10 });
-    expect(await store.get("a")).toBeNull();
-    await store.set("a", "one", 60);
-    expect(await store.get("a")).toBe("one");
-    await store.set("a", "two", 60);
-    expect(await store.get("a")).toBe("two");
-    await store.delete("a");
-    await store.delete("never-there");
-    expect(await store.get("a")).toBeNull();
-  });
+  storeContract(() => createMemoryStore({ maxEntries: 10 }));
 
   test("an entry expires after its TTL and set renews the TTL", async () => {
     const clock = manualClock();
@@ -45,14 +36,6 @@ describe("memory store", () => {
     // Created 10 s ago: expired, although it was incremented 4 s ago.
     expect(await store.get("n")).toBeNull();
     expect(await store.increment("n", 10)).toBe(1);
-  });
-
-  test("increment continues from an integer stored with set and refuses any other value", async () => {
-    const store = createMemoryStore({ maxEntries: 10 });
-    await store.set("n", "41", 60);
-    expect(await store.increment("n", 60)).toBe(42);
-    await store.set("text", "forty", 60);
-    await expect(store.increment("text", 60)).rejects.toThrow("not an integer");
   });
 
   test("past maxEntries the least recently used key is evicted; a read counts as a use", async () => {
