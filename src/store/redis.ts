@@ -24,8 +24,16 @@ export interface RedisStoreOptions {
   connectTimeoutMs?: number;
 }
 
-/** A Store in Redis, with what readiness and shutdown need. */
+/** A Store in Redis, with what readiness, shutdown and the shared sessions need. */
 export interface RedisStore extends Store {
+  /** The name Redis holds `key` under (`<prefix>:<key>`), for a script that names keys it derives. */
+  keyName(key: string): string;
+  /** Runs a Lua script atomically; each of `keys` is named as keyName gives it, `args` are passed as they are. */
+  script(source: string, keys: string[], args: string[]): Promise<unknown>;
+  /** Publishes `message` on the channel `<prefix>:<channel>` to every replica subscribed to it. */
+  publish(channel: string, message: string): Promise<void>;
+  /** Calls `listener` with every message published on `<prefix>:<channel>`, over a connection of its own (a subscribed connection takes no other command). */
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
   /** Resolves when Redis answers PING within `timeoutMs`; rejects otherwise. */
   ping(timeoutMs: number): Promise<void>;
   /** Closes the connection; later commands fail. */
@@ -97,6 +105,8 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
       throw new StoreError(`Redis ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
     });
   const full = (key: string) => `${keyPrefix}:${key}`;
+  // Made at the first subscribe; Bun's client subscribes again by itself when it reconnects.
+  let subscriber: RedisClient | null = null;
 
   return {
     async get(key) {
@@ -115,8 +125,23 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
     async ping(timeoutMs) {
       await command("PING", [], timeoutMs);
     },
+    keyName: full,
+    script(source, keys, args) {
+      return command("EVAL", [source, String(keys.length), ...keys.map(full), ...args]);
+    },
+    async publish(channel, message) {
+      await command("PUBLISH", [full(channel), message]);
+    },
+    async subscribe(channel, listener) {
+      if (!subscriber) {
+        subscriber = new RedisClient(url, clientOptions(url, true, connectTimeoutMs));
+        await withDeadline(subscriber.connect(), connectTimeoutMs, `no answer within ${connectTimeoutMs} ms`);
+      }
+      await withDeadline(subscriber.subscribe(full(channel), (message) => listener(message)), commandTimeoutMs, `no answer to SUBSCRIBE within ${commandTimeoutMs} ms`);
+    },
     close() {
       client.close();
+      subscriber?.close();
     },
   };
 }
