@@ -131,6 +131,11 @@ export class SessionRegistry {
     });
   }
 
+  /** Resolves once other replicas' signals reach this registry. */
+  async ready(): Promise<void> {
+    await this.signals?.whenSubscribed();
+  }
+
   async create(ownerKey: string, protocolVersion: string): Promise<McpSession> {
     const record: SessionRecord = { id: crypto.randomUUID(), ownerKey, protocolVersion, logLevel: "info", standaloneStreamId: null };
     const evicted = await this.backend.create(record);

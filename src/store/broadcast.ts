@@ -13,6 +13,8 @@ export interface Broadcast<T> {
   publish(message: T): Promise<void>;
   /** Calls `listener` with each message published from now on. */
   subscribe(listener: (message: T) => void): void;
+  /** Resolves once messages published from now on reach this process's subscribers (a Redis SUBSCRIBE has been answered). */
+  whenSubscribed(): Promise<void>;
 }
 
 /** A broadcast within this process: publish calls the listeners before it returns. */
@@ -25,6 +27,7 @@ export function localBroadcast<T>(): Broadcast<T> {
     subscribe(listener) {
       listeners.push(listener);
     },
+    async whenSubscribed() {},
   };
 }
 
@@ -51,6 +54,9 @@ export function redisBroadcast<T>(store: RedisStore, channel: string): Broadcast
         subscribed = null;
         log.error("cannot subscribe to a Redis channel: other replicas' messages will not reach this one", { channel, error: String(error) });
       });
+    },
+    async whenSubscribed() {
+      await subscribed;
     },
   };
 }
