@@ -49,6 +49,11 @@ export class ListenRegistry {
     notices.subscribe((notice) => this.deliverTask(notice));
   }
 
+  /** Resolves once other replicas' notices reach this registry. */
+  ready(): Promise<void> {
+    return this.notices.whenSubscribed();
+  }
+
   add(listener: Listener): void {
     this.listeners.add(listener);
     listener.stream.signal.addEventListener("abort", () => this.listeners.delete(listener), { once: true });
