@@ -11,6 +11,7 @@
  */
 import { RedisClient } from "bun";
 import { StoreError, type Store } from "./types.ts";
+import { log } from "../log.ts";
 
 /** How a Redis store connects and how long its commands may take. */
 export interface RedisStoreOptions {
@@ -34,6 +35,8 @@ export interface RedisStore extends Store {
   publish(channel: string, message: string): Promise<void>;
   /** Calls `listener` with every message published on `<prefix>:<channel>`, over a connection of its own (a subscribed connection takes no other command). */
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  /** Resolves once every subscribe asked for so far was answered or failed (start-up waits for it before listening). */
+  subscribed(): Promise<void>;
   /** Resolves when Redis answers PING within `timeoutMs`; rejects otherwise. */
   ping(timeoutMs: number): Promise<void>;
   /** Closes the connection; later commands fail. */
@@ -105,8 +108,13 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
       throw new StoreError(`Redis ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
     });
   const full = (key: string) => `${keyPrefix}:${key}`;
-  // Made at the first subscribe; Bun's client subscribes again by itself when it reconnects.
-  let subscriber: RedisClient | null = null;
+  // Made at the first subscribe. Bun's client reconnects by itself but does not subscribe again,
+  // so each reconnection repeats every subscription (a message published meanwhile is lost).
+  let subscriber: Promise<RedisClient> | null = null;
+  const pending = new Set<Promise<unknown>>();
+  const channels = new Map<string, (message: string) => void>();
+  const subscribeOn = (connection: RedisClient, channel: string, listener: (message: string) => void) =>
+    withDeadline(connection.subscribe(full(channel), listener), commandTimeoutMs, `no answer to SUBSCRIBE within ${commandTimeoutMs} ms`);
 
   return {
     async get(key) {
@@ -132,16 +140,33 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
     async publish(channel, message) {
       await command("PUBLISH", [full(channel), message]);
     },
-    async subscribe(channel, listener) {
-      if (!subscriber) {
-        subscriber = new RedisClient(url, clientOptions(url, true, connectTimeoutMs));
-        await withDeadline(subscriber.connect(), connectTimeoutMs, `no answer within ${connectTimeoutMs} ms`);
-      }
-      await withDeadline(subscriber.subscribe(full(channel), (message) => listener(message)), commandTimeoutMs, `no answer to SUBSCRIBE within ${commandTimeoutMs} ms`);
+    subscribe(channel, listener) {
+      // One listener per channel: Redis channels here belong to one Broadcast each.
+      if (channels.has(channel)) return Promise.reject(new Error(`Already subscribed to ${channel}.`));
+      subscriber ??= (async () => {
+        const connection = new RedisClient(url, clientOptions(url, true, connectTimeoutMs));
+        await withDeadline(connection.connect(), connectTimeoutMs, `no answer within ${connectTimeoutMs} ms`);
+        connection.onconnect = () => {
+          // The client still holds the listeners the lost connection had: dropped first, so a message is heard once.
+          for (const [name, handler] of channels) void withDeadline(connection.unsubscribe(full(name)), commandTimeoutMs, "no answer to UNSUBSCRIBE").then(() => subscribeOn(connection, name, handler)).catch((error: unknown) => log.warn("cannot subscribe again after a reconnection", { channel: name, error: String(error) }));
+        };
+        return connection;
+      })().catch((error: unknown) => {
+        subscriber = null; // the next subscribe tries again
+        throw error;
+      });
+      channels.set(channel, listener);
+      const done = subscriber.then((connection) => subscribeOn(connection, channel, listener)).then(() => undefined);
+      pending.add(done);
+      void done.catch(() => undefined).finally(() => pending.delete(done));
+      return done;
+    },
+    async subscribed() {
+      await Promise.allSettled([...pending]);
     },
     close() {
       client.close();
-      subscriber?.close();
+      void subscriber?.then((connection) => connection.close(), () => undefined);
     },
   };
 }

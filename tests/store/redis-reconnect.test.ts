@@ -58,4 +58,33 @@ describe("the Redis store across a Redis restart", () => {
     await waitFor("the store to reconnect", () => store!.ping(500).then(() => true, () => false), 30_000);
     expect(await store.increment("n", 60)).toBe(1);
   });
+
+  test("a subscription is made again after the reconnection: a message published then arrives, once", async () => {
+    const port = freePort();
+    dir ??= await mkdtemp(join(tmpdir(), "superset-redis-"));
+    const own = await startRedis(port, dir);
+    const subscriberStore = await connectRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: "resubscribe" });
+    const received: string[] = [];
+    let restarted: Subprocess | undefined;
+    try {
+      await subscriberStore.subscribe("signals", (message) => received.push(message));
+      own.kill("SIGKILL");
+      await own.exited;
+      restarted = await startRedis(port, dir);
+      const publisher = await connectRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: "resubscribe" });
+      try {
+        // PUBLISH answers how many subscribers got it: 1 once the subscription is back.
+        await waitFor("the subscription to come back", async () => Number(await publisher.script("return redis.call('PUBLISH', KEYS[1], 'after')", ["signals"], [])) === 1, 30_000);
+        await publisher.publish("signals", "last");
+        await waitFor("the last message", () => received.includes("last"));
+        expect(received.filter((message) => message === "last")).toEqual(["last"]);
+      } finally {
+        publisher.close();
+      }
+    } finally {
+      subscriberStore.close();
+      restarted?.kill("SIGKILL");
+      await restarted?.exited;
+    }
+  });
 });
