@@ -12,16 +12,8 @@ import { connectRedisStore, type RedisStore } from "../../src/store/redis.ts";
 import { StoreError } from "../../src/store/types.ts";
 import { freePort } from "../helpers/binary.ts";
 import { waitFor } from "../helpers/hosts.ts";
+import { REDIS_SERVER, startRedis } from "../helpers/redis.ts";
 
-const REDIS_SERVER = Bun.which("redis-server");
-
-/** A redis-server on `port` without persistence, answering PING. */
-async function startRedis(port: number, dir: string): Promise<Subprocess> {
-  const child = Bun.spawn([REDIS_SERVER!, "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], { stdout: "ignore", stderr: "ignore" });
-  const probe = () => Bun.spawnSync(["redis-cli", "-h", "127.0.0.1", "-p", String(port), "ping"]).stdout.toString().trim() === "PONG";
-  await waitFor(`redis-server on port ${port}`, probe);
-  return child;
-}
 
 describe("the Redis store across a Redis restart", () => {
   if (!REDIS_SERVER) {
