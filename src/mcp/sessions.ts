@@ -73,16 +73,16 @@ export class McpSession {
   }
 
   /** A new POST stream of this session. */
-  async openStream(): Promise<SessionStream> {
+  async openStream(isStandalone = false): Promise<SessionStream> {
     const id = crypto.randomUUID();
-    await this.registry.backend.openStream(this.id, id);
+    await this.registry.backend.openStream(this.id, id, isStandalone);
     return new SessionStream(id, this.id, this.registry);
   }
 
   /** The session's GET stream, made (and recorded for every replica) the first time. */
   async standaloneStream(): Promise<SessionStream> {
     if (!this.record.standaloneStreamId) {
-      const stream = await this.openStream();
+      const stream = await this.openStream(true);
       await this.registry.backend.update(this.id, { standaloneStreamId: stream.id });
       this.record.standaloneStreamId = stream.id;
     }

@@ -17,7 +17,7 @@ import { openDatabase, type Database } from "../../src/db/client.ts";
 import { createServices } from "../../src/services/index.ts";
 import { createSandbox, freePort, type RunningServer, type Sandbox } from "../helpers/binary.ts";
 import { DATABASES } from "../helpers/databases.ts";
-import { DEV_USERNAME, readSseEvents, request } from "../helpers/app.ts";
+import { DEV_USERNAME, INITIALIZE_PARAMS, readSseEvents, request } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { inProcessAgent, registerHost, waitFor } from "../helpers/hosts.ts";
 import { openHttpSession, postMcp, sessionHeaders } from "../helpers/http-session.ts";
@@ -192,7 +192,10 @@ describe.skipIf(!REDIS_SERVER)("a replica whose Redis goes away", () => {
       const body = (await down.json()) as { jsonrpc: string; error: { code: number; message: string } };
       expect(body.error.message).toStartWith("Service Unavailable: the session store (Redis) is unreachable");
       expect(body.error.message).not.toContain("Session not found");
-      const initialize = await fetch(server.url, { method: "POST", headers: sessionHeaders(), body: JSON.stringify(request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } })), signal: AbortSignal.timeout(STORE_DOWN_ANSWER_DEADLINE_MS) });
+      const deadline = () => AbortSignal.timeout(STORE_DOWN_ANSWER_DEADLINE_MS);
+      expect((await fetch(server.url, { headers: sessionHeaders(sessionId, { Accept: "text/event-stream" }), signal: deadline() })).status).toBe(503);
+      expect((await fetch(server.url, { method: "DELETE", headers: sessionHeaders(sessionId), signal: deadline() })).status).toBe(503);
+      const initialize = await postMcp(server.url, request("initialize", INITIALIZE_PARAMS), undefined, {}, deadline());
       expect(initialize.status).toBe(503);
 
       redis = await startRedis(port, dir);

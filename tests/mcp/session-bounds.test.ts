@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { SessionRegistry } from "../../src/mcp/sessions.ts";
-import { createMemorySessionBackend, MAX_STREAMS_PER_SESSION } from "../../src/mcp/session-store/memory.ts";
-import type { SessionLimits } from "../../src/mcp/session-store/types.ts";
+import { createMemorySessionBackend } from "../../src/mcp/session-store/memory.ts";
+import { MAX_STREAMS_PER_SESSION, type SessionLimits } from "../../src/mcp/session-store/types.ts";
 import { manualClock } from "../helpers/clock.ts";
 import { readSseEvents } from "../helpers/app.ts";
 
