@@ -15,6 +15,9 @@ import { SseConnection } from "./sse.ts";
 
 export { LOGGING_LEVELS, type LoggingLevel } from "./session-store/types.ts";
 
+/** How often sessions with a followed stream are touched when the registry is not told (five minutes). */
+const DEFAULT_KEEP_ALIVE_MS = 5 * 60 * 1000;
+
 /** What replicas tell each other about sessions; `from` is the sending registry, which ignores its own. */
 export type SessionSignal =
   | { kind: "event"; from: string; streamId: string; seq: number; data: string }
@@ -120,11 +123,18 @@ export class SessionRegistry {
   private readonly replicaId = crypto.randomUUID();
   private readonly connections = new Map<string, SseConnection>();
   private readonly inFlight = new Map<string, AbortController>();
+  private keepAlive: ReturnType<typeof setInterval> | null = null;
 
-  /** `signals` is null when no other replica can hold a session's connections (the memory backend). */
+  /**
+   * `signals` is null when no other replica can hold a session's connections (the memory backend).
+   * Every `keepAliveMs` the sessions with a stream followed here are touched: a client listening on
+   * its GET stream is not idle, and one whose session ended unseen (a signal lost while Redis was
+   * away, or an idle expiry) has its connections ended.
+   */
   constructor(
     readonly backend: SessionBackend,
     private readonly signals: Broadcast<SessionSignal> | null = null,
+    private readonly keepAliveMs = DEFAULT_KEEP_ALIVE_MS,
   ) {
     signals?.subscribe((signal) => {
       if (signal.from !== this.replicaId) this.onSignal(signal);
@@ -165,6 +175,7 @@ export class SessionRegistry {
     // Registered before the replay is read, so no live event falls between the two.
     this.connections.get(streamId)?.end();
     this.connections.set(streamId, connection);
+    this.startKeepAlive();
     if (options.afterSeq === null) return connection.response;
     try {
       const replay = await this.backend.replay(streamId, options.afterSeq);
@@ -239,6 +250,28 @@ export class SessionRegistry {
   async cancel(sessionId: string, requestKey: string, reason?: string): Promise<void> {
     this.inFlight.get(`${sessionId} ${requestKey}`)?.abort(reason);
     await this.signal({ kind: "cancel", from: this.replicaId, sessionId, requestKey, ...(reason !== undefined && { reason }) });
+  }
+
+  /** Touches each session with a connection here, ending the connections of those that are gone; the timer runs it, tests call it. */
+  async keepFollowedSessionsAlive(): Promise<void> {
+    const sessionIds = new Set([...this.connections.values()].map((connection) => connection.sessionId));
+    if (sessionIds.size === 0 && this.keepAlive) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = null;
+    }
+    for (const id of sessionIds) {
+      try {
+        if (!(await this.backend.touch(id))) this.endConnectionsOf(id);
+      } catch {
+        // The store does not answer: the next round tries again, the connections stay.
+      }
+    }
+  }
+
+  private startKeepAlive(): void {
+    if (this.keepAlive) return;
+    this.keepAlive = setInterval(() => void this.keepFollowedSessionsAlive(), this.keepAliveMs);
+    this.keepAlive.unref?.();
   }
 
   /** Ends this process's connections of a session that ended, and tells the other replicas. */
