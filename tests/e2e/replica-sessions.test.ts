@@ -3,7 +3,8 @@
  * TEST_DATABASE_URL is set) and one Redis, as two processes behind a round-robin balancer would.
  * The SDK v1 client keeps one session while its requests alternate between them; a POST stream
  * answered by A is resumed with Last-Event-ID on B; a notifications/cancelled sent to B stops the
- * call A is running on its host; DELETE on B ends the session on A; the per-principal cap counts
+ * call A is running on its host; a 2026 task A runs is watched over subscriptions/listen on B;
+ * DELETE on B ends the session on A; the per-principal cap counts
  * both; and a Redis that goes away makes a session request a quick 503 that names the store.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -23,6 +24,7 @@ import { inProcessAgent, registerHost, waitFor } from "../helpers/hosts.ts";
 import { openHttpSession, postMcp, sessionHeaders } from "../helpers/http-session.ts";
 import { REDIS_SERVER, REDIS_URL, deleteKeys, inspector, redisAvailable, startRedis, uniquePrefix } from "../helpers/redis.ts";
 import { startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
+import { modernRequest, sendModern, WITH_TASKS } from "../helpers/modern-client.ts";
 
 // Building and starting two binaries take seconds on a busy 2-core machine.
 setDefaultTimeout(90_000);
@@ -150,6 +152,23 @@ describe("one legacy session served by two replicas", () => {
       const answer = (await (await pending).json()) as { result: { isError?: boolean; content: { text: string }[] } };
       expect(answer.result.isError).toBe(true);
       expect(answer.result.content[0]!.text).toStartWith("The call was cancelled");
+    });
+
+    test("a task A runs is watched with subscriptions/listen on B: A's cancellation of it reaches B's stream", async () => {
+      const baseA = a.url.replace(/\/mcp$/, "");
+      const started = await sendModern({ baseUrl: baseA }, "tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, gitUrl: remote.url("listened"), name: "listened" } }, WITH_TASKS);
+      const taskId = started.body.result?.taskId as string;
+      expect(taskId, JSON.stringify(started.body)).toBeString();
+      const { body, headers } = modernRequest("subscriptions/listen", { notifications: { taskIds: [taskId] } }, WITH_TASKS);
+      const stream = await fetch(b.url, { method: "POST", headers, body: JSON.stringify(body) });
+      expect(stream.headers.get("content-type")).toStartWith("text/event-stream");
+      type Notice = { method: string; params: { status?: string } };
+      // Status messages of the clone may come first (they too are told from A); the cancellation is the last.
+      const events = readSseEvents(stream, 20, 15_000, (event) => (event.data as Notice).params.status === "cancelled");
+      expect((await sendModern({ baseUrl: baseA }, "tasks/cancel", { taskId }, WITH_TASKS)).body.result?.resultType).toBe("complete");
+      const [ack, ...changes] = (await events).map((event) => event.data as Notice);
+      expect(ack).toMatchObject({ method: "notifications/subscriptions/acknowledged", params: { notifications: { taskIds: [taskId] } } });
+      expect(changes.at(-1)).toMatchObject({ method: "notifications/tasks", params: { taskId, status: "cancelled" } });
     });
   });
 
