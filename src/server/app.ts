@@ -27,7 +27,7 @@ import { hostConnectRoute } from "./routes/hosts-connect.ts";
 import { internalErrors } from "./internal-errors.ts";
 import { trustedProxyList } from "./pipeline/client-address.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
+import { legacyMcpRoute, mcpMethodNotAllowed, mcpRoutes } from "./routes/mcp.ts";
 import { createShutdownSwitch, drainGate, type ShutdownSwitch } from "./shutdown.ts";
 import { metricsRoute } from "./routes/metrics.ts";
 import { requestMetrics } from "./pipeline/request-metrics.ts";
@@ -126,6 +126,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
     .use(internalErrors())
     .use(healthRoutes(services.db, sharedStore))
     .use(legacyMcpRoute(publicUrl))
+    .use(mcpMethodNotAllowed())
     .use(hostConnectRoute({ services, hub: hosts.hub }))
     .use(webRoutes({ config, services, webAuth, publicUrl, trustedProxies, metrics, ...(sharedStore ? { store: sharedStore } : {}) }))
     .use(
