@@ -97,7 +97,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // The 2026-07-28 era beside the sessions: its method table is where extensions (tasks) plug in.
   const modernDispatch = createModernDispatch({ listToolsTtlMs: config.MCP_CACHE_CONFIG.list_tools_ttl * 1000, listeners });
   const modern = createModernTransport({ dispatch: modernDispatch, onStream, metrics });
-  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics, modern });
+  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics, modern, maxRequestBytes: config.MCP_MAX_REQUEST_BYTES });
   metrics.watch({ openSessions: () => sessions.size, hostsOnline: () => hosts.hub.onlineCount() });
   // A GET stream never ends by itself; without this a drain would wait for it until its deadline.
   shutdown.onDrain(() => sessions.endStandaloneStreams());
