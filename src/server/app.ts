@@ -106,7 +106,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
-  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: storeFor(REGISTRATION_MAX_BUCKETS), onRateLimited: () => metrics.rateLimited("registration") });
+  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: storeFor(REGISTRATION_MAX_BUCKETS), onRateLimited: (limiter) => metrics.rateLimited(limiter) });
   // Steps 6 and 7 of the pipeline, after dispatch: the cache outermost, so a cached answer was already size-guarded.
   const runTool = composeLayers([
     ...(metrics.enabled ? [toolCallTiming(metrics)] : []),

@@ -22,6 +22,7 @@ import { echo } from "../../tools/limits.ts";
 import { authentication, isDescriptionRequest, type AuthOptions } from "../pipeline/auth.ts";
 import { originCheck, type OriginPolicy } from "../pipeline/origin.ts";
 import { rateLimit, type RateLimitOptions } from "../pipeline/rate-limit.ts";
+import { createVerifiedCredentials } from "../pipeline/verified-credentials.ts";
 import { scopeCheck, visibleTools, type ScopeOptions } from "../pipeline/scopes.ts";
 import { answeredStatus } from "../pipeline/request-metrics.ts";
 
@@ -64,6 +65,8 @@ function description(publicUrl: string, path: string, authEnabled: boolean) {
 
 export function mcpRoutes(options: McpRouteOptions) {
   const { transport, metrics } = options;
+  // Counted before authentication under the address, unless the credential verified lately.
+  const verifiedCredentials = createVerifiedCredentials(options.rateLimit.store);
   // A principal's visible tools depend only on its role being viewer and on its two tool scopes.
   const visible = new Map<string, readonly AnyTool[]>();
   function toolsFor(principal: Principal): readonly AnyTool[] {
@@ -105,8 +108,8 @@ export function mcpRoutes(options: McpRouteOptions) {
   });
   return routes
     .use(originCheck(options.origin))
-    .use(rateLimit(options.rateLimit))
-    .use(authentication(options.auth))
+    .use(rateLimit({ ...options.rateLimit, verifiedCredentials }))
+    .use(authentication({ ...options.auth, onAuthenticated: verifiedCredentials.verified }))
     .use(scopeCheck(options.scopes))
     .post(primary, post)
     .get(primary, get(primary))
