@@ -63,7 +63,8 @@ const SURROGATE_MESSAGE = "must not contain unpaired UTF-16 surrogates";
 /** A string of at most `max` characters (at least `min`, when given) with no NUL and no unpaired surrogate. */
 export function boundedText(max: number, min = 0) {
   const tooShort = min === 1 ? "must not be empty" : `must be at least ${min} characters`;
-  return v.pipe(v.string(), v.minLength(min, tooShort), v.maxLength(max, tooLong(max)), v.check(hasNoNul, NUL_MESSAGE), v.check(isWellFormed, SURROGATE_MESSAGE));
+  if (min > 0) return v.pipe(v.string(), v.minLength(min, tooShort), v.maxLength(max, tooLong(max)), v.check(hasNoNul, NUL_MESSAGE), v.check(isWellFormed, SURROGATE_MESSAGE));
+  return v.pipe(v.string(), v.maxLength(max, tooLong(max)), v.check(hasNoNul, NUL_MESSAGE), v.check(isWellFormed, SURROGATE_MESSAGE));
 }
 
 /** An array of at most `max` items. */
