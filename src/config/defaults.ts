@@ -73,6 +73,8 @@ export function defaultConfig(stderrIsTerminal = Boolean(process.stderr.isTTY)):
     // Only a proxy on this machine (Nginx in front) is believed about the client address by default.
     MCP_TRUSTED_PROXIES: ["127.0.0.0/8", "::1"],
     MCP_RATE_LIMIT: { enabled: true, requests: 600, window_seconds: 60 },
+    // 4 MiB: far above the largest arguments any tool takes (limits.ts), far below what would strain memory.
+    MCP_MAX_REQUEST_BYTES: 4_194_304,
     MCP_JWT_LEEWAY_SECONDS: 30,
     MCP_OAUTH_ENABLED: true,
     MCP_OAUTH_ACCESS_TOKEN_TTL: 3600,

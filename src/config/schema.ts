@@ -122,6 +122,8 @@ export const configSchema = v.strictObject(
     MCP_ALLOWED_HOSTS: stringList(),
     MCP_TRUSTED_PROXIES: addressRangeList(),
     MCP_RATE_LIMIT: dict({ enabled: flag(), requests: int(1), window_seconds: int(1) }),
+    // At least 64 KiB (a tools/call of any tool with its largest prompt needs a few hundred KB); at most 64 MiB.
+    MCP_MAX_REQUEST_BYTES: int(65_536, 67_108_864),
     MCP_JWT_LEEWAY_SECONDS: int(0),
     MCP_OAUTH_ENABLED: flag(),
     MCP_OAUTH_ACCESS_TOKEN_TTL: int(1),

@@ -3,6 +3,7 @@ import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol
 import { InsufficientScopeError } from "../auth/errors.ts";
 import { hasToolScope } from "../auth/principal.ts";
 import { VERSION } from "../version.ts";
+import { echo } from "../tools/limits.ts";
 import type { AnyTool } from "../tools/types.ts";
 import type { CallContext } from "./call-context.ts";
 import { ErrorCode, errorResponse, RpcError, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.ts";
@@ -24,7 +25,7 @@ export function toolToCall(params: Record<string, unknown>, context: CallContext
   if (tool) return tool;
   const hidden = context.catalog.find((candidate) => candidate.name === params.name);
   if (hidden && !hasToolScope(context.principal, hidden.scope)) throw new InsufficientScopeError([hidden.scope]);
-  throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}. Call tools/list for the tools you may use.`);
+  throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${echo(params.name)}. Call tools/list for the tools you may use.`);
 }
 
 /** The protocol version to answer an initialize with: the client's when supported, else the latest. */
@@ -43,7 +44,8 @@ export function initializeResult(protocolVersion: string) {
 
 type MethodHandler = (params: Record<string, unknown>, context: CallContext) => Promise<unknown> | unknown;
 
-const METHODS: Record<string, MethodHandler> = {
+// No prototype: a method named "constructor", "toString" or "__proto__" is unknown like any other.
+const METHODS: Record<string, MethodHandler> = Object.assign(Object.create(null) as Record<string, MethodHandler>, {
   initialize: (params) => initializeResult(negotiateProtocolVersion(params.protocolVersion)),
   ping: () => ({}),
   "tools/list": (_params, context) => ({ tools: context.tools.map(describeTool) }),
@@ -64,15 +66,15 @@ const METHODS: Record<string, MethodHandler> = {
     }
     return {};
   },
-};
+} satisfies Record<string, MethodHandler>);
 
 /** The JSON-RPC methods this server answers; any other gets MethodNotFound. */
 export const MCP_METHODS: readonly string[] = Object.keys(METHODS);
 
 /** Answers one request; protocol failures become JSON-RPC errors. Only a scope challenge is thrown, for the transport's 403. */
 export async function dispatchRequest(request: JsonRpcRequest, context: CallContext): Promise<JsonRpcResponse> {
-  const handler = METHODS[request.method];
-  if (!handler) return errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${request.method}.`);
+  const handler = Object.hasOwn(METHODS, request.method) ? METHODS[request.method] : undefined;
+  if (!handler) return errorResponse(request.id, ErrorCode.MethodNotFound, `Method not found: ${echo(request.method)}.`);
   try {
     return { jsonrpc: "2.0", id: request.id, result: await handler(request.params ?? {}, context) };
   } catch (error) {

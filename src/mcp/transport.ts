@@ -17,6 +17,7 @@ import { StoreError } from "../store/types.ts";
 import { log } from "../log.ts";
 import { NO_METRICS, type Metrics } from "../metrics/index.ts";
 import { eraOf } from "./era.ts";
+import { readCapped } from "../server/form-body.ts";
 import type { ModernTransport } from "./modern-transport.ts";
 
 export type SessionMode = "stateful" | "stateless";
@@ -30,7 +31,11 @@ export interface TransportOptions {
   metrics?: Metrics;
   /** Answers the requests of the 2026-07-28 era (era.ts); without it every request is legacy. */
   modern?: ModernTransport;
+  /** MCP_MAX_REQUEST_BYTES: a longer body is refused with 413 before it is read further (default 4 MiB). */
+  maxRequestBytes?: number;
 }
+
+const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
 
@@ -88,7 +93,7 @@ function protocolVersionProblem(request: Request): Response | null {
 }
 
 export function createTransport(options: TransportOptions) {
-  const { mode, sessions, metrics = NO_METRICS } = options;
+  const { mode, sessions, metrics = NO_METRICS, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES } = options;
 
   /** The session named by Mcp-Session-Id, a Response refusing the request, or null when there is none (stateless handling). */
   async function lookupSession(request: Request, context: CallContext): Promise<McpSession | Response | null> {
@@ -108,10 +113,13 @@ export function createTransport(options: TransportOptions) {
     if (!accepts(request, "application/json") && !accepts(request, "text/event-stream")) {
       return httpError(406, ErrorCode.InvalidRequest, "Not Acceptable: the Accept header must allow application/json or text/event-stream.");
     }
+    // A declared length over the cap is refused unread; a chunked body stops being read at the cap.
+    const body = await readCapped(request, maxRequestBytes);
+    if (!body) return httpError(413, ErrorCode.InvalidRequest, `Payload Too Large: the body is over ${maxRequestBytes} bytes (MCP_MAX_REQUEST_BYTES); send smaller arguments.`);
     let parsed: unknown;
     let isJson = true;
     try {
-      parsed = JSON.parse(await request.text());
+      parsed = JSON.parse(new TextDecoder().decode(body));
     } catch {
       isJson = false;
     }

@@ -28,7 +28,7 @@ import { hostConnectRoute } from "./routes/hosts-connect.ts";
 import { internalErrors } from "./internal-errors.ts";
 import { trustedProxyList } from "./pipeline/client-address.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
+import { legacyMcpRoute, mcpMethodNotAllowed, mcpRoutes } from "./routes/mcp.ts";
 import { createShutdownSwitch, drainGate, type ShutdownSwitch } from "./shutdown.ts";
 import { metricsRoute } from "./routes/metrics.ts";
 import { requestMetrics } from "./pipeline/request-metrics.ts";
@@ -99,7 +99,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // The 2026-07-28 era beside the sessions: its method table is where extensions (tasks) plug in.
   const modernDispatch = createModernDispatch({ listToolsTtlMs: config.MCP_CACHE_CONFIG.list_tools_ttl * 1000, listeners });
   const modern = createModernTransport({ dispatch: modernDispatch, onStream, metrics });
-  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics, modern });
+  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics, modern, maxRequestBytes: config.MCP_MAX_REQUEST_BYTES });
   metrics.watch({ openSessions: () => sessions.size, hostsOnline: () => hosts.hub.onlineCount() });
   // A GET stream never ends by itself; without this a drain would wait for it until its deadline.
   shutdown.onDrain(() => sessions.endStandaloneStreams());
@@ -108,7 +108,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
-  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: storeFor(REGISTRATION_MAX_BUCKETS), onRateLimited: () => metrics.rateLimited("registration") });
+  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: storeFor(REGISTRATION_MAX_BUCKETS), onRateLimited: (limiter) => metrics.rateLimited(limiter) });
   // Steps 6 and 7 of the pipeline, after dispatch: the cache outermost, so a cached answer was already size-guarded.
   const runTool = composeLayers([
     ...(metrics.enabled ? [toolCallTiming(metrics)] : []),
@@ -128,6 +128,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
     .use(internalErrors())
     .use(healthRoutes(services.db, sharedStore))
     .use(legacyMcpRoute(publicUrl))
+    .use(mcpMethodNotAllowed())
     .use(hostConnectRoute({ services, hub: hosts.hub }))
     .use(webRoutes({ config, services, webAuth, publicUrl, trustedProxies, metrics, ...(sharedStore ? { store: sharedStore } : {}) }))
     .use(

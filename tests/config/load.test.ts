@@ -28,6 +28,7 @@ describe("defaults", () => {
     expect(config.MCP_MAX_SESSIONS_PER_PRINCIPAL).toBe(100);
     expect(config.HOST_COMMAND_TIMEOUT).toBe(120);
     expect(config.MCP_SHUTDOWN_TIMEOUT_SECONDS).toBe(30);
+    expect(config.MCP_MAX_REQUEST_BYTES).toBe(4 * 1024 * 1024);
     expect(Object.keys(config.AGENT_PRESETS).sort()).toEqual(["amp", "claude", "codex", "copilot", "cursor-agent", "gemini", "opencode"]);
     expect(config.AGENT_PRESETS.amp!.promptTransport).toBe("stdin");
   });

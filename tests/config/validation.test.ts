@@ -36,6 +36,13 @@ describe("wrong types name the key and the file", () => {
     }
   });
 
+  test("a request body cap out of bounds", async () => {
+    for (const value of [1000, 67_108_865, 4.5]) {
+      const { path, message } = await errorFor({ MCP_MAX_REQUEST_BYTES: value });
+      expect(message).toBe(`Config error in ${path}: MCP_MAX_REQUEST_BYTES must be an integer between 65536 and 67108864 (got ${value}).`);
+    }
+  });
+
   test("a boolean given as a string", async () => {
     const { path, message } = await errorFor({ MCP_AUTH_ENABLED: "true" });
     expect(message).toBe(`Config error in ${path}: MCP_AUTH_ENABLED must be true or false (got "true").`);
