@@ -11,7 +11,7 @@ import { readCredential } from "../../auth/credentials.ts";
 import { sha256Hex } from "../../auth/digest.ts";
 import type { Store } from "../../store/types.ts";
 
-const KEY_PREFIX = "superset:verified-credential";
+const KEY_PREFIX = "verified-credential";
 /** How long a verified credential keeps its own bucket without verifying again. */
 export const VERIFIED_CREDENTIAL_TTL_SECONDS = 3600;
 
