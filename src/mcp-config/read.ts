@@ -1,0 +1,126 @@
+/**
+ * Reads the MCP config files of one folder (CONFIG_SOURCES) without ever leaving it: each file's
+ * real path must lie inside the folder's real path (a symlink pointing out is refused), only
+ * regular files are opened, and at most MAX_CONFIG_FILE_BYTES are read. Nothing is written.
+ * Shared by `superset mcp-config list` and the host agent's `workspace.mcpConfig` command.
+ */
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from "node:fs";
+import { isAbsolute, join, relative, sep } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { nameProblem, printableName, readEntry } from "./entry.ts";
+import { CONFIG_SOURCES, type ConfigSource } from "./sources.ts";
+import type { ConfigFileProblem, ConfiguredServer, McpConfigListing } from "./types.ts";
+
+/** Config files are a few KB; a larger one is not a config file anyone wrote by hand. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+/** Servers shown per file at most; the rest are reported as a problem of the file. */
+export const MAX_SERVERS_PER_FILE = 500;
+
+/** Why a folder cannot be read at all (missing, not a folder); thrown, for the caller to word. */
+export class McpConfigFolderError extends Error {}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+function isWithin(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel);
+}
+
+/** The text of `source` in `root` (a real path), null when absent, or the reason it was not read. */
+export function readConfinedFile(root: string, file: string): { text: string } | { problem: string } | null {
+  const path = join(root, file);
+  try {
+    lstatSync(path);
+  } catch {
+    // Absent, or a folder on the way is missing: nothing configured there.
+    return null;
+  }
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return { problem: "is a symbolic link that leads nowhere; not read" };
+  }
+  if (!isWithin(root, real)) return { problem: "is a symbolic link to a file outside the folder; not read" };
+  // O_NOFOLLOW: a link swapped in after the check is not followed; O_NONBLOCK: a FIFO never blocks the read.
+  let fd: number;
+  try {
+    fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    return { problem: `cannot be opened (${(error as NodeJS.ErrnoException).code ?? "error"}); not read` };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return { problem: "is not a regular file; not read" };
+    if (stat.size > MAX_CONFIG_FILE_BYTES) return { problem: `is ${stat.size} bytes, over the ${MAX_CONFIG_FILE_BYTES} bytes a config file may have; not read` };
+    // One byte more than the limit: a file that grew since fstat is still caught.
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let length = 0;
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_CONFIG_FILE_BYTES) return { problem: `is over the ${MAX_CONFIG_FILE_BYTES} bytes a config file may have; not read` };
+    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buffer.subarray(0, length));
+    return { text };
+  } catch (error) {
+    if (error instanceof TypeError) return { problem: "is not UTF-8 text; not read" };
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); not read` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Parses a config file's text in its format; JSON as the clients read it, comments allowed. */
+export function parseConfigText(text: string, format: ConfigSource["format"]): { document: unknown } | { problem: string } {
+  try {
+    return { document: format === "toml" ? parseToml(text) : Bun.JSONC.parse(text) };
+  } catch (error) {
+    const detail = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 200);
+    return { problem: `is not valid ${format === "toml" ? "TOML" : "JSON"} (${detail})` };
+  }
+}
+
+function serversOf(source: ConfigSource, document: unknown): { servers: ConfiguredServer[]; problem: string | null } {
+  if (!isRecord(document)) return { servers: [], problem: `is not a ${source.format === "toml" ? "TOML table" : "JSON object"}` };
+  const record = document[source.serversKey];
+  if (record === undefined) return { servers: [], problem: null };
+  if (!isRecord(record)) return { servers: [], problem: `has a "${source.serversKey}" that is not an object of servers by name` };
+  const names = Object.keys(record);
+  const servers = names.slice(0, MAX_SERVERS_PER_FILE).map((name): ConfiguredServer => {
+    const base = { name: printableName(name), file: source.file, client: source.client };
+    const badName = nameProblem(name);
+    if (badName) return { ...base, transport: "local", target: "", state: "invalid", reason: badName, headers: {}, env: {} };
+    return { ...base, ...readEntry(record[name], source.spelling, source.disabled(record[name], name, document)) };
+  });
+  const problem = names.length > MAX_SERVERS_PER_FILE ? `has ${names.length} servers; only the first ${MAX_SERVERS_PER_FILE} are shown` : null;
+  return { servers, problem };
+}
+
+/** The servers configured in `folder` and the config files there that could not be read. */
+export function readMcpConfig(folder: string): McpConfigListing {
+  let root: string;
+  try {
+    root = realpathSync(folder);
+  } catch {
+    throw new McpConfigFolderError(`The folder ${folder} does not exist.`);
+  }
+  if (!lstatSync(root).isDirectory()) throw new McpConfigFolderError(`${folder} is not a folder.`);
+  const servers: ConfiguredServer[] = [];
+  const problems: ConfigFileProblem[] = [];
+  for (const source of CONFIG_SOURCES) {
+    const problemOf = (reason: string) => problems.push({ file: source.file, client: source.client, reason: `${source.file} ${reason}` });
+    const read = readConfinedFile(root, source.file);
+    if (read === null) continue;
+    if ("problem" in read) {
+      problemOf(read.problem);
+      continue;
+    }
+    const parsed = parseConfigText(read.text, source.format);
+    if ("problem" in parsed) {
+      problemOf(parsed.problem);
+      continue;
+    }
+    const found = serversOf(source, parsed.document);
+    servers.push(...found.servers);
+    if (found.problem) problemOf(found.problem);
+  }
+  return { servers, problems };
+}
