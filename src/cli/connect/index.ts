@@ -19,13 +19,13 @@ const CLIENT_IDS = CLIENTS.map((client) => client.id);
 function findClient(given: string | undefined): ClientTarget {
   if (given === undefined) throw new UsageError(`Missing client: run "superset connect <client>" with one of ${CLIENT_IDS.join(", ")}.`);
   const client = CLIENTS.find((candidate) => candidate.id === given);
-  if (!client) throw new UsageError(`Unknown client "${given.slice(0, 100)}": superset connect knows ${CLIENT_IDS.join(", ")}.`);
+  if (!client) throw new UsageError(`Unknown client ${JSON.stringify(given.slice(0, 100))}: superset connect knows ${CLIENT_IDS.join(", ")}.`);
   return client;
 }
 
 function scopeOf(client: ClientTarget, given: unknown): Scope {
   const scope = (given ?? "user") as string;
-  if (scope !== "user" && scope !== "project") throw new UsageError(`--scope must be user or project (got "${String(scope).slice(0, 100)}").`);
+  if (scope !== "user" && scope !== "project") throw new UsageError(`--scope must be user or project (got ${JSON.stringify(String(scope).slice(0, 100))}).`);
   if (!client.files[scope]) throw new UsageError(`${client.label} has no ${scope} config file; use --scope ${scope === "user" ? "project" : "user"}.`);
   return scope;
 }
@@ -58,7 +58,7 @@ const connect: Command = {
     ...CONFIG_OPTION,
   },
   async run({ values, positionals }) {
-    if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]!.slice(0, 100)}": "superset connect" takes one client.`);
+    if (positionals.length > 1) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[1]!.slice(0, 100))}: "superset connect" takes one client.`);
     const client = findClient(positionals[0]);
     const scope = scopeOf(client, values.scope);
     const auth = authOf(values);

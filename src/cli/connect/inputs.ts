@@ -9,6 +9,9 @@ const KEY_MAX_LENGTH = 200;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
+/** A value as echoed in a message: quoted, escaped, at most 200 characters. */
+const shown = (value: string) => JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+
 /** A checked MCP URL; `warning` when it is plain http to a loopback address or not one of the server's paths. */
 export interface ServerUrl {
   url: string;
@@ -19,13 +22,13 @@ export interface ServerUrl {
 /** `--url`: http(s), no credentials, query or fragment; a bare origin gets `/mcp`. */
 export function parseServerUrl(given: string, hasKey: boolean): ServerUrl {
   if (given.length > URL_MAX_LENGTH) throw new UsageError(`--url must be at most ${URL_MAX_LENGTH} characters (it has ${given.length}).`);
-  if (!URL.canParse(given)) throw new UsageError(`--url "${given}" is not a URL: give the server's MCP address, e.g. https://superset.example.com/mcp.`);
+  if (!URL.canParse(given)) throw new UsageError(`--url ${shown(given)} is not a URL: give the server's MCP address, e.g. https://superset.example.com/mcp.`);
   const url = new URL(given);
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`--url "${given}" must start with https:// (or http:// for this machine).`);
-  if (url.username || url.password || url.search || url.hash) throw new UsageError(`--url "${given}" must not hold a user, a password, a query or a fragment: a client would store them in its config file.`);
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`--url ${shown(given)} must start with https:// (or http:// for this machine).`);
+  if (url.username || url.password || url.search || url.hash) throw new UsageError(`--url ${shown(given)} must not hold a user, a password, a query or a fragment: a client would store them in its config file.`);
   const isLoopback = LOOPBACK_HOSTS.has(url.hostname);
   if (url.protocol === "http:" && !isLoopback && hasKey) {
-    throw new UsageError(`--url "${given}" uses plain http:// to another machine: the API key would cross the network in the clear; use the server's https:// address.`);
+    throw new UsageError(`--url ${shown(given)} uses plain http:// to another machine: the API key would cross the network in the clear; use the server's https:// address.`);
   }
   if (url.pathname === "/") url.pathname = MCP_PATHS[0];
   const path = url.pathname.replace(/\/+$/, "");
@@ -46,6 +49,6 @@ export function parseApiKey(given: string): string {
 
 /** `--name`: the server's name in the client's config. */
 export function parseServerName(given: string): string {
-  if (!NAME_PATTERN.test(given)) throw new UsageError(`--name "${given.slice(0, 100)}" must be 1 to 64 letters, digits, _ or -, starting with a letter or digit.`);
+  if (!NAME_PATTERN.test(given)) throw new UsageError(`--name ${JSON.stringify(given.slice(0, 100))} must be 1 to 64 letters, digits, _ or -, starting with a letter or digit.`);
   return given;
 }
