@@ -31,7 +31,7 @@ export interface ServerCardOptions {
 function reverseDnsName(publicUrl: string): string {
   const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, "");
   const isAddress = /^[\d.]+$/.test(host) || host.includes(":");
-  return `${isAddress ? host.replaceAll(":", "-") : host.split(".").reverse().join(".")}/superset`;
+  return `${isAddress ? host.replaceAll(":", "-") : host.split(".").reverse().join(".")}/mcp`;
 }
 
 /** The card of this server. */
