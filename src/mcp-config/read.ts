@@ -26,22 +26,43 @@ function isWithin(root: string, path: string): boolean {
   return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel);
 }
 
-/** The text of `source` in `root` (a real path), null when absent, or the reason it was not read. */
+/**
+ * The real path of `file` under `root` (a real path), walked one name at a time so a link on the
+ * way (`.cursor` → /etc) is refused whether or not the file behind it exists: null when absent,
+ * or the reason it is not read.
+ */
+function confinedPath(root: string, file: string): { path: string } | { problem: string } | null {
+  let current = root;
+  for (const name of file.split("/")) {
+    const next = join(current, name);
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(next).isSymbolicLink();
+    } catch {
+      // Absent, or a folder on the way is missing: nothing configured there.
+      return null;
+    }
+    if (isLink) {
+      let real: string;
+      try {
+        real = realpathSync(next);
+      } catch {
+        return { problem: "is a symbolic link that leads nowhere; not read" };
+      }
+      if (real !== root && !isWithin(root, real)) return { problem: "leads outside the folder through a symbolic link; not read" };
+      current = real;
+    } else {
+      current = next;
+    }
+  }
+  return { path: current };
+}
+
+/** The text of `file` in `root` (a real path), null when absent, or the reason it was not read. */
 export function readConfinedFile(root: string, file: string): { text: string } | { problem: string } | null {
-  const path = join(root, file);
-  try {
-    lstatSync(path);
-  } catch {
-    // Absent, or a folder on the way is missing: nothing configured there.
-    return null;
-  }
-  let real: string;
-  try {
-    real = realpathSync(path);
-  } catch {
-    return { problem: "is a symbolic link that leads nowhere; not read" };
-  }
-  if (!isWithin(root, real)) return { problem: "is a symbolic link to a file outside the folder; not read" };
+  const confined = confinedPath(root, file);
+  if (confined === null || "problem" in confined) return confined;
+  const real = confined.path;
   // O_NOFOLLOW: a link swapped in after the check is not followed; O_NONBLOCK: a FIFO never blocks the read.
   let fd: number;
   try {

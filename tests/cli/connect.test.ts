@@ -4,7 +4,7 @@
  * backup and the file's mode kept, idempotent, `--print` writing nothing, and refusals that leave
  * the file untouched (unparseable, comments, a key inside a git work tree, bad input).
  */
-import { describe, expect, test, afterAll } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse as parseToml } from "smol-toml";
@@ -14,6 +14,7 @@ import { runCli } from "../helpers/cli.ts";
 import { ampConfigSchema, claudeDesktopConfigSchema, cursorConfigSchema } from "../helpers/client-config-schemas.ts";
 import { removeTempDirs, tempDir } from "../helpers/git-repos.ts";
 
+setDefaultTimeout(60_000);
 afterAll(removeTempDirs);
 
 const URL_ = "https://superset.example.com/mcp";

@@ -165,8 +165,8 @@ describe("files that are not read, and why", () => {
     const { servers, problems } = readMcpConfig(dir);
     expect(servers).toEqual([]);
     expect(problems.map((problem) => problem.reason)).toEqual([
-      ".mcp.json is a symbolic link to a file outside the folder; not read",
-      ".cursor/mcp.json is a symbolic link to a file outside the folder; not read",
+      ".mcp.json leads outside the folder through a symbolic link; not read",
+      ".cursor/mcp.json leads outside the folder through a symbolic link; not read",
       "opencode.json is a symbolic link that leads nowhere; not read",
     ]);
   });
