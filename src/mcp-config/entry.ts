@@ -23,13 +23,16 @@ export interface EntrySpelling {
   /** Keys of the header and environment records. */
   headerKeys: readonly string[];
   envKeys: readonly string[];
+  /** Keys of header records whose values name environment variables (Codex's `env_http_headers`), shown as `${NAME}`. */
+  envHeaderKeys?: readonly string[];
   /** A key naming an environment variable that holds a bearer token (Codex's `bearer_token_env_var`). */
   bearerEnvKey?: string;
 }
 
 type Interpreted = Omit<ConfiguredServer, "name" | "file" | "client">;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+/** A plain object (a JSON object or TOML table), not an array or null. */
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Text as shown: control and bidirectional-override characters escaped, so a hostile file cannot rewrite the terminal or a table. */
 export function printable(text: string): string {
@@ -116,6 +119,9 @@ export function readEntry(value: unknown, spelling: EntrySpelling, disabledBy: s
   if (!command.words && !url.url) return invalid(`the entry has neither a command nor a URL (${["command", ...spelling.urlKeys].join(", ")})`);
   const headers = mergedRecords(value, spelling.headerKeys);
   if (headers.problem) return invalid(headers.problem, transport, target);
+  const fromEnv = mergedRecords(value, spelling.envHeaderKeys ?? []);
+  if (fromEnv.problem) return invalid(fromEnv.problem, transport, target);
+  for (const [name, variable] of Object.entries(fromEnv.record)) headers.record[name] = `\${${variable}}`;
   const env = mergedRecords(value, spelling.envKeys);
   if (env.problem) return invalid(env.problem, transport, target);
   if (spelling.bearerEnvKey && value[spelling.bearerEnvKey] !== undefined) {

@@ -7,7 +7,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { nameProblem, printableName, readEntry } from "./entry.ts";
+import { isRecord, nameProblem, printableName, readEntry } from "./entry.ts";
 import { CONFIG_SOURCES, type ConfigSource } from "./sources.ts";
 import type { ConfigFileProblem, ConfiguredServer, McpConfigListing } from "./types.ts";
 
@@ -18,8 +18,6 @@ export const MAX_SERVERS_PER_FILE = 500;
 
 /** Why a folder cannot be read at all (missing, not a folder); thrown, for the caller to word. */
 export class McpConfigFolderError extends Error {}
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function isWithin(root: string, path: string): boolean {
   const rel = relative(root, path);

@@ -3,7 +3,7 @@
  * turns one off. Seed 004's `/mcp` reads the first three; the others are the project files of
  * the clients `superset connect` writes (their documented project scope).
  */
-import type { EntrySpelling } from "./entry.ts";
+import { isRecord, type EntrySpelling } from "./entry.ts";
 
 export type ConfigFormat = "json" | "toml";
 
@@ -19,7 +19,6 @@ export interface ConfigSource {
   disabled(entry: unknown, name: string, document: Record<string, unknown>): string | null;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const field = (entry: unknown, key: string): unknown => (isRecord(entry) ? entry[key] : undefined);
 
 /** `"disabled": true` on the entry (Claude Code's, Cursor's and Amp's files carry it when a user turned a server off). */
@@ -63,7 +62,7 @@ export const CONFIG_SOURCES: readonly ConfigSource[] = [
     client: "Codex",
     format: "toml",
     serversKey: "mcp_servers",
-    spelling: { urlKeys: ["url"], headerKeys: ["http_headers", "env_http_headers"], envKeys: ["env"], bearerEnvKey: "bearer_token_env_var" },
+    spelling: { urlKeys: ["url"], headerKeys: ["http_headers"], envHeaderKeys: ["env_http_headers"], envKeys: ["env"], bearerEnvKey: "bearer_token_env_var" },
     disabled: enabledFalse,
   },
 ];

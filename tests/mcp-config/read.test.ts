@@ -29,7 +29,7 @@ describe("each client's file", () => {
       ".cursor/mcp.json": json({ mcpServers: { cursor: { command: "node", args: ["server.js"], env: { TOKEN: "secret-value" } } } }),
       ".gemini/settings.json": `// Gemini allows comments\n${json({ mcpServers: { gemini: { httpUrl: "https://g.example/mcp", headers: { Authorization: `Bearer ${KEY}` } } } })}`,
       "opencode.json": json({ $schema: "https://opencode.ai/config.json", mcp: { opencode: { type: "local", command: ["bun", "x", "srv"], environment: { A: "b" } } } }),
-      ".codex/config.toml": '[mcp_servers.codex]\nurl = "https://c.example/mcp"\nbearer_token_env_var = "SUPERSET_API_KEY"\n',
+      ".codex/config.toml": '[mcp_servers.codex]\nurl = "https://c.example/mcp"\nbearer_token_env_var = "SUPERSET_API_KEY"\nenv_http_headers = { "X-Api-Key" = "MY_KEY_VAR" }\n',
     });
     const { servers, problems } = readMcpConfig(dir);
     expect(problems).toEqual([]);
@@ -48,7 +48,7 @@ describe("each client's file", () => {
     expect(byName.gemini!.headers).toEqual({ Authorization: `Bearer ${REDACTED}` });
     expect(byName.opencode!.env).toEqual({ A: REDACTED });
     // A reference to an environment variable is no secret: it is shown.
-    expect(byName.codex!.headers).toEqual({ Authorization: "Bearer ${SUPERSET_API_KEY}" });
+    expect(byName.codex!.headers).toEqual({ "X-Api-Key": "${MY_KEY_VAR}", Authorization: "Bearer ${SUPERSET_API_KEY}" });
     expect(JSON.stringify(servers)).not.toContain(KEY);
     expect(JSON.stringify(servers)).not.toContain("secret-value");
   });

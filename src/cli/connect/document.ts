@@ -4,6 +4,7 @@
  * (its indentation; for TOML, the new table appended so the file's comments stay when it can).
  */
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
+import { isRecord } from "../../mcp-config/entry.ts";
 import { UsageError } from "../command.ts";
 import type { ClientFormat } from "./clients.ts";
 
@@ -11,8 +12,6 @@ export type Document = Record<string, unknown>;
 
 /** Keys of a server entry that `superset connect` decides; any other key a user added to the entry is kept. */
 const MANAGED_ENTRY_KEYS = ["type", "url", "httpUrl", "headers", "http_headers", "command", "args", "oauth", "enabled", "bearer_token_env_var", "env_http_headers"];
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The document in `text`; a file that does not parse, or parses to something else than an object, is refused. */
 export function parseDocument(text: string, format: ClientFormat, path: string): Document {
