@@ -30,6 +30,7 @@ function setting() {
     home,
     project,
     connect: (...args: string[]) => runCli(["connect", ...args], { cwd: project, env }),
+    connectWithStdin: (stdin: string, ...args: string[]) => runCli(["connect", ...args], { cwd: project, env, stdin }),
     read: (path: string) => readFileSync(path, "utf8"),
     backups: (path: string) => readdirSync(dirname(path)).filter((name) => name.startsWith(`${path.split("/").pop()}.bak-`)),
   };
@@ -168,6 +169,19 @@ describe("merging into what is there", () => {
     expect(existsSync(join(s.home, ".cursor"))).toBe(false);
   });
 
+  test("--api-key-stdin takes the key from a pipe; too much input or a bad key is refused", async () => {
+    const s = setting();
+    const piped = await s.connectWithStdin(`${KEY}\n`, "amp", "--url", URL_, "--api-key-stdin");
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(s.read(join(s.home, ".config/amp/settings.json")))["amp.mcpServers"].superset.headers).toEqual({ Authorization: `Bearer ${KEY}` });
+    const flood = await s.connectWithStdin("x".repeat(100_000), "cursor", "--url", URL_, "--api-key-stdin");
+    expect(flood.code).toBe(1);
+    expect(flood.stderr).toMatch(/more than 4096 bytes/);
+    const bad = await s.connectWithStdin("not-a-key\n", "cursor", "--url", URL_, "--api-key-stdin");
+    expect(bad.stderr).toMatch(/--api-key must be an API key/);
+    expect(existsSync(join(s.home, ".cursor"))).toBe(false);
+  });
+
   test("--url defaults to MCP_SERVICE_URL of the config, with /mcp", async () => {
     const s = setting();
     const config = join(s.project, "superset.config.ts");
@@ -224,7 +238,7 @@ describe("refusals leave the file untouched", () => {
     ["two clients", ["cursor", "amp"], /takes one client/],
     ["a project scope Claude Desktop has not", ["claude-desktop", "--scope", "project"], /no project config file/],
     ["an unknown scope", ["cursor", "--scope", "global"], /--scope must be user or project/],
-    ["a key and --oauth", ["cursor", "--api-key", KEY, "--oauth"], /not both/],
+    ["a key and --oauth", ["cursor", "--api-key", KEY, "--oauth"], /Give one of --api-key and --oauth/],
     ["a malformed key", ["cursor", "--api-key", "sk_live_short"], /--api-key must be an API key/],
     ["a huge key", ["cursor", "--api-key", `sk_live_${"a".repeat(10_000)}`], /--api-key must be an API key/],
     ["a URL that is not one", ["cursor", "--url", "not a url"], /is not a URL/],

@@ -11,7 +11,7 @@ import { describeChange, maskKey } from "./change.ts";
 import { CLIENTS, currentSurroundings, type Auth, type ClientTarget, type Connection, type Scope } from "./clients.ts";
 import { isInsideGitWorkTree, readExisting, writeWithBackup } from "./config-file.ts";
 import { hasTomlComments, mergeServer, parseDocument, renderDocument } from "./document.ts";
-import { parseApiKey, parseServerName, parseServerUrl } from "./inputs.ts";
+import { parseApiKey, parseServerName, parseServerUrl, readApiKeyFromStdin } from "./inputs.ts";
 
 const DEFAULT_NAME = "superset";
 const CLIENT_IDS = CLIENTS.map((client) => client.id);
@@ -30,9 +30,11 @@ function scopeOf(client: ClientTarget, given: unknown): Scope {
   return scope;
 }
 
-function authOf(values: ParsedArgs["values"]): Auth {
-  if (values["api-key"] !== undefined && values.oauth) throw new UsageError("Give --api-key or --oauth, not both: the client signs in with one of them.");
+async function authOf(values: ParsedArgs["values"]): Promise<Auth> {
+  const given = [values["api-key"] !== undefined && "--api-key", values["api-key-stdin"] && "--api-key-stdin", values.oauth && "--oauth"].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`Give one of ${given.join(" and ")}: the client signs in with one of them.`);
   if (values["api-key"] !== undefined) return { kind: "api-key", key: parseApiKey(values["api-key"] as string) };
+  if (values["api-key-stdin"]) return { kind: "api-key", key: await readApiKeyFromStdin() };
   return values.oauth ? { kind: "oauth" } : { kind: "url-only" };
 }
 
@@ -50,6 +52,7 @@ const connect: Command = {
   options: {
     url: { type: "string", description: "The server's MCP URL (default: MCP_SERVICE_URL of the config, with /mcp)", valueName: "URL" },
     "api-key": { type: "string", description: "Authenticate with this API key (sk_live_…) instead of signing in", valueName: "KEY" },
+    "api-key-stdin": { type: "boolean", description: "Read the API key from stdin, so it stays out of the shell history" },
     oauth: { type: "boolean", description: "Sign in with OAuth in the client (the default when no key is given); prints how" },
     scope: { type: "string", description: "user (the client's file in your home, the default) or project (the project file in the current folder)", valueName: "SCOPE" },
     name: { type: "string", description: `The server's name in the client (default ${DEFAULT_NAME})`, valueName: "NAME" },
@@ -61,7 +64,7 @@ const connect: Command = {
     if (positionals.length > 1) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[1]!.slice(0, 100))}: "superset connect" takes one client.`);
     const client = findClient(positionals[0]);
     const scope = scopeOf(client, values.scope);
-    const auth = authOf(values);
+    const auth = await authOf(values);
     const key = auth.kind === "api-key" ? auth.key : null;
     const url = parseServerUrl(await serverUrlOf(values), key !== null);
     const connection: Connection = { name: parseServerName((values.name as string | undefined) ?? DEFAULT_NAME), url: url.url, auth };

@@ -47,6 +47,26 @@ export function parseApiKey(given: string): string {
   return key;
 }
 
+/** Bytes of stdin `--api-key-stdin` reads at most: a key and a newline, with room to spare. */
+const STDIN_MAX_BYTES = 4096;
+
+/** The key piped in for `--api-key-stdin` (so it stays out of the shell history and `ps`), one trailing newline dropped. */
+export async function readApiKeyFromStdin(): Promise<string> {
+  const reader = Bun.stdin.stream().getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      length += chunk.value.length;
+      if (length > STDIN_MAX_BYTES) throw new UsageError(`--api-key-stdin read more than ${STDIN_MAX_BYTES} bytes: pipe in the key alone.`);
+      chunks.push(chunk.value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return parseApiKey(Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, ""));
+}
+
 /** `--name`: the server's name in the client's config. */
 export function parseServerName(given: string): string {
   if (!NAME_PATTERN.test(given)) throw new UsageError(`--name ${JSON.stringify(given.slice(0, 100))} must be 1 to 64 letters, digits, _ or -, starting with a letter or digit.`);
