@@ -147,6 +147,41 @@ describe("merging into what is there", () => {
     const text = s.read(path);
     expect(text.startsWith(original.trimEnd())).toBe(true);
     expect(parseToml(text)).toEqual({ model: "o3", mcp_servers: { docs: { command: "docs-server" }, superset: { url: URL_ } } });
+    // Again: nothing changes, not even a backup.
+    const again = await s.connect("codex", "--url", URL_);
+    expect(again.stdout).toContain("nothing changed");
+    expect(s.read(path)).toBe(text);
+    expect(s.backups(path)).toHaveLength(1);
+    // A changed entry replaces the server's own tables, and the comments stay.
+    const keyed = await s.connect("codex", "--url", URL_, "--api-key", KEY);
+    expect(keyed.stderr).toBe("");
+    const rewritten = s.read(path);
+    expect(rewritten.startsWith(original.trimEnd())).toBe(true);
+    expect(parseToml(rewritten)).toEqual({ model: "o3", mcp_servers: { docs: { command: "docs-server" }, superset: { url: URL_, http_headers: { Authorization: `Bearer ${KEY}` } } } });
+    expect(rewritten.match(/\[mcp_servers\.superset\]/g)).toHaveLength(1);
+  });
+
+  test("a config.toml that cannot be edited in place is rewritten whole, saying its comments are in the backup", async () => {
+    const s = setting();
+    const path = join(s.home, ".codex/config.toml");
+    mkdirSync(dirname(path), { recursive: true });
+    // Dotted keys instead of a table: appending [mcp_servers.superset] would define it twice.
+    writeFileSync(path, '# mine\nmcp_servers.superset.url = "https://old.example/mcp"\n');
+    const result = await s.connect("codex", "--url", URL_);
+    expect(result.code).toBe(0);
+    const [backup] = s.backups(path);
+    expect(result.stderr.trim()).toBe(`Warning: ${path} was rewritten without its comments; they are in the backup ${join(dirname(path), backup!)}.`);
+    expect(parseToml(s.read(path))).toEqual({ mcp_servers: { superset: { url: URL_ } } });
+  });
+
+  test("a JSON file that already says the same, in other formatting, is left alone", async () => {
+    const s = setting();
+    const path = join(s.home, ".cursor/mcp.json");
+    mkdirSync(dirname(path));
+    const minified = JSON.stringify({ mcpServers: { superset: { url: URL_ } } });
+    writeFileSync(path, minified);
+    expect((await s.connect("cursor", "--url", URL_)).stdout).toContain("nothing changed");
+    expect(s.read(path)).toBe(minified);
   });
 
   test("a symlinked file is written through, the link kept", async () => {

@@ -56,6 +56,11 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (isRecord(item) ? Object.fromEntries(Object.keys(item).sort().map((key) => [key, item[key]])) : item));
 }
 
+/** Whether two documents hold the same settings, whatever their key order. */
+export function sameDocument(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
 /** Whether a TOML text has a comment line, which a full rewrite would not keep. */
 export function hasTomlComments(text: string): boolean {
   return /^\s*#/m.test(text);
@@ -67,17 +72,38 @@ function jsonIndent(original: string | null): string | number {
   return match ? match[1]! : 2;
 }
 
-/** The text of `document` in `format`, in the style of `original` (the file's current text, or null). */
-export function renderDocument(document: Document, format: ClientFormat, original: string | null, addedServer?: { serversKey: string; name: string }): string {
+/**
+ * The file's text without the TOML tables of one server (`[mcp_servers.NAME]` and its
+ * `[mcp_servers.NAME.*]` subtables), up to the next table header; the caller checks the result.
+ */
+function withoutServerTables(text: string, serversKey: string, name: string): string {
+  const own = new RegExp(`^\\s*\\[\\s*${serversKey}\\.${name}\\s*(?:\\.[^\\]]*)?\\]\\s*(?:#.*)?$`);
+  const header = /^\s*\[/;
+  let skipping = false;
+  return text
+    .split("\n")
+    .filter((line) => {
+      if (header.test(line)) skipping = own.test(line);
+      return !skipping;
+    })
+    .join("\n");
+}
+
+/**
+ * The text of `document` in `format`, in the style of `original` (the file's current text, or
+ * null). For TOML the server's tables are appended to the file as it is (its old tables of that
+ * server taken out first), so every comment stays; the result is parsed back to make sure it
+ * means exactly the merged document, else the whole file is written out afresh.
+ */
+export function renderDocument(document: Document, format: ClientFormat, original: string | null, server: { serversKey: string; name: string }): string {
   if (format === "json") return `${JSON.stringify(document, null, jsonIndent(original))}\n`;
-  // A new table appended keeps every comment of the file; the result is parsed back to make sure
-  // it means exactly the merged document, else the whole file is written out afresh.
-  if (original !== null && original.trim() !== "" && addedServer) {
-    const servers = document[addedServer.serversKey] as Record<string, unknown>;
-    const fragment = stringifyToml({ [addedServer.serversKey]: { [addedServer.name]: servers[addedServer.name] } });
-    const appended = `${original.replace(/\s*$/, "")}\n\n${fragment}\n`;
+  if (original !== null && original.trim() !== "") {
+    const servers = document[server.serversKey] as Record<string, unknown>;
+    const fragment = stringifyToml({ [server.serversKey]: { [server.name]: servers[server.name] } });
+    const kept = withoutServerTables(original, server.serversKey, server.name).replace(/\s*$/, "");
+    const appended = `${kept}${kept ? "\n\n" : ""}${fragment}\n`;
     try {
-      if (canonical(parseToml(appended)) === canonical(document)) return appended;
+      if (sameDocument(parseToml(appended), document)) return appended;
     } catch {
       // Falls through to a full rewrite.
     }

@@ -10,7 +10,7 @@ import { CONFIG_OPTION, UsageError, type Command, type ParsedArgs } from "../com
 import { describeChange, maskKey } from "./change.ts";
 import { CLIENTS, currentSurroundings, type Auth, type ClientTarget, type Connection, type Scope } from "./clients.ts";
 import { isInsideGitWorkTree, readExisting, writeWithBackup } from "./config-file.ts";
-import { hasTomlComments, mergeServer, parseDocument, renderDocument } from "./document.ts";
+import { hasTomlComments, mergeServer, parseDocument, renderDocument, sameDocument } from "./document.ts";
 import { parseApiKey, parseServerName, parseServerUrl, readApiKeyFromStdin } from "./inputs.ts";
 
 const DEFAULT_NAME = "superset";
@@ -75,12 +75,12 @@ const connect: Command = {
     const document = file.text === null ? { ...(client.newFile ?? {}) } : parseDocument(file.text, client.format, path);
     const hadServer = Object.hasOwn((document[client.serversKey] ?? {}) as object, connection.name);
     const merged = mergeServer(document, client.serversKey, connection.name, client.entry(connection), path);
-    const text = renderDocument(merged, client.format, file.text, hadServer ? undefined : { serversKey: client.serversKey, name: connection.name });
-
-    if (text === file.text) {
+    // Already as connect would write it (whatever the file's formatting): nothing to do, not even a backup.
+    if (file.text !== null && sameDocument(merged, document)) {
       console.log(`${client.label} already has ${connection.name} at ${url.url} in ${path}; nothing changed.`);
       return 0;
     }
+    const text = renderDocument(merged, client.format, file.text, { serversKey: client.serversKey, name: connection.name });
     if (values.print) {
       console.log(maskKey(describeChange(path, file.text, text), key));
       return 0;
@@ -89,7 +89,7 @@ const connect: Command = {
       throw new UsageError(`${path} is inside a git work tree, where an API key could be committed; nothing was written. Use --scope user, sign in with --oauth instead, or pass --force if the file is ignored by git.`);
     }
     const backup = writeWithBackup(file, text, key !== null);
-    if (client.format === "toml" && file.text !== null && hasTomlComments(file.text) && !text.startsWith(file.text.replace(/\s*$/, ""))) {
+    if (client.format === "toml" && file.text !== null && hasTomlComments(file.text) && !hasTomlComments(text)) {
       console.error(`Warning: ${path} was rewritten without its comments; they are in the backup ${backup}.`);
     }
     console.log(`${hadServer ? "Updated" : "Added"} ${connection.name} (${url.url}${key ? ", API key" : ""}) in ${path}${backup ? `; the previous file is ${backup}` : ""}.`);
