@@ -3,13 +3,15 @@
  * opencode from npm, each run with a fresh HOME (and XDG folders) and no network but loopback
  * (every proxy variable points at a closed port). After `superset connect <client>` (the built
  * binary), the client's own `mcp list` shows the server connected in dev mode and with an API
- * key against a server with sign-in on, and needing authentication with --oauth.
+ * key against a server with sign-in on, needing authentication with --oauth, and read from the
+ * project's own file with --scope project (Claude Code holds a project's servers for approval).
  *
  * Codex's `mcp list` does not connect: it shows how it would authenticate, which it learns from
  * the server (OAuth discovery against the URL): "Unsupported" in dev mode (no OAuth there),
  * "Bearer token" with the key, "Not logged in" when the server offers OAuth and no token is held.
- * Gemini CLI reads a project's servers only in a folder the user trusted: the test trusts the
- * project folder in ~/.gemini/trustedFolders.json, as a user does on Gemini's first start there.
+ * Gemini CLI and Codex read a project's servers only in a folder the user trusted: the test
+ * trusts the project folder in ~/.gemini/trustedFolders.json and ~/.codex/config.toml, as a user
+ * does at their prompts on the first start there.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -32,6 +34,8 @@ interface RealClient {
   dev: RegExp;
   withKey: RegExp;
   needsSignIn: RegExp;
+  /** Dev mode, `--scope project`: the project's file, as the client treats a project's servers. */
+  projectScope: RegExp;
 }
 
 // Claude Code and opencode ship a native binary in a platform package; their launcher needs the install script npmTool skips.
@@ -42,6 +46,8 @@ const CLIENTS: RealClient[] = [
     dev: /^superset: http\S+ \(HTTP\) - ✔ Connected$/m,
     withKey: /^superset: http\S+ \(HTTP\) - ✔ Connected$/m,
     needsSignIn: /^superset: http\S+ \(HTTP\) - ! Needs authentication$/m,
+    // Claude Code asks before it starts the servers of a project's .mcp.json.
+    projectScope: /^superset: http\S+ \(HTTP\) - ⏸ Pending approval \(run `claude` to approve\)$/m,
   },
   {
     id: "codex",
@@ -49,6 +55,7 @@ const CLIENTS: RealClient[] = [
     dev: /^superset\s+http\S+\s+-\s+enabled\s+Unsupported\s*$/m,
     withKey: /^superset\s+http\S+\s+-\s+enabled\s+Bearer token\s*$/m,
     needsSignIn: /^superset\s+http\S+\s+-\s+enabled\s+Not logged in\s*$/m,
+    projectScope: /^superset\s+http\S+\s+-\s+enabled\s+Unsupported\s*$/m,
   },
   {
     id: "gemini",
@@ -57,6 +64,7 @@ const CLIENTS: RealClient[] = [
     withKey: /^✓ superset: http\S+ \(http\) - Connected$/m,
     // Gemini says how sign-in completes inside it: /mcp auth <name>.
     needsSignIn: /requires authentication using: \/mcp auth superset[\s\S]*✗ superset: http\S+ \(http\) - Disconnected/,
+    projectScope: /^✓ superset: http\S+ \(http\) - Connected$/m,
   },
   {
     id: "opencode",
@@ -64,16 +72,19 @@ const CLIENTS: RealClient[] = [
     dev: /✓ superset\s+connected/,
     withKey: /✓ superset\s+connected/,
     needsSignIn: /⚠ superset\s+needs authentication/,
+    projectScope: /✓ superset\s+connected/,
   },
 ];
 
-/** A fresh HOME with its XDG folders and a project folder in it, trusted by Gemini. */
+/** A fresh HOME with its XDG folders and a project folder in it, trusted by Gemini and by Codex as a user trusts it at their prompts. */
 function freshHome() {
   const home = mkdtempSync(join(tmpdir(), "superset-client-home-"));
   const project = join(home, "project");
   mkdirSync(join(home, ".gemini"), { recursive: true });
+  mkdirSync(join(home, ".codex"));
   mkdirSync(project);
   writeFileSync(join(home, ".gemini/trustedFolders.json"), JSON.stringify({ [project]: "TRUST_FOLDER" }));
+  writeFileSync(join(home, ".codex/config.toml"), `[projects.${JSON.stringify(project)}]\ntrust_level = "trusted"\n`);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: home,
@@ -152,5 +163,10 @@ describe.each(CLIENTS.map((client) => [client.id, client] as const))("%s", (id, 
   test.skipIf(!binary)("sign-in on, with --oauth: sign-in is asked for", async () => {
     const listed = await scenario(oauth.mcpUrl, ["--oauth"]);
     expect(listed).toMatch(client.needsSignIn);
+  });
+
+  test.skipIf(!binary)("--scope project: the project's own file", async () => {
+    const listed = await scenario(dev.server.url, ["--scope", "project"]);
+    expect(listed).toMatch(client.projectScope);
   });
 });

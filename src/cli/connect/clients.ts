@@ -38,7 +38,7 @@ export interface ClientTarget {
   newFile?: Record<string, unknown>;
   entry(connection: Connection): Record<string, unknown>;
   /** What the user does next in the client, one line each. */
-  nextSteps(connection: Connection): string[];
+  nextSteps(connection: Connection, scope: Scope): string[];
 }
 
 const bearer = (auth: Auth) => (auth.kind === "api-key" ? `Bearer ${auth.key}` : null);
@@ -66,7 +66,11 @@ export const CLIENTS: readonly ClientTarget[] = [
     files: { user: ({ home }) => join(home, ".claude.json"), project: ({ projectDir }) => join(projectDir, ".mcp.json") },
     serversKey: "mcpServers",
     entry: ({ url, auth }) => withHeaders({ type: "http", url }, auth),
-    nextSteps: (c) => [`Check it: claude mcp list (shows ${c.name} as connected${c.auth.kind === "api-key" ? "" : " or needing authentication"})`, ...signInLater(c, `run /mcp inside Claude Code and choose ${c.name}`)],
+    nextSteps: (c, scope) => [
+      ...(scope === "project" ? [`Run claude in this folder once and approve ${c.name}: Claude Code asks before it uses the servers of a project's .mcp.json.`] : []),
+      `Check it: claude mcp list (shows ${c.name} as connected${c.auth.kind === "api-key" ? "" : " or needing authentication"})`,
+      ...signInLater(c, `run /mcp inside Claude Code and choose ${c.name}`),
+    ],
   },
   {
     id: "claude-desktop",
@@ -94,7 +98,11 @@ export const CLIENTS: readonly ClientTarget[] = [
     files: { user: ({ env, home }) => join(env.CODEX_HOME || join(home, ".codex"), "config.toml"), project: ({ projectDir }) => join(projectDir, ".codex", "config.toml") },
     serversKey: "mcp_servers",
     entry: ({ url, auth }) => withHeaders({ url }, auth, "http_headers"),
-    nextSteps: (c) => [`Check it: codex mcp list`, ...signInLater(c, `codex mcp login ${c.name}`)],
+    nextSteps: (c, scope) => [
+      ...(scope === "project" ? ["Codex reads .codex/config.toml only in a trusted project: trust this folder when Codex asks."] : []),
+      `Check it: codex mcp list`,
+      ...signInLater(c, `codex mcp login ${c.name}`),
+    ],
   },
   {
     id: "gemini",
@@ -104,7 +112,11 @@ export const CLIENTS: readonly ClientTarget[] = [
     serversKey: "mcpServers",
     // httpUrl is Gemini's Streamable HTTP (url would be SSE); oauth.enabled makes it sign in on the first 401.
     entry: ({ url, auth }) => withHeaders(auth.kind === "oauth" ? { httpUrl: url, oauth: { enabled: true } } : { httpUrl: url }, auth),
-    nextSteps: (c) => [`Check it: gemini mcp list`, ...signInLater(c, `start gemini and run /mcp auth ${c.name} inside it; the browser opens, and Gemini keeps the token`)],
+    nextSteps: (c, scope) => [
+      ...(scope === "project" ? ["Gemini CLI starts MCP servers only in a trusted folder: trust this folder when Gemini asks."] : []),
+      `Check it: gemini mcp list`,
+      ...signInLater(c, `start gemini and run /mcp auth ${c.name} inside it; the browser opens, and Gemini keeps the token`),
+    ],
   },
   {
     id: "opencode",

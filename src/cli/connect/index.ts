@@ -93,7 +93,7 @@ const connect: Command = {
       console.error(`Warning: ${path} was rewritten without its comments; they are in the backup ${backup}.`);
     }
     console.log(`${hadServer ? "Updated" : "Added"} ${connection.name} (${url.url}${key ? ", API key" : ""}) in ${path}${backup ? `; the previous file is ${backup}` : ""}.`);
-    for (const step of client.nextSteps(connection)) console.log(`  ${step}`);
+    for (const step of client.nextSteps(connection, scope)) console.log(`  ${step}`);
     return 0;
   },
 };
