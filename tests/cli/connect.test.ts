@@ -1,40 +1,21 @@
 /**
  * `superset connect <client>` as a user runs it, each time with a fresh HOME and project folder:
  * every client's file at its own path and in its own format, merged into what is there with a
- * backup and the file's mode kept, idempotent, `--print` writing nothing, and refusals that leave
- * the file untouched (unparseable, comments, a key inside a git work tree, bad input).
+ * backup and the file's mode kept, idempotent, and `--print` writing nothing. The refusals are in
+ * connect-refusals.test.ts.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import * as v from "valibot";
 import { claudeDesktopConfigPath } from "../../src/cli/connect/clients.ts";
-import { runCli } from "../helpers/cli.ts";
+import { CONNECT_KEY as KEY, CONNECT_URL as URL_, connectSetting as setting } from "../helpers/connect.ts";
 import { ampConfigSchema, claudeDesktopConfigSchema, cursorConfigSchema } from "../helpers/client-config-schemas.ts";
 import { removeTempDirs, tempDir } from "../helpers/git-repos.ts";
 
 setDefaultTimeout(60_000);
 afterAll(removeTempDirs);
-
-const URL_ = "https://superset.example.com/mcp";
-const KEY = `sk_live_${"A".repeat(43)}`;
-
-/** A fresh HOME (with XDG_CONFIG_HOME under it) and project folder, and `superset connect` run in them. */
-function setting() {
-  const home = tempDir("superset-connect-home-");
-  const project = tempDir("superset-connect-project-");
-  // Bun would otherwise keep a transpiler cache under each fresh HOME.
-  const env = { HOME: home, XDG_CONFIG_HOME: join(home, ".config"), BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" };
-  return {
-    home,
-    project,
-    connect: (...args: string[]) => runCli(["connect", ...args], { cwd: project, env }),
-    connectWithStdin: (stdin: string, ...args: string[]) => runCli(["connect", ...args], { cwd: project, env, stdin }),
-    read: (path: string) => readFileSync(path, "utf8"),
-    backups: (path: string) => readdirSync(dirname(path)).filter((name) => name.startsWith(`${path.split("/").pop()}.bak-`)),
-  };
-}
 
 describe("each client's own file", () => {
   const cases: [string, string[], (home: string, project: string) => string, (text: string) => unknown][] = [
@@ -223,71 +204,5 @@ describe("merging into what is there", () => {
     writeFileSync(config, `export default { MCP_SERVICE_URL: "https://from-config.example" };\n`);
     expect((await s.connect("cursor", "--config", config)).code).toBe(0);
     expect(JSON.parse(s.read(join(s.home, ".cursor/mcp.json"))).mcpServers.superset.url).toBe("https://from-config.example/mcp");
-  });
-});
-
-describe("refusals leave the file untouched", () => {
-  test.each([
-    ["not JSON", ".cursor/mcp.json", "{ not json", /is not valid JSON .*nothing was written/],
-    ["JSON with comments", ".cursor/mcp.json", '{\n  // mine\n  "mcpServers": {}\n}', /has comments.*nothing was written/],
-    ["an array", ".cursor/mcp.json", "[1]", /holds an array/],
-    ["mcpServers of the wrong type", ".cursor/mcp.json", '{"mcpServers": [1]}', /"mcpServers" that is not an object/],
-    ["not TOML", ".codex/config.toml", "[mcp_servers\nurl=", /is not valid TOML .*nothing was written/],
-  ])("%s", async (_what, file, content, message) => {
-    const s = setting();
-    const path = join(s.home, file);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-    const result = await s.connect(file.includes("codex") ? "codex" : "cursor", "--url", URL_);
-    expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toMatch(message);
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(s.read(path)).toBe(content);
-    expect(s.backups(path)).toEqual([]);
-  });
-
-  test("a file over the size bound", async () => {
-    const s = setting();
-    const path = join(s.home, ".claude.json");
-    writeFileSync(path, `{"pad": "${"x".repeat(5 * 1024 * 1024)}"}`);
-    const result = await s.connect("claude-code", "--url", URL_);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/over the 5242880 bytes/);
-  });
-
-  test("an API key into a file inside a git work tree needs --force; OAuth does not", async () => {
-    const s = setting();
-    mkdirSync(join(s.project, ".git"));
-    const refused = await s.connect("claude-code", "--scope", "project", "--url", URL_, "--api-key", KEY);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/inside a git work tree.*nothing was written/);
-    expect(existsSync(join(s.project, ".mcp.json"))).toBe(false);
-    expect((await s.connect("claude-code", "--scope", "project", "--url", URL_)).code).toBe(0);
-    expect((await s.connect("claude-code", "--scope", "project", "--url", URL_, "--api-key", KEY, "--force")).code).toBe(0);
-    expect(JSON.parse(s.read(join(s.project, ".mcp.json"))).mcpServers.superset.headers).toEqual({ Authorization: `Bearer ${KEY}` });
-  });
-
-  test.each([
-    ["no client", [], /Missing client/],
-    ["an unknown client", ["vim"], /Unknown client "vim"/],
-    ["two clients", ["cursor", "amp"], /takes one client/],
-    ["a project scope Claude Desktop has not", ["claude-desktop", "--scope", "project"], /no project config file/],
-    ["an unknown scope", ["cursor", "--scope", "global"], /--scope must be user or project/],
-    ["a key and --oauth", ["cursor", "--api-key", KEY, "--oauth"], /Give one of --api-key and --oauth/],
-    ["a malformed key", ["cursor", "--api-key", "sk_live_short"], /--api-key must be an API key/],
-    ["a huge key", ["cursor", "--api-key", `sk_live_${"a".repeat(10_000)}`], /--api-key must be an API key/],
-    ["a URL that is not one", ["cursor", "--url", "not a url"], /is not a URL/],
-    ["a file URL", ["cursor", "--url", "file:///etc/passwd"], /must start with https/],
-    ["a URL with a password", ["cursor", "--url", "https://u:p@x.example/mcp"], /must not hold a user, a password/],
-    ["a huge URL", ["cursor", "--url", `https://x.example/${"a".repeat(3000)}`], /at most 2000 characters/],
-    ["a key over plain http to another machine", ["cursor", "--url", "http://superset.example.com/mcp", "--api-key", KEY], /in the clear/],
-    ["a hostile name", ["cursor", "--name", "evil\nname"], /^--name "evil\\nname" must be 1 to 64/],
-    ["a name with a dot (a TOML table path)", ["codex", "--name", "a.b"], /--name .* must be 1 to 64/],
-  ])("%s", async (_what, args, message) => {
-    const s = setting();
-    const result = await s.connect(...(args as string[]));
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(message);
-    expect(readdirSync(s.home)).toEqual([]);
   });
 });
