@@ -96,6 +96,8 @@ function urlOf(entry: Record<string, unknown>, spelling: EntrySpelling): { url: 
   const url = entry[key];
   if (typeof url !== "string") return { url: null, problem: `${key} is not a string` };
   if (url.length > MAX_TARGET_LENGTH) return { url: null, problem: `${key} is longer than ${MAX_TARGET_LENGTH} characters` };
+  // Claude Code and opencode expand variables in URLs (`${API_BASE}/mcp`, `{env:API_BASE}`): only the client knows the result.
+  if (/\$\{[A-Za-z_]|\{env:/.test(url)) return { url, problem: null };
   if (!URL.canParse(url)) return { url, problem: `${key} is not a URL` };
   const protocol = new URL(url).protocol;
   if (protocol !== "http:" && protocol !== "https:") return { url, problem: `${key} is not an http:// or https:// URL` };

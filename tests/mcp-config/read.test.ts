@@ -53,6 +53,11 @@ describe("each client's file", () => {
     expect(JSON.stringify(servers)).not.toContain("secret-value");
   });
 
+  test("a URL built from an environment variable is the client's to expand, not invalid", () => {
+    const [server] = readMcpConfig(folder({ ".mcp.json": json({ mcpServers: { env: { type: "http", url: "${API_BASE:-https://x.example}/mcp" } } }) })).servers;
+    expect([server!.state, server!.target]).toEqual(["enabled", "${API_BASE:-https://x.example}/mcp"]);
+  });
+
   test("an empty folder has no servers and no problems", () => {
     expect(readMcpConfig(folder({}))).toEqual({ servers: [], problems: [] });
   });
