@@ -42,7 +42,7 @@ export function readExisting(path: string): ExistingFile {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new UsageError(`${path} is not a regular file; nothing was written.`);
-    if (stat.size > MAX_FILE_BYTES) throw new UsageError(`${path} is ${stat.size} bytes, over the ${MAX_FILE_BYTES} bytes superset connect reads; nothing was written. Add the entry by hand (--print shows it).`);
+    if (stat.size > MAX_FILE_BYTES) throw new UsageError(`${path} is ${stat.size} bytes, over the ${MAX_FILE_BYTES} bytes superset connect reads; nothing was written. Add the entry by hand, as the README's Connecting clients section shows.`);
     const buffer = Buffer.alloc(stat.size);
     let length = 0;
     for (let read = -1; read !== 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null);

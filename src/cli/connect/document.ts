@@ -22,7 +22,7 @@ export function parseDocument(text: string, format: ClientFormat, path: string):
   } catch (error) {
     const detail = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 200);
     if (format === "json" && isJsonWithComments(text)) {
-      throw new UsageError(`${path} has comments, which superset connect would drop when it rewrites the file; nothing was written. Add the entry by hand (superset connect … --print shows it) or remove the comments.`);
+      throw new UsageError(`${path} has comments, which superset connect would drop when it rewrites the file; nothing was written. Remove the comments, or add the entry by hand as the README's Connecting clients section shows.`);
     }
     throw new UsageError(`${path} is not valid ${format === "toml" ? "TOML" : "JSON"} (${detail}); nothing was written. Fix the file or move it away, then run superset connect again.`);
   }
