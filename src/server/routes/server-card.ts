@@ -6,12 +6,12 @@
  * reveal (no organization, no user, no key), and is built once, since it changes only at a restart.
  */
 import { Elysia } from "elysia";
+import { SERVER_DESCRIPTION, SERVER_INFO } from "../../mcp/discover.ts";
 import { MODERN_PROTOCOL_VERSIONS } from "../../mcp/envelope.ts";
 import { MCP_PATHS } from "../../mcp/paths.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
 import { describeTool } from "../../mcp/tool-calls.ts";
 import type { AnyTool } from "../../tools/types.ts";
-import { VERSION } from "../../version.ts";
 
 export const SERVER_CARD_SCHEMA = "https://static.modelcontextprotocol.io/schemas/v1/server-card.schema.json";
 export const SERVER_CARD_PATHS = ["/.well-known/mcp", "/.well-known/mcp/server-card", "/.well-known/mcp/server-card.json"] as const;
@@ -40,9 +40,9 @@ export function serverCard({ publicUrl, tools, authRequired, resourceMetadata }:
   return {
     $schema: SERVER_CARD_SCHEMA,
     name: reverseDnsName(publicUrl),
-    version: VERSION,
-    title: "Superset MCP",
-    description: "Superset MCP server: tasks, automations, hosts, projects, workspaces, agents and terminals of a team's coding-agent fleet, for AI clients.",
+    version: SERVER_INFO.version,
+    title: SERVER_INFO.title,
+    description: SERVER_DESCRIPTION,
     websiteUrl: publicUrl,
     remotes: MCP_PATHS.map((path) => ({
       type: "streamable-http",
@@ -60,10 +60,10 @@ export function serverCard({ publicUrl, tools, authRequired, resourceMetadata }:
   };
 }
 
-/** GET of the card at each of its paths, JSON, cacheable by anyone. */
+/** GET of the card at each of its paths, JSON, cacheable by anyone; built on the first request, not at start. */
 export function serverCardRoutes(options: ServerCardOptions) {
-  const body = JSON.stringify(serverCard(options));
-  const answer = () => new Response(body, { headers: { "Content-Type": "application/json", "Cache-Control": `public, max-age=${CARD_MAX_AGE_SECONDS}`, "Access-Control-Allow-Origin": "*" } });
+  let body: string | undefined;
+  const answer = () => new Response((body ??= JSON.stringify(serverCard(options))), { headers: { "Content-Type": "application/json", "Cache-Control": `public, max-age=${CARD_MAX_AGE_SECONDS}`, "Access-Control-Allow-Origin": "*" } });
   const routes = new Elysia({ name: "server-card" });
   for (const path of SERVER_CARD_PATHS) routes.get(path, answer);
   return routes;
