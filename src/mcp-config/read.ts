@@ -56,6 +56,22 @@ function confinedPath(root: string, file: string): { path: string } | { problem:
   return { path: current };
 }
 
+/**
+ * The text of an open file of `size` bytes (its fstat): null when it is not UTF-8, "changed" when
+ * it grew while being read (one byte more than `size` is asked for, so growth is seen, never read on).
+ */
+export function readUtf8(fd: number, size: number): string | null | "changed" {
+  const buffer = Buffer.alloc(size + 1);
+  let length = 0;
+  for (let read = -1; read !== 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null);
+  if (length > size) return "changed";
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, length));
+  } catch {
+    return null;
+  }
+}
+
 /** The text of `file` in `root` (a real path), null when absent, or the reason it was not read. */
 export function readConfinedFile(root: string, file: string): { text: string } | { problem: string } | null {
   const confined = confinedPath(root, file);
@@ -72,15 +88,10 @@ export function readConfinedFile(root: string, file: string): { text: string } |
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { problem: "is not a regular file; not read" };
     if (stat.size > MAX_CONFIG_FILE_BYTES) return { problem: `is ${stat.size} bytes, over the ${MAX_CONFIG_FILE_BYTES} bytes a config file may have; not read` };
-    // One byte more than the limit: a file that grew since fstat is still caught.
-    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
-    let length = 0;
-    for (let read = -1; read !== 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > MAX_CONFIG_FILE_BYTES) return { problem: `is over the ${MAX_CONFIG_FILE_BYTES} bytes a config file may have; not read` };
-    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buffer.subarray(0, length));
-    return { text };
+    const text = readUtf8(fd, stat.size);
+    if (text === "changed") return { problem: "changed while it was read; not read" };
+    return text === null ? { problem: "is not UTF-8 text; not read" } : { text };
   } catch (error) {
-    if (error instanceof TypeError) return { problem: "is not UTF-8 text; not read" };
     return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); not read` };
   } finally {
     closeSync(fd);

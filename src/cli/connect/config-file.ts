@@ -4,8 +4,9 @@
  * of the old text first, the new text written to a temporary file with the old file's mode and
  * renamed over it, so a crash leaves the old file or the new one, never half of one.
  */
-import { chmodSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { readUtf8 } from "../../mcp-config/read.ts";
 import { UsageError } from "../command.ts";
 
 /** Client config files are a few KB (~/.claude.json holds history and may reach a few hundred). */
@@ -43,15 +44,9 @@ export function readExisting(path: string): ExistingFile {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new UsageError(`${path} is not a regular file; nothing was written.`);
     if (stat.size > MAX_FILE_BYTES) throw new UsageError(`${path} is ${stat.size} bytes, over the ${MAX_FILE_BYTES} bytes superset connect reads; nothing was written. Add the entry by hand, as the README's Connecting clients section shows.`);
-    const buffer = Buffer.alloc(stat.size);
-    let length = 0;
-    for (let read = -1; read !== 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null);
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, length));
-    } catch {
-      throw new UsageError(`${path} is not UTF-8 text; nothing was written.`);
-    }
+    const text = readUtf8(fd, stat.size);
+    if (text === "changed") throw new UsageError(`${path} changed while superset connect read it; nothing was written. Run it again once the client has finished writing.`);
+    if (text === null) throw new UsageError(`${path} is not UTF-8 text; nothing was written.`);
     return { writePath, text, mode: stat.mode & 0o7777 };
   } finally {
     closeSync(fd);
