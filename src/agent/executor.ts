@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import * as v from "valibot";
 import { COMMANDS, type CommandName, type CommandParams, type CommandResult, type Inventory } from "../hosts/protocol.ts";
 import { agentCommands } from "./commands/agents.ts";
+import { mcpConfigCommands } from "./commands/mcp-config.ts";
 import { projectCommands } from "./commands/projects.ts";
 import { runCommands } from "./commands/runs.ts";
 import { terminalCommands } from "./commands/terminals.ts";
@@ -38,6 +39,7 @@ export function createExecutor(deps: ExecutorDeps) {
     inventory: () => inventory(),
     ...projectCommands({ dataDir, state }),
     ...workspaceCommands({ dataDir, state, terminals }),
+    ...mcpConfigCommands({ state }),
     ...terminalCommands({ state, terminals }),
     ...agentCommands({ state, terminals }),
     ...runCommands({ dataDir, state, terminals, runs }),

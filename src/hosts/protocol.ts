@@ -157,6 +157,23 @@ export const runReportSchema = v.object({
 });
 export type RunReport = v.InferOutput<typeof runReportSchema>;
 
+/** A server of a workspace's MCP config files (src/mcp-config), secrets already redacted by the host. */
+const configuredServerSchema = v.object({
+  name: text,
+  transport: v.picklist(["local", "remote"]),
+  target: text,
+  state: v.picklist(["enabled", "disabled", "invalid"]),
+  reason: nullableText,
+  file: text,
+  client: text,
+  headers: v.record(v.string(), text),
+  env: v.record(v.string(), text),
+});
+const mcpConfigResult = v.object({
+  servers: v.pipe(v.array(configuredServerSchema), v.maxLength(5_000)),
+  problems: v.pipe(v.array(v.object({ file: text, client: text, reason: text })), v.maxLength(100)),
+});
+
 /** Each command: the schema of its params and of its result. Ids of new rows are chosen by the server, so a re-run makes the same rows. */
 export const COMMANDS = {
   inventory: { params: v.object({}), result: inventorySchema },
@@ -196,6 +213,8 @@ export const COMMANDS = {
     params: v.object({ id }),
     result: v.object({ success: v.boolean(), worktreeRemoved: v.boolean(), branchDeleted: v.literal(false), warnings: v.array(text) }),
   },
+  /** Read-only: the MCP servers configured in the workspace's folder (.mcp.json, .cursor/mcp.json, .codex/config.toml…). */
+  "workspace.mcpConfig": { params: v.object({ workspaceId: id }), result: mcpConfigResult },
   "agent.list": {
     params: v.object({ presets: v.array(agentPresetSchema) }),
     result: v.object({ agents: v.array(v.object({ ...agentPresetSchema.entries, available: v.boolean() })) }),
@@ -232,7 +251,7 @@ export type CommandParams<N extends CommandName> = v.InferOutput<(typeof COMMAND
 export type CommandResult<N extends CommandName> = v.InferOutput<(typeof COMMANDS)[N]["result"]>;
 
 /** Commands that only read: the agent runs them again on a repeated id instead of journaling them. */
-export const READ_ONLY_COMMANDS: ReadonlySet<CommandName> = new Set(["inventory", "agent.list", "terminal.list", "terminal.read"]);
+export const READ_ONLY_COMMANDS: ReadonlySet<CommandName> = new Set(["inventory", "workspace.mcpConfig", "agent.list", "terminal.list", "terminal.read"]);
 
 /** Why a command failed, as one sentence for the caller; `code` lets the server map it to a tool error. */
 export const COMMAND_ERROR_CODES = ["not_found", "invalid", "conflict", "unavailable", "failed"] as const;

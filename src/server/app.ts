@@ -31,6 +31,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { legacyMcpRoute, mcpMethodNotAllowed, mcpRoutes } from "./routes/mcp.ts";
 import { createShutdownSwitch, drainGate, type ShutdownSwitch } from "./shutdown.ts";
 import { metricsRoute } from "./routes/metrics.ts";
+import { serverCardRoutes } from "./routes/server-card.ts";
 import { requestMetrics } from "./pipeline/request-metrics.ts";
 import { NO_METRICS, toolCallTiming, type Metrics } from "../metrics/index.ts";
 import { composeLayers } from "../mcp/tool-calls.ts";
@@ -120,6 +121,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
   installTasks(modernDispatch, tasks, secretKey);
   // A task runs only in this process: once it stops, its record must not say "working" for a day.
   shutdown.onDrain(() => void tasks.runner.stopAll());
+  const enabledTools = ALL_TOOLS.filter((tool) => !disabled.has(tool.name));
   const base = new Elysia();
   // First, so every answer below is counted, including the 404 of a path no route matched.
   if (metrics.enabled) base.use(requestMetrics(metrics)).use(metricsRoute({ metrics, token: config.MCP_METRICS_TOKEN, authEnabled: config.MCP_AUTH_ENABLED }));
@@ -129,6 +131,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
     .use(healthRoutes(services.db, sharedStore))
     .use(legacyMcpRoute(publicUrl))
     .use(mcpMethodNotAllowed())
+    .use(serverCardRoutes({ publicUrl, tools: enabledTools, authRequired: config.MCP_AUTH_ENABLED, resourceMetadata: oauth?.urls.resourceMetadata ?? null }))
     .use(hostConnectRoute({ services, hub: hosts.hub }))
     .use(webRoutes({ config, services, webAuth, publicUrl, trustedProxies, metrics, ...(sharedStore ? { store: sharedStore } : {}) }))
     .use(
@@ -137,7 +140,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
         services,
         runtime: { startedAtMs: Date.now(), store: sharedStore ? "redis" : "memory", schedulerRunning: false, hostsOnline: () => hosts.hub.onlineCount(), ...runtime },
         hosts,
-        tools: ALL_TOOLS.filter((tool) => !disabled.has(tool.name)),
+        tools: enabledTools,
         origin: { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS },
         rateLimit: {
           ...config.MCP_RATE_LIMIT,

@@ -6,7 +6,7 @@
  * records or fails at once.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILTIN_AGENT_PRESETS } from "../../src/config/defaults.ts";
 import { DEV_USERNAME, initialize, readSseEvents, request, rpc, toolResult } from "../helpers/app.ts";
@@ -156,6 +156,28 @@ describe("hostile input is refused or harmless", () => {
     for (const cwd of ["../../..", "/etc"]) {
       const result = await call("terminals_create", { workspaceId: workspace.id, cwd });
       expect(result.isError).toBe(true);
+    }
+  });
+
+  test("workspaces_mcp_config_list reads the workspace's config files on the host: secrets redacted, links out and huge files refused", async () => {
+    const workspace = (await succeed("workspaces_list", {})).result.find((item: { branch: string }) => item.branch === "feature/auth");
+    const key = `sk_live_${"e".repeat(43)}`;
+    const root = workspace.worktreePath as string;
+    writeFileSync(join(root, ".mcp.json"), JSON.stringify({ mcpServers: { superset: { type: "http", url: `${t.baseUrl}/mcp`, headers: { Authorization: `Bearer ${key}` } }, "bad\u001bname": { command: "x" } } }));
+    symlinkSync("/etc", join(root, ".cursor"));
+    writeFileSync(join(root, "opencode.json"), `{"pad": "${"x".repeat(2 * 1024 * 1024)}"}`);
+    try {
+      const listed = await succeed("workspaces_mcp_config_list", { workspaceId: workspace.id });
+      expect(listed.servers.map((server: { name: string; state: string }) => [server.name, server.state])).toEqual([["superset", "enabled"], ["bad\\u001bname", "invalid"]]);
+      expect(listed.servers[0].headers).toEqual({ Authorization: "Bearer [redacted]" });
+      expect(JSON.stringify(listed)).not.toContain(key);
+      expect(listed.problems.map((problem: { reason: string }) => problem.reason)).toEqual([
+        ".cursor/mcp.json leads outside the folder through a symbolic link; not read",
+        "opencode.json is 2097163 bytes, over the 1048576 bytes a config file may have; not read",
+      ]);
+      for (const workspaceId of [crypto.randomUUID(), "../../etc"]) expect((await call("workspaces_mcp_config_list", { workspaceId })).isError).toBe(true);
+    } finally {
+      for (const name of [".mcp.json", ".cursor", "opencode.json"]) rmSync(join(root, name), { force: true });
     }
   });
 

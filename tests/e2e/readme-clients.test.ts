@@ -1,16 +1,19 @@
 /**
  * README's "Connecting clients" section, snippet by snippet: every JSON and TOML block parses,
  * every shell line is read as the shell would split it, every URL is one of this server's MCP
- * paths, and every client has an OAuth snippet and an API-key snippet. Then against the built
- * binary with OAuth on: each URL answers 401 with its resource_metadata when no credential is
- * sent, and each API-key snippet works with its header as written (the key and environment
- * variable placeholders filled in); the mcp-remote snippet is run for real.
+ * paths, and every client has an OAuth snippet and an API-key snippet; each client's section
+ * starts with its `superset connect` line, and Gemini's says how OAuth completes inside Gemini.
+ * Then against the built binary with OAuth on: each URL answers 401 with its resource_metadata
+ * when no credential is sent, and each API-key snippet works with its header as written (the key
+ * and environment variable placeholders filled in); the mcp-remote snippet is run for real, and
+ * each `superset connect` line is run and the file it writes is used as the client would.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { MCP_PATHS } from "../../src/mcp/paths.ts";
 import { mcpPing, startOAuthServer, USERNAME, type OAuthServer } from "../helpers/oauth.ts";
 
@@ -18,7 +21,9 @@ setDefaultTimeout(60_000);
 
 const README = resolve(import.meta.dir, "../../README.md");
 const MCP_REMOTE = resolve(import.meta.dir, "../../node_modules/mcp-remote/dist/proxy.js");
-const CLIENTS = ["Claude Code", "Claude Desktop", "Cursor", "Codex", "Gemini CLI", "opencode", "Amp"];
+/** The section headings and the `superset connect` name of each. */
+const CONNECT_IDS: Record<string, string> = { "Claude Code": "claude-code", "Claude Desktop": "claude-desktop", Cursor: "cursor", Codex: "codex", "Gemini CLI": "gemini", opencode: "opencode", Amp: "amp" };
+const CLIENTS = Object.keys(CONNECT_IDS);
 const KEY_PLACEHOLDER = "sk_live_your_api_key_here";
 const KEY_VARIABLE = "SUPERSET_API_KEY";
 
@@ -69,7 +74,7 @@ function headerPair(value: string): [string, string] {
   return [value.slice(0, colon).trim(), value.slice(colon + 1).trim()];
 }
 
-/** Reads the words of a command or an args list: URLs, `--header "Name: value"`, `--bearer-token-env-var NAME`. */
+/** Reads the words of a command or an args list: URLs, `--header "Name: value"`, `--bearer-token-env-var NAME`, `--api-key KEY`. */
 function fromWords(words: string[], into: Pick<Snippet, "urls" | "headers">): void {
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
@@ -78,6 +83,7 @@ function fromWords(words: string[], into: Pick<Snippet, "urls" | "headers">): vo
       const [name, value] = headerPair(words[++i]!);
       into.headers[name] = value;
     } else if (word === "--bearer-token-env-var" && words[i + 1]) into.headers.Authorization = `Bearer {env:${words[++i]}}`;
+    else if (word === "--api-key" && words[i + 1]) into.headers.Authorization = `Bearer ${words[++i]}`;
   }
 }
 
@@ -106,12 +112,19 @@ function fromToml(text: string, into: Snippet): void {
   }
 }
 
+/** What one parsed config document says, for a JSON or TOML snippet or a file `superset connect` wrote. */
+function fromDocument(client: string, lang: string, text: string): Snippet {
+  const snippet: Snippet = { client, lang, text, urls: [], headers: {} };
+  if (lang === "json") fromJson(JSON.parse(text), snippet);
+  else fromToml(text, snippet);
+  return snippet;
+}
+
 function readSnippets(): Snippet[] {
   return sectionBlocks(readFileSync(README, "utf8")).map(({ client, lang, text }) => {
     const snippet: Snippet = { client, lang, text, urls: [], headers: {} };
-    if (lang === "json") fromJson(JSON.parse(text), snippet);
-    else if (lang === "toml") fromToml(text, snippet);
-    else if (lang === "sh") for (const line of text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"))) fromWords(shellWords(line), snippet);
+    if (lang === "json" || lang === "toml") return fromDocument(client, lang, text);
+    if (lang === "sh") for (const line of text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"))) fromWords(shellWords(line), snippet);
     else throw new Error(`a ${lang || "plain"} block under ${client}: the section uses json, toml and sh blocks only`);
     return snippet;
   });
@@ -141,6 +154,23 @@ describe("README: Connecting clients, read", () => {
       expect(own.some((snippet) => Object.keys(snippet.headers).length === 0), `${client}: no OAuth snippet`).toBe(true);
       expect(own.some((snippet) => Object.keys(snippet.headers).length > 0), `${client}: no API-key snippet`).toBe(true);
     }
+  });
+
+  test("each client's section starts with its superset connect line, for OAuth and for a key", () => {
+    for (const client of CLIENTS) {
+      const own = snippets.filter((snippet) => snippet.client === client);
+      expect(own[0]!.lang, client).toBe("sh");
+      expect(own[0]!.text, client).toStartWith(`superset connect ${CONNECT_IDS[client]} `);
+      const connects = own.filter((snippet) => snippet.text.startsWith("superset connect "));
+      expect(connects.some((snippet) => Object.keys(snippet.headers).length === 0), `${client}: no superset connect for OAuth`).toBe(true);
+      expect(connects.some((snippet) => Object.keys(snippet.headers).length > 0), `${client}: no superset connect with a key`).toBe(true);
+    }
+  });
+
+  test("the Gemini CLI section says OAuth completes with /mcp auth inside Gemini", () => {
+    const markdown = readFileSync(README, "utf8");
+    const gemini = markdown.slice(markdown.indexOf("\n### Gemini CLI\n"), markdown.indexOf("\n### opencode\n"));
+    expect(gemini).toMatch(/run `\/mcp auth superset` in it/);
   });
 
   test("every snippet names exactly one server URL, on a path this server serves", () => {
@@ -189,6 +219,25 @@ describe("README: Connecting clients, against the built binary", () => {
     for (const snippet of snippets.filter((s) => Object.keys(s.headers).length > 0)) {
       const response = await mcpPing(onServer(snippet.urls[0]!, oauth), filledHeaders(snippet.headers, key));
       expect(response.status, label(snippet)).toBe(200);
+    }
+  });
+
+  test("each superset connect line, run as written, writes a file the client can use", async () => {
+    for (const snippet of snippets.filter((s) => s.text.startsWith("superset connect "))) {
+      const home = mkdtempSync(join(tmpdir(), "superset-readme-connect-"));
+      try {
+        const words = shellWords(snippet.text).slice(1).map((word) => (/^https?:\/\//.test(word) ? onServer(word, oauth) : word.replaceAll(KEY_PLACEHOLDER, key)));
+        const result = await oauth.sandbox.run(words, { env: { HOME: home, XDG_CONFIG_HOME: join(home, ".config") } });
+        expect(result.exitCode, `${label(snippet)}\n${result.stderr}`).toBe(0);
+        const path = /^Added superset \(.*\) in (\/.+?)(?:; the previous file is .*)?\.$/m.exec(result.stdout)?.[1];
+        expect(path, result.stdout).toBeDefined();
+        const written = fromDocument(snippet.client, path!.endsWith(".toml") ? "toml" : "json", readFileSync(path!, "utf8"));
+        expect(written.urls, label(snippet)).toEqual([onServer(snippet.urls[0]!, oauth)]);
+        const response = await mcpPing(written.urls[0]!, written.headers);
+        expect(response.status, label(snippet)).toBe(Object.keys(snippet.headers).length > 0 ? 200 : 401);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
     }
   });
 

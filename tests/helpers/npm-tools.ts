@@ -1,5 +1,5 @@
 /**
- * Real client CLIs from npm (the MCP Inspector, later Claude Code, Codex, Gemini CLI, opencode),
+ * Real client CLIs from npm (the MCP Inspector, Claude Code, Codex, Gemini CLI, opencode),
  * installed at test time instead of locked in package.json: their releases declare a newer Node
  * than the project's floor, and as devDependencies they would print EBADENGINE warnings in every
  * user's `npm install`. Here those warnings land in the test log only.
@@ -30,23 +30,45 @@ const installs = new Map<string, Promise<string | undefined>>();
  * When the install fails (offline, registry down) it throws under CI=true; otherwise it warns why
  * and resolves to undefined, for the caller's `describe.skipIf`. A package without that bin throws.
  */
-export function npmTool(name: string, version: string, bin: string): Promise<string | undefined> {
+export async function npmTool(name: string, version: string, bin: string): Promise<string | undefined> {
+  if (bin.length > MAX_NAME_LENGTH || !BIN_PATTERN.test(bin)) throw new Error(`npmTool: "${bin}" is not a bin name`);
+  const dir = await installed(name, version);
+  return dir && existingFile(dir, join(".bin", bin), `${name}@${version}`);
+}
+
+/**
+ * A file of the installed `name@version`'s node_modules, e.g. the native binary of a platform
+ * package (`@anthropic-ai/claude-code-linux-x64/claude`): CLIs whose bin is only a launcher that
+ * their install script would have set up (install scripts stay off here) are run through it.
+ */
+export async function npmPackageFile(name: string, version: string, file: string): Promise<string | undefined> {
+  if (file.length > 1000 || file.split("/").some((part) => part === ".." || part === "") || file.startsWith("/")) throw new Error(`npmPackageFile: "${file}" is not a path inside node_modules`);
+  const dir = await installed(name, version);
+  return dir && existingFile(dir, file, `${name}@${version}`);
+}
+
+function existingFile(dir: string, file: string, spec: string): string {
+  const path = join(dir, "node_modules", file);
+  if (!existsSync(path)) throw new Error(`[npm-tools] ${spec} in ${dir} has no ${file}`);
+  return path;
+}
+
+/** The folder `name@version` is installed in (installed on first use), or undefined when it could not be installed outside CI. */
+function installed(name: string, version: string): Promise<string | undefined> {
   if (name.length > MAX_NAME_LENGTH || !NAME_PATTERN.test(name)) throw new Error(`npmTool: "${name}" is not an npm package name`);
   if (!VERSION_PATTERN.test(version)) throw new Error(`npmTool: "${version}" is not an exact version (pin one release, e.g. 2.12.0)`);
-  if (bin.length > MAX_NAME_LENGTH || !BIN_PATTERN.test(bin)) throw new Error(`npmTool: "${bin}" is not a bin name`);
   const spec = `${name}@${version}`;
   let install = installs.get(spec);
   if (!install) {
-    install = resolveTool(spec, bin);
+    install = installOnce(spec);
     installs.set(spec, install);
   }
   return install;
 }
 
-async function resolveTool(spec: string, bin: string): Promise<string | undefined> {
+async function installOnce(spec: string): Promise<string | undefined> {
   // A scoped name's "/" would nest folders; "+" cannot occur in a package name.
   const dir = join(CACHE_ROOT, spec.replace("/", "+"));
-  const binPath = join(dir, "node_modules", ".bin", bin);
   if (!existsSync(dir)) {
     const failure = await install(spec, dir);
     if (failure) {
@@ -56,8 +78,7 @@ async function resolveTool(spec: string, bin: string): Promise<string | undefine
       return undefined;
     }
   }
-  if (!existsSync(binPath)) throw new Error(`[npm-tools] ${spec} in ${dir} has no bin "${bin}"`);
-  return binPath;
+  return dir;
 }
 
 /** Installs `spec` into `dir` through a staging folder; the reason it failed, or undefined. */

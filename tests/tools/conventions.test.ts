@@ -238,6 +238,7 @@ async function connectedHost() {
       workspaces_create: { hostId, projectId, name: "fresh", branch: "fresh" },
       workspaces_update: { hostId, id: kept.id, name: "kept and renamed" },
       workspaces_delete: { hostId, id: doomed.id },
+      workspaces_mcp_config_list: { hostId, workspaceId: kept.id },
       projects_list: { hostId },
       projects_create: { hostId, localPath: tempDataDir("conventions-other-"), initIfNeeded: true },
       agents_list: { hostId },

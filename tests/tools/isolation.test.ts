@@ -246,7 +246,8 @@ describe("A's lists never show B", () => {
   });
 
   test("tasks_list shows A's own tasks, so the checks above looked at real data", async () => {
-    const result = await callTool(ALL_TOOLS.find((tool) => tool.name === "tasks_list")!, {}, contextFor(a.team.viewer, "isolation-list"));
+    // Every id parameter's control call above made a task of A; the first page (50) may hold only those.
+    const result = await callTool(ALL_TOOLS.find((tool) => tool.name === "tasks_list")!, { limit: 500 }, contextFor(a.team.viewer, "isolation-list"));
     const listed = (result.structuredContent!.result as { task: Task }[]).map((item) => item.task.id);
     expect(listed).toEqual(expect.arrayContaining(a.tasks.map((task) => task.id)));
   });

@@ -6,6 +6,7 @@
 import { Elysia } from "elysia";
 import { MCP_PATHS } from "../../mcp/paths.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../../mcp/protocol.ts";
+import { SERVER_DESCRIPTION } from "../../mcp/discover.ts";
 import { challengeScopes, insufficientScope } from "../../auth/challenges.ts";
 import { hasToolScope, type Principal } from "../../auth/principal.ts";
 import { newCallId, type CallContext } from "../../mcp/call-context.ts";
@@ -51,7 +52,7 @@ function description(publicUrl: string, path: string, authEnabled: boolean) {
   return {
     name: "superset",
     version: VERSION,
-    description: "Superset MCP server: tasks, automations, hosts, projects, workspaces, agents and terminals for AI clients.",
+    description: SERVER_DESCRIPTION,
     endpoint: url,
     transport: "streamable-http",
     protocolVersions: SUPPORTED_PROTOCOL_VERSIONS,
