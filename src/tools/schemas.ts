@@ -1,4 +1,4 @@
-/** Schema pieces shared by tools, shaped like the hosted server's (spec/hosted-tools.json). */
+/** Schema pieces shared by tools, shaped like the hosted server's (tests/tools/spec/hosted-tools.json). */
 import * as v from "valibot";
 import { TASK_PRIORITIES } from "../db/schema/values.ts";
 

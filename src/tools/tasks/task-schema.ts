@@ -1,4 +1,4 @@
-/** The task object as every task tool returns it (tools.md §Tasks). */
+/** The task object as every task tool returns it (docs/tools.md#tasks). */
 import * as v from "valibot";
 import { TASK_PRIORITIES } from "../../db/schema/values.ts";
 
