@@ -78,7 +78,11 @@ function brokenReferences(path: string): string[] {
     for (const { line, target } of linkTargets(text)) {
       if (URL_SCHEME.test(target)) continue;
       // A link is relative to its own file only, as GitHub resolves it.
-      const problem = target.startsWith("#") ? (anchorsOf(absolute).has(target.slice(1)) ? null : `names the anchor ${target}, which no heading of this file produces`) : problemWith(target, [dirname(absolute)]);
+      const problem = target.startsWith("#")
+        ? anchorsOf(absolute).has(target.slice(1))
+          ? null
+          : `names the anchor ${target}, which no heading of this file produces`
+        : problemWith(target, [dirname(absolute)]);
       if (problem) problems.push(`${path}:${line}: (${target}) — ${problem}`);
     }
   }
