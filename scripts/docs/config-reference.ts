@@ -21,7 +21,7 @@ interface SchemaNode {
   type: string;
   message?: unknown;
   wrapped?: SchemaNode;
-  pipe?: SchemaNode[];
+  pipe?: readonly SchemaNode[];
   entries?: Record<string, SchemaNode>;
   value?: SchemaNode;
   default?: unknown;
