@@ -1,6 +1,6 @@
 /**
  * The host id: the first 32 hex characters of HMAC-SHA256 keyed "superset-host-id-v1" over the
- * machine id (spec hosts-and-automations.md). Hashing keeps the raw machine id, which other
+ * machine id (docs/hosts-and-automations.md#hosts). Hashing keeps the raw machine id, which other
  * software treats as confidential, off the wire; the key makes the value ours alone.
  */
 import { createHmac } from "node:crypto";

@@ -1,4 +1,4 @@
-/** The shape of an API key (auth.md §API keys): `sk_live_` + 43 base64url characters (see secret-token.ts). */
+/** The shape of an API key (docs/authentication.md#api-keys): `sk_live_` + 43 base64url characters (see secret-token.ts). */
 import { secretTokenFormat } from "./secret-token.ts";
 
 const format = secretTokenFormat("sk_live_");

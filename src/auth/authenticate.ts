@@ -1,5 +1,5 @@
 /**
- * Turns a request's credential into a principal (auth.md §Credentials and §Modes): API keys by
+ * Turns a request's credential into a principal (docs/authentication.md#credentials and its modes): API keys by
  * their `sk_live_` prefix, this server's own access tokens by their issuer, other bearer tokens
  * through `MCP_AUTH_FACTORY`'s provider when there is one, else through the external-JWT verifier;
  * no credential means the dev user in dev mode and a refusal otherwise. Every refusal carries a reason for the server log and nothing for the client.

@@ -1,5 +1,5 @@
 /**
- * The refusals of RFC 6750 §3 as auth.md words them: a generic 401 `invalid_token` whatever went
+ * The refusals of RFC 6750 §3 as docs/authentication.md#refusals words them: a generic 401 `invalid_token` whatever went
  * wrong (the reason stays in the server log), naming the RFC 9728 metadata and the scopes a client
  * should ask for (MCP authorization §Scope selection strategy), and a 403 `insufficient_scope`
  * naming every scope the refused operation needs, so one step-up authorization is enough.

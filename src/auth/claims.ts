@@ -1,6 +1,6 @@
 /**
- * What a verified token's claims say about its holder (auth.md §External JWT): the username, in
- * the order of seed 000 §User resolution, the organization, the scopes and the client.
+ * What a verified token's claims say about its holder (docs/authentication.md#external-jwts): the username, in
+ * the documented order, the organization, the scopes and the client.
  */
 import type { JWTPayload } from "jose";
 
@@ -9,7 +9,7 @@ export type TokenClaims = JWTPayload & Record<string, unknown>;
 const text = (value: unknown): string | null => (typeof value === "string" && value.trim() ? value.trim() : null);
 
 /**
- * The first non-empty of `sub`, `client_id`, `email`, `username`. Seed 000 lists the subject twice
+ * The first non-empty of `sub`, `client_id`, `email`, `username`. Superset's original lists the subject twice
  * (through FastMCP's access token, then the raw payload); both are the `sub` claim here.
  */
 export function usernameFromClaims(claims: TokenClaims): string | null {

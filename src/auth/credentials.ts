@@ -1,5 +1,5 @@
 /**
- * Where a request's credential comes from (auth.md §Credentials): `Authorization: Bearer <token>`
+ * Where a request's credential comes from (docs/authentication.md#credentials): `Authorization: Bearer <token>`
  * with the scheme in any case, else `X-API-Key`. The query string is never a source: a token
  * found there is refused outright rather than silently ignored.
  */

@@ -1,5 +1,5 @@
 /**
- * `MCP_AUTH_FACTORY` (auth.md §Modes, seed 000 §Custom Auth Provider): called once at start with
+ * `MCP_AUTH_FACTORY` (docs/authentication.md#modes): called once at start with
  * the loaded config and a `JWTVerifier` class, so a config file can build the seed's example
  * without an import. Its provider's `verify(token, request)` returns the token's claims (the user
  * is resolved from them as for external JWTs) or null to refuse the token.

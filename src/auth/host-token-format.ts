@@ -1,4 +1,4 @@
-/** The shape of a host token (hosts-and-automations.md §Hosts): `sk_host_` + 43 base64url characters (see secret-token.ts). */
+/** The shape of a host token (docs/hosts-and-automations.md#hosts): `sk_host_` + 43 base64url characters (see secret-token.ts). */
 import { secretTokenFormat } from "./secret-token.ts";
 
 const format = secretTokenFormat("sk_host_");

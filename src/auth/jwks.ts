@@ -1,5 +1,5 @@
 /**
- * The keys of `MCP_JWKS_URI` (auth.md §External JWT): fetched on first use, looked up by `kid`,
+ * The keys of `MCP_JWKS_URI` (docs/authentication.md#external-jwts): fetched on first use, looked up by `kid`,
  * fetched again on an unknown `kid` at most once per minute, refreshed in the background after
  * ten minutes, and kept when the endpoint is down or answers garbage, so a known key keeps
  * verifying through an outage while an unknown one fails closed.

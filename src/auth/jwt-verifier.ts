@@ -1,5 +1,5 @@
 /**
- * Verifies JWTs with jose (auth.md §External JWT, seed 000 options A, B and C): one pinned
+ * Verifies JWTs with jose (docs/authentication.md#external-jwts: a JWKS, a PEM key or a shared secret): one pinned
  * algorithm, a key from a JWKS URI, a PEM public key or a shared secret, `exp` required, `nbf`
  * and `iat` checked with leeway, `iss` and `aud` when configured, required scopes. The same class
  * is handed to `MCP_AUTH_FACTORY` as `ctx.JWTVerifier`.

@@ -1,4 +1,4 @@
-/** Who a request runs as, once authentication has verified its credential (auth.md §Pipeline, step 3). */
+/** Who a request runs as, once authentication has verified its credential (docs/authentication.md#the-request-pipeline, step 3). */
 import type { Actor } from "../services/actor.ts";
 import type { ToolScope } from "./scopes.ts";
 

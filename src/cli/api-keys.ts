@@ -1,4 +1,4 @@
-/** `superset api-keys …`: keys for headless clients (seed 004), shown once at creation, listed by prefix, revoked by id or prefix. */
+/** `superset api-keys …`: keys for headless clients (docs/authentication.md#api-keys), shown once at creation, listed by prefix, revoked by id or prefix. */
 import { TOOL_SCOPES } from "../auth/scopes.ts";
 import type { ApiKeyInfo } from "../services/api-keys.ts";
 import { CONFIG_OPTION, UsageError, type Command, type OptionSpec } from "./command.ts";

@@ -1,5 +1,5 @@
 /**
- * Start-up checks decidable from the configuration alone (spec auth.md "Start-up checks").
+ * Start-up checks decidable from the configuration alone (docs/configuration.md#start-up-checks).
  * Checks that need the database or the tool list (dev user present, MCP_DISABLED_TOOLS names)
  * belong to the server start.
  */

@@ -1,8 +1,8 @@
-/** Default values of every config key, exactly as spec config.md (seed 000 names and defaults). */
+/** Default values of every config key, as docs/configuration.md#every-key lists them (the names and defaults of superset_config.py). */
 import type { ResolvedConfig } from "./schema.ts";
 
 /**
- * Built-in agent presets (spec hosts-and-automations.md). The prompt goes last on the command
+ * Built-in agent presets (docs/hosts-and-automations.md#agents-and-terminals). The prompt goes last on the command
  * line unless `promptTransport` is "stdin"; `AGENT_PRESETS` in a config file adds or replaces them.
  */
 export const BUILTIN_AGENT_PRESETS: ResolvedConfig["AGENT_PRESETS"] = {

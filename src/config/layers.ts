@@ -50,7 +50,8 @@ function scalarKind(schema: v.GenericSchema): ScalarKind | null {
   return null;
 }
 
-const ENV_KEYS: [string, ScalarKind][] = Object.entries(configSchema.entries).flatMap(([key, schema]) => {
+/** The top-level keys an environment variable of the same name can set, with the type it is read as. */
+export const ENV_KEYS: [string, ScalarKind][] = Object.entries(configSchema.entries).flatMap(([key, schema]) => {
   const kind = scalarKind(schema as v.GenericSchema);
   return kind ? [[key, kind] as [string, ScalarKind]] : [];
 });

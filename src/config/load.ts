@@ -1,4 +1,4 @@
-/** Finds, imports, layers and validates the configuration (spec config.md "Loading"). */
+/** Finds, imports, layers and validates the configuration (docs/configuration.md#loading). */
 import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import * as v from "valibot";

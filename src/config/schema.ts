@@ -1,6 +1,6 @@
 /**
- * The configuration schema: every key of `superset_config.py` (seed 000) with the same upper-case
- * names, plus the keys this server adds (spec config.md). Config files import only the types.
+ * The configuration schema: every key of `superset_config.py` with the same upper-case
+ * names, plus the keys this server adds (docs/configuration.md#every-key). Config files import only the types.
  */
 import * as v from "valibot";
 import { addressRangeList, dict, flag, int, oneOf, optionalText, optionalTextOrList, stringList, text, urlWithScheme } from "./fields.ts";
@@ -29,7 +29,7 @@ export interface AuthFactoryContext {
 }
 
 /**
- * A custom token verifier (auth.md "Modes"): the token's claims when it is good — the user is then
+ * A custom token verifier (docs/authentication.md#modes): the token's claims when it is good — the user is then
  * resolved from `sub`, `client_id`, `email` or `username` and the organization from
  * `organizationId`/`org` as for external JWTs — or null to refuse it.
  */

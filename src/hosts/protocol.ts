@@ -20,7 +20,7 @@
  */
 import * as v from "valibot";
 
-/** Seconds between heartbeats; a host silent for three of them is offline (spec: 15 s, 45 s). */
+/** Seconds between heartbeats; a host silent for three of them is offline (docs/hosts-and-automations.md#hosts: 15 s, 45 s). */
 export const HEARTBEAT_INTERVAL_SECONDS = 15;
 export const PRESENCE_TIMEOUT_SECONDS = 45;
 /** The one path the agent connects to. */
@@ -40,7 +40,7 @@ const id = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
 const time = v.string();
 const nullableText = v.nullable(text);
 
-/** A machine id: 32 lowercase hex characters (tools.md §Ids). */
+/** A machine id: 32 lowercase hex characters (docs/tools.md#conventions). */
 export const hostIdSchema = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters"));
 
 export const hostProjectSchema = v.object({

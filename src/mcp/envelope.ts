@@ -43,7 +43,7 @@ export interface ModernRequest {
   notify?: (notification: { method: string; params?: Record<string, unknown> }) => void;
 }
 
-/** A modern failure with the HTTP status it is answered with (§4 of protocol-2026.md). */
+/** A modern failure with the HTTP status it is answered with (docs/protocol.md#a-modern-request-step-by-step). */
 export class ModernError extends Error {
   constructor(
     readonly status: number,

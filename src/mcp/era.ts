@@ -1,5 +1,5 @@
 /**
- * Which protocol era one POSTed JSON-RPC message belongs to (protocol-2026.md §1), decided once per
+ * Which protocol era one POSTed JSON-RPC message belongs to (docs/protocol.md#two-eras-on-one-url), decided once per
  * HTTP request before dispatch. A `params._meta` protocol version claim makes it modern
  * (2026-07-28, stateless) whatever its method; so does `MCP-Protocol-Version: 2026-07-28` without a
  * claim (then refused for the missing envelope). Everything else — initialize, a session's

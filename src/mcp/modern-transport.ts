@@ -1,6 +1,6 @@
 /**
  * Streamable HTTP for a modern (2026-07-28) request: no session, every POST answered on its own.
- * The first failing step of protocol-2026.md §4 answers, with the request's id: envelope (400
+ * The first failing step of docs/protocol.md#a-modern-request-step-by-step answers, with the request's id: envelope (400
  * -32602), header version against the claim (400 -32020), claimed version served (400 -32022),
  * standard headers (400 -32020), then the method table (404 -32601, 400 -32021, Mcp-Param 400
  * -32020, else 200). A request with a progressToken that accepts SSE gets its own stream once

@@ -1,6 +1,6 @@
 /**
  * tools/list and tools/call over the tool values of src/tools: JSON Schemas computed once,
- * arguments validated with each tool's valibot schema, results and failures shaped as tools.md
+ * arguments validated with each tool's valibot schema, results and failures shaped as docs/tools.md#conventions
  * says (structuredContent plus the same value as compact JSON text; isError with one sentence).
  */
 import { toJsonSchema } from "@valibot/to-json-schema";
@@ -80,7 +80,7 @@ export function describeInvalidArguments(tool: AnyTool, issues: v.BaseIssue<unkn
 /** The compact JSON of a successful result's structuredContent, kept so the answer can reuse it. */
 export const SERIALIZED = Symbol("serialized structuredContent");
 
-/** A result as tools.md shapes it: structuredContent plus the same value as compact JSON text, or an isError sentence. */
+/** A result as docs/tools.md#conventions shapes it: structuredContent plus the same value as compact JSON text, or an isError sentence. */
 export function textResult(value: unknown, isError = false): CallToolResult {
   if (isError) return { content: [{ type: "text", text: String(value) }], isError: true };
   const text = JSON.stringify(value);
@@ -111,7 +111,7 @@ export interface ToolCall {
 export type ToolCallHandler = (call: ToolCall) => Promise<CallToolResult>;
 
 /**
- * A step after dispatch (auth.md steps 6 and 7: size guard, cache): wraps the handler that runs
+ * A step after dispatch (docs/authentication.md#the-request-pipeline, steps 6 and 7: size guard, cache): wraps the handler that runs
  * the tool, and may answer without it, change its answer, or record it.
  */
 export type ToolCallLayer = (next: ToolCallHandler) => ToolCallHandler;

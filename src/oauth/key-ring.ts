@@ -1,5 +1,5 @@
 /**
- * The OAuth server's signing keys (auth.md §Built-in OAuth 2.1): ES256 key pairs kept in the
+ * The OAuth server's signing keys (docs/authentication.md#built-in-oauth-21-server): ES256 key pairs kept in the
  * database, the private half encrypted with SECRET_KEY. The newest key that is not retired signs;
  * a retired key stays published (and verifies) while tokens it signed may still be alive.
  *

@@ -1,5 +1,5 @@
 /**
- * The built-in OAuth 2.1 authorization server (auth.md §Built-in OAuth 2.1), mounted when
+ * The built-in OAuth 2.1 authorization server (docs/authentication.md#built-in-oauth-21-server), mounted when
  * authentication is on and MCP_OAUTH_ENABLED: discovery, registration, authorization, token and
  * revocation. Its JSON endpoints answer cross-origin requests (a browser-based client such as
  * the MCP Inspector discovers and exchanges tokens from another origin; no cookie is involved).

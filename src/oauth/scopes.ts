@@ -1,6 +1,6 @@
 /**
  * The scopes a built-in token may carry and how the consent page words them. They are the tool
- * scopes (auth.md §Pipeline, step 4): a token's scopes narrow what its user may do.
+ * scopes (docs/authentication.md#the-request-pipeline, step 4): a token's scopes narrow what its user may do.
  */
 import { TOOL_SCOPES, type ToolScope } from "../auth/scopes.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Sends a recorded run to its host (hosts-and-automations.md §Dispatch): picks the workspace by
+ * Sends a recorded run to its host (docs/hosts-and-automations.md#dispatch-and-runs): picks the workspace by
  * the automation's mode, puts the run header before the prompt, asks the host to launch the
  * agent in a terminal (`run.start`) and records the answer: `running`, or the refusal as
  * `skipped_offline` / `dispatch_failed` with its sentence. How the run ends arrives later as the

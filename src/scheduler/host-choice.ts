@@ -1,5 +1,5 @@
 /**
- * Which host a run goes to (hosts-and-automations.md §Dispatch): the pinned host, else the host
+ * Which host a run goes to (docs/hosts-and-automations.md#dispatch-and-runs): the pinned host, else the host
  * of the pinned workspace or of the project, else any online host the owner may use — their own
  * first. Decided for the owner, not for whoever is calling, and refused with a sentence when the
  * host is offline (`skipped_offline`, naming it and since when) or cannot be used at all

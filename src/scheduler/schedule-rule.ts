@@ -16,7 +16,7 @@ export type RulePart = (typeof RULE_PARTS)[number];
 /** A checked rule's parts by name, values upper-case and as written. */
 export type RuleParts = Readonly<Partial<Record<RulePart, string>>>;
 
-/** Longest rule body, as tools.md allows for `rrule`. */
+/** Longest rule body, as the catalog allows for `rrule` (tests/tools/spec/tools.md#automations). */
 export const RULE_MAX_LENGTH = 500;
 /** A COUNT rule is expanded once from dtstart to find where it ends, so its length stays bounded. */
 export const RULE_MAX_COUNT = 10_000;

@@ -1,4 +1,4 @@
-/** Short English renderings of schedules for people: an automation's `scheduleText` (tools.md §Automations). */
+/** Short English renderings of schedules for people: an automation's `scheduleText` (docs/tools.md#automations). */
 import type { CompiledSchedule, RuleParts } from "./schedule.ts";
 
 const WEEK = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];

@@ -1,5 +1,5 @@
 /**
- * Automation schedules (hosts-and-automations.md §Automations): an RRULE evaluated in the wall-clock
+ * Automation schedules (docs/hosts-and-automations.md#automations): an RRULE evaluated in the wall-clock
  * time of an IANA zone, so "09:00 on weekdays" stays 09:00 across daylight-saving changes. rrule
  * expands the rule in floating time (wall-clock fields carried in UTC Dates); Temporal maps each
  * wall time to its instant. Pure: no clock, no database, no timers.

@@ -1,5 +1,5 @@
 /**
- * The automation scheduler of one server process (hosts-and-automations.md §Scheduler). A timer
+ * The automation scheduler of one server process (docs/hosts-and-automations.md#scheduler). A timer
  * is aimed at the earliest `nextRunAt` and re-aimed whenever a schedule changes, so a run starts
  * within moments of its time without a polling tick. When it fires, the due automations are
  * claimed in bulk (./automation-claims.ts makes each occurrence fire once across processes),

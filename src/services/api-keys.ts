@@ -1,5 +1,5 @@
 /**
- * API keys (auth.md §API keys, seed 004): created for one user in one organization, listed,
+ * API keys (docs/authentication.md#api-keys): created for one user in one organization, listed,
  * revoked, and verified on every request. The plain key leaves this service once, from `create`;
  * the database holds only its SHA-256 and display prefix.
  */

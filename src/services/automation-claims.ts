@@ -1,5 +1,5 @@
 /**
- * The scheduler's claims (hosts-and-automations.md §Scheduler). Several schedulers, in several
+ * The scheduler's claims (docs/hosts-and-automations.md#scheduler). Several schedulers, in several
  * server processes on one database, may find the same occurrence due; the run row's unique
  * (automation_id, scheduled_for) lets exactly one insert it, and `next_run_at` then moves on with
  * an update that is conditional on the value the scheduler read, so a schedule changed meanwhile

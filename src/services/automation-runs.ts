@@ -1,5 +1,5 @@
 /**
- * Automation runs (hosts-and-automations.md §Automations): every outcome is a row — refused
+ * Automation runs (docs/hosts-and-automations.md#automations): every outcome is a row — refused
  * (`skipped_offline`, `dispatch_failed`), `running`, then how it ended, with exit code, duration
  * and captured output as the host reported them. The scheduler's claims are in
  * ./automation-claims.ts; this file is what happens to a run afterwards and how it is read.
@@ -35,7 +35,7 @@ export interface AutomationRun {
 
 export type AutomationRunDetail = AutomationRun & { output: string | null };
 
-/** Bytes of output a run lists with (tools.md: "last 4 KiB of output in lists"). */
+/** Bytes of output a run lists with (docs/tools.md#automations: "the last 4 KiB of output" in lists). */
 export const OUTPUT_TAIL_BYTES = 4096;
 
 /** What a run was refused with, or null when the host took it. */

@@ -1,5 +1,5 @@
 /**
- * Automations (hosts-and-automations.md §Automations, tools.md §Automations): an agent, a prompt
+ * Automations (docs/hosts-and-automations.md#automations, docs/tools.md#automations): an agent, a prompt
  * and a schedule, owned by the member who made it. Reads are open to the organization; changes
  * are for the owner and organization admins. Every change of schedule or state recomputes
  * `nextRunAt` from now and tells the scheduler (`onScheduleChange`), which re-aims its timer.

@@ -1,5 +1,5 @@
 /**
- * Who may use a host (hosts-and-automations.md §Hosts): the owner from registration on, and the
+ * Who may use a host (docs/hosts-and-automations.md#hosts): the owner from registration on, and the
  * users of the same organization granted access since. Also the operator's view of an
  * organization's registrations, for the `superset hosts …` commands.
  */

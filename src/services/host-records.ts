@@ -1,6 +1,6 @@
 /**
- * What the server last knew of each host's projects and workspaces (hosts-and-automations.md
- * §Projects, §Workspaces), so lists answer while a host is briefly away. The host is the source
+ * What the server last knew of each host's projects and workspaces (docs/hosts-and-automations.md#hosts,
+ * inventory), so lists answer while a host is briefly away. The host is the source
  * of truth; these rows are its reports.
  *
  * Safety: a host only ever writes rows of its own registration and organization. A reported id

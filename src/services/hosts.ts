@@ -1,5 +1,5 @@
 /**
- * Hosts (hosts-and-automations.md §Hosts): registrations made by `superset hosts register`, the
+ * Hosts (docs/hosts-and-automations.md#hosts): registrations made by `superset hosts register`, the
  * host token that authenticates the agent's socket, the machine id bound on first connect,
  * presence, and which users may use which host. The plain token leaves this service once, from
  * `register`; the database holds only its SHA-256 and display prefix.
@@ -47,7 +47,7 @@ export function createHostService(context: ServiceContext) {
   const findRegistration = (registrationId: string) => findRegistrationRow(db, registrationId);
 
   /** The actor's usable hosts: live, connected at least once, with an access row for the actor. */
-  /** The live, connected-once hosts the actor may use: an admin every host of the organization (auth.md §Roles), anyone else those with a host_access row. */
+  /** The live, connected-once hosts the actor may use: an admin every host of the organization (docs/authentication.md#roles), anyone else those with a host_access row. */
   const selectForActor = (actor: Actor, condition?: SQL) => {
     const usable = and(eq(hosts.organizationId, actor.organizationId), isNull(hosts.revokedAt), isNotNull(hosts.machineId), condition);
     const granted = hasRole(actor, "admin") ? undefined : exists(orm.select({ one: sql`1` }).from(hostAccess).where(and(eq(hostAccess.hostId, hosts.id), eq(hostAccess.userId, actor.userId))));

@@ -1,5 +1,5 @@
 /**
- * OAuth grants (auth.md §Built-in OAuth 2.1): one consent is one grant, one connection the user
+ * OAuth grants (docs/authentication.md#built-in-oauth-21-server): one consent is one grant, one connection the user
  * sees and one refresh-token family. Codes and refresh tokens are 32 random bytes given out once
  * and stored as their SHA-256; each is spent by one conditional UPDATE, so of two concurrent
  * uses (on any replica) exactly one wins.

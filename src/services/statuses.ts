@@ -11,7 +11,7 @@ export interface TaskStatus {
   position: number;
 }
 
-/** The statuses every organization starts with (tools.md §Statuses). */
+/** The statuses every organization starts with (docs/tools.md#statuses). */
 export const DEFAULT_STATUSES: Omit<TaskStatus, "id">[] = [
   { name: "Backlog", color: "#95a2b3", type: "backlog", position: 0 },
   { name: "Todo", color: "#e2e2e2", type: "unstarted", position: 1 },

@@ -1,4 +1,4 @@
-/** Slugs of tasks (tools.md §Slug). */
+/** Slugs of tasks (docs/tools.md#slugs). */
 export const SLUG_MAX_LENGTH = 50;
 
 /** Lowercase; each run outside [a-z0-9] becomes "-"; "-" trimmed; cut to 50; empty → "task". */

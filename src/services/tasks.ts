@@ -8,7 +8,7 @@ import { invalid, notFound } from "./errors.ts";
 import type { StatusService } from "./statuses.ts";
 import { firstFreeSuffix, slugBase, slugWithSuffix } from "./task-slug.ts";
 
-/** A task as tools return it (tools.md §Tasks). */
+/** A task as tools return it (docs/tools.md#tasks). */
 export interface Task {
   id: string;
   slug: string;
@@ -114,7 +114,7 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
     return status;
   }
 
-  /** startedAt / completedAt follow the type of the status a task moves into (tools.md §Statuses). */
+  /** startedAt / completedAt follow the type of the status a task moves into (docs/tools.md#statuses). */
   function statusTimestamps(type: string, current: Pick<TaskRow, "startedAt" | "completedAt"> | null, at: Date) {
     if (type === "started") return { startedAt: current?.startedAt ?? at };
     if (type === "completed") return { completedAt: at, startedAt: current?.startedAt ?? at };
@@ -279,7 +279,7 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
     },
 
     /**
-     * A workspace was made for the task (tools.md workspaces_create `taskId`): a task still in a
+     * A workspace was made for the task (docs/hosts-and-automations.md#workspaces, `taskId`): a task still in a
      * backlog or unstarted status moves to the organization's first started one, and an
      * unassigned task is assigned to the caller. Other tasks are left as they are.
      */

@@ -1,5 +1,5 @@
 /**
- * The Store over Redis (config.md §Store), through Bun's built-in client: replicas that share one
+ * The Store over Redis (docs/configuration.md#store), through Bun's built-in client: replicas that share one
  * Redis share every key. Each key is `<prefix>:<key>`, the prefix being CACHE_KEY_PREFIX, so
  * several deployments can share one Redis. Each method is one atomic Redis command (GET, SET … EX,
  * DEL, and one script for INCR with the TTL of a new key), and each waits a bounded time: a Redis

@@ -1,5 +1,5 @@
 /**
- * Short-lived shared state behind one interface (config.md §Store): the response cache, rate-limit
+ * Short-lived shared state behind one interface (docs/configuration.md#store): the response cache, rate-limit
  * counters and, later, sessions. The memory backend serves one process; a Redis backend shares the
  * state between replicas. Every method maps to one atomic Redis command (GET, SET … EX, DEL, and for
  * increment one script doing INCR + EXPIRE NX), so no method needs a transaction.

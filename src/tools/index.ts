@@ -1,4 +1,4 @@
-/** Every tool, in the order of spec/tools.md; tools/list returns them in this order. */
+/** Every tool, in the order of the catalog (tests/tools/spec/tools.md); tools/list returns them in this order. */
 import { agentTools } from "./agents/index.ts";
 import { automationTools } from "./automations/index.ts";
 import { hostsList } from "./hosts/list.ts";

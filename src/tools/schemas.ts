@@ -1,4 +1,4 @@
-/** Schema pieces shared by tools, shaped like the hosted server's (spec/hosted-tools.json), with the bounds of limits.ts. */
+/** Schema pieces shared by tools, shaped like the hosted server's (tests/tools/spec/hosted-tools.json), with the bounds of limits.ts. */
 import * as v from "valibot";
 import { TASK_PRIORITIES } from "../db/schema/values.ts";
 import { boundedInt, boundedText, LIMITS } from "./limits.ts";

@@ -1,6 +1,6 @@
 /**
  * A tool is one value: name, description, valibot input and output schemas, annotations, the
- * scope it needs and its handler (STYLE.md, "A tool is one value"). Filters work on these fields.
+ * scope it needs and its handler (docs/development.md#add-a-tool). Filters work on these fields.
  */
 import type * as v from "valibot";
 import type { ToolScope } from "../auth/scopes.ts";
@@ -42,7 +42,7 @@ export interface Tool<I extends AnySchema = AnySchema, O extends AnySchema = Any
   input: I;
   output: O;
   annotations: ToolAnnotations;
-  /** `mcp:read` for read-only tools, `mcp:write` for the rest (tools.md §Conventions). */
+  /** `mcp:read` for read-only tools, `mcp:write` for the rest (docs/tools.md#conventions). */
   scope: ToolScope;
   /** False for a read-only tool whose answer changes without any write (health, presence): never served from the response cache. */
   cacheable?: false;

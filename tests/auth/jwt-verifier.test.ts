@@ -1,4 +1,4 @@
-/** The JWT verifier: seed 000 options A (JWKS), B (PEM) and C (shared secret), and the tokens it must refuse. */
+/** The JWT verifier: the three key sources of docs/authentication.md#external-jwts (JWKS, PEM, shared secret), and the tokens it must refuse. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportSPKI, generateKeyPair, SignJWT, base64url } from "jose";
 import { InsufficientScopeError, TokenRejectedError } from "../../src/auth/errors.ts";
@@ -23,7 +23,7 @@ afterAll(() => idp.stop());
 const now = () => Math.floor(Date.now() / 1000);
 const rejected = (promise: Promise<unknown>) => expect(promise).rejects.toBeInstanceOf(TokenRejectedError);
 
-describe("the three key sources of seed 000", () => {
+describe("the three key sources (JWKS, PEM, shared secret)", () => {
   test("A: RS256 with a JWKS URI", async () => {
     const verifier = new JWTVerifier({ jwksUri: idp.jwksUri, issuer: ISSUER, audience: AUDIENCE });
     const claims = await verifier.verify(await signToken({ sub: "ada", iss: ISSUER, aud: AUDIENCE }, rsa));

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, publicBaseUrl } from "../../src/config/load.ts
 import { tempDir, writeConfig, writeObjectConfig } from "./fixtures.ts";
 
 describe("defaults", () => {
-  test("without a file every key has its config.md default", async () => {
+  test("without a file every key has its documented default", async () => {
     const { config, path } = await loadConfig({ env: {}, cwd: tempDir() });
     expect(path).toBeNull();
     expect(config).toEqual(defaultConfig());

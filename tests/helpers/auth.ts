@@ -13,7 +13,7 @@ export const UNAUTHORIZED_BODY = { error: "invalid_token", error_description: "A
 export const WWW_AUTHENTICATE = 'Bearer realm="superset", error="invalid_token", error_description="Authentication required"';
 
 /**
- * Checks the response is auth.md's generic 401, body and header exactly; with auth on, the built-in
+ * Checks the response is the generic 401 of docs/authentication.md#refusals, body and header exactly; with auth on, the built-in
  * OAuth server (on by default) adds where its metadata is, which must be that of an MCP path.
  */
 export async function expectUnauthorized(response: Response): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * One contract suite, both databases (STYLE.md "Two dialects, one contract"). SQLite always runs;
+ * One contract suite, both databases (docs/development.md#add-a-service). SQLite always runs;
  * PostgreSQL runs when TEST_DATABASE_URL names a server where the user may create databases. Each
  * suite gets a database of its own, created and migrated in `beforeAll` and dropped in `afterAll`,
  * so suites never see each other's rows and the database TEST_DATABASE_URL names stays untouched.

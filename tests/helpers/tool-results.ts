@@ -1,5 +1,5 @@
 /**
- * The result conventions of tools.md, checked on any tools/call answer: a success carries
+ * The result conventions of docs/tools.md#conventions, checked on any tools/call answer: a success carries
  * structuredContent that validates against the tool's valibot output schema (with no undeclared
  * keys) and against the outputSchema tools/list advertises, and its text is the same value as
  * compact JSON; an error is one text sentence with no structuredContent and no stack trace.

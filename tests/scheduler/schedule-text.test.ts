@@ -1,4 +1,4 @@
-/** scheduleText: the short English rendering of a schedule (tools.md §Automations). */
+/** scheduleText: the short English rendering of a schedule (docs/tools.md#automations). */
 import { expect, test } from "bun:test";
 import { compileSchedule } from "../../src/scheduler/schedule.ts";
 import { scheduleText } from "../../src/scheduler/schedule-text.ts";

@@ -1,4 +1,4 @@
-/** Schedule evaluation (hosts-and-automations.md §Automations): wall-clock rules across DST, anchors, limits and catch-up counting. */
+/** Schedule evaluation (docs/hosts-and-automations.md#automations): wall-clock rules across DST, anchors, limits and catch-up counting. */
 import { describe, expect, test } from "bun:test";
 import { RRule } from "rrule";
 import { compileSchedule, isIanaTimeZone, nextOccurrenceAfter, occurrencesThrough, requireFutureOccurrence, ScheduleError, type CompiledSchedule } from "../../src/scheduler/schedule.ts";

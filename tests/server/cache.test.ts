@@ -1,5 +1,5 @@
 /**
- * The response cache (config.md §Response cache) as a tool-call layer over the real tools and
+ * The response cache (docs/configuration.md#response-cache) as a tool-call layer over the real tools and
  * services, counting how often each tool really runs; and its plugin through `app.handle`.
  */
 import { beforeAll, describe, expect, test } from "bun:test";

@@ -1,5 +1,5 @@
 /**
- * The steps of auth.md working together in the real app (each is tested alone beside this file):
+ * The steps of docs/authentication.md#the-request-pipeline working together in the real app (each is tested alone beside this file):
  * the rate limit counts before authentication (an unverified credential under the address), the size guard trims what dispatch answers, and
  * the cache serves repeated reads until a write in the organization.
  */

@@ -1,4 +1,4 @@
-/** The HTTP pipeline of auth.md in front of /mcp, and the routes beside it, through `app.handle`. */
+/** The HTTP pipeline of docs/authentication.md#the-request-pipeline in front of /mcp, and the routes beside it, through `app.handle`. */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { call, callTool, createTestApp, DEV_USERNAME, request, rpc, send, type TestApp } from "../helpers/app.ts";

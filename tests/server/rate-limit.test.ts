@@ -1,4 +1,4 @@
-/** The rate-limit plugin (auth.md §Pipeline step 2) on a small app, driven through `app.handle` with a hand-moved clock. */
+/** The rate-limit plugin (docs/authentication.md#the-request-pipeline, step 2) on a small app, driven through `app.handle` with a hand-moved clock. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import { trustedProxyList } from "../../src/server/pipeline/client-address.ts";

@@ -1,4 +1,4 @@
-/** The response size guard (config.md §Response size guard) over the real tools and services. */
+/** The response size guard (docs/configuration.md#response-size-guard) over the real tools and services. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { configureLog } from "../../src/log.ts";
 import { composeLayers, runToolCall, serializedToolResult, type CallToolResult } from "../../src/mcp/tool-calls.ts";

@@ -194,7 +194,7 @@ describeEachDatabase("hosts service", (suite) => {
     await connectedHost(other, "foreign");
     expect((await hosts.listForActor(team.member)).map((host) => host.name)).toEqual(["alpha", "zulu"]);
     expect((await hosts.listForActor(team.member))[0]).toEqual(alpha.host);
-    // auth.md §Roles: an admin (and the owner) may use every host of the organization; a member only those granted.
+    // docs/authentication.md#roles: an admin (and the owner) may use every host of the organization; a member only those granted.
     expect(await hosts.listForActor(team.admin)).toEqual([alpha.host, zulu.host]);
     expect(await hosts.listForActor(team.owner)).toEqual([alpha.host, zulu.host]);
     expect(await hosts.listForActor(team.viewer)).toEqual([]);

@@ -1,4 +1,4 @@
-/** Member service contract (tools.md `organization_members_list`). */
+/** Member service contract (docs/tools.md#organization). */
 import { beforeAll, expect, test } from "bun:test";
 import type { Organization, User } from "../../src/services/accounts.ts";
 import type { Actor } from "../../src/services/actor.ts";

@@ -1,4 +1,4 @@
-/** Status service contract: the five defaults of tools.md §Statuses, seeded once per organization. */
+/** Status service contract: the five defaults of docs/tools.md#statuses, seeded once per organization. */
 import { expect, test } from "bun:test";
 import { createServices } from "../../src/services/index.ts";
 import { describeEachDatabase } from "../helpers/databases.ts";

@@ -1,4 +1,4 @@
-/** Task list contract: filters, joined names, newest-first order and paging (tools.md `tasks_list`). */
+/** Task list contract: filters, joined names, newest-first order and paging (docs/tools.md#tasks, `tasks_list`). */
 import { beforeAll, expect, test } from "bun:test";
 import type { Task } from "../../src/services/tasks.ts";
 import { describeEachDatabase } from "../helpers/databases.ts";

@@ -1,5 +1,5 @@
 /**
- * Task search contract (tools.md `tasks_list.search`): case-insensitive, over title and
+ * Task search contract (docs/tools.md#tasks, `tasks_list.search`): case-insensitive, over title and
  * description, every term must occur, fragments inside words count, and whatever a user types is
  * text, never query syntax.
  */

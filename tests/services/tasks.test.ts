@@ -1,4 +1,4 @@
-/** Task service contract: create, get, update, delete, roles and organization isolation (tools.md §Tasks). */
+/** Task service contract: create, get, update, delete, roles and organization isolation (docs/tools.md#tasks). */
 import { expect, test } from "bun:test";
 import type { Actor } from "../../src/services/actor.ts";
 import type { Services } from "../../src/services/index.ts";

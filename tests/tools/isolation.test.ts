@@ -1,5 +1,5 @@
 /**
- * Organization isolation (tools.md §Conventions, "Scope of every call"): every tool that takes an
+ * Organization isolation (docs/tools.md#conventions, "Scope of every call"): every tool that takes an
  * id-like parameter — found by walking the input schemas, so a new tool is covered without being
  * named here — called by each role of organization A with every id and slug of organization B,
  * answers as for a missing item and leaves B's data unchanged; and A's lists never show B's ids.

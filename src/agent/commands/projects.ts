@@ -90,7 +90,7 @@ async function cloneProject(deps: ProjectDeps, params: CreateParams, gitUrl: str
     await cloneRepository(gitUrl, target, progress, signal);
     return await saveNewProject(state, params.projectId, name, target, gitUrl, signal);
   } catch (error) {
-    // A failed or aborted clone leaves no folder and no project (spec: "no folder and no row").
+    // A failed or aborted clone leaves no folder and no project (docs/hosts-and-automations.md#projects).
     rmSync(target, { recursive: true, force: true });
     throw error;
   } finally {

@@ -100,7 +100,7 @@ export const taskSearch = pgTable(
 );
 
 /**
- * The slug suffix last handed out per organization and slug base (tools.md §Slug): creators of
+ * The slug suffix last handed out per organization and slug base (docs/tools.md#slugs): creators of
  * one title each take the next number atomically, so concurrent creates never pick the same slug.
  */
 export const taskSlugCounters = pgTable(
@@ -114,7 +114,7 @@ export const taskSlugCounters = pgTable(
 );
 
 /**
- * API keys (auth.md §API keys): each bound to one user in one organization. Only the SHA-256 of
+ * API keys (docs/authentication.md#api-keys): each bound to one user in one organization. Only the SHA-256 of
  * the key and its display prefix are stored; `scopes` is space-separated like an OAuth scope.
  */
 export const apiKeys = pgTable(
@@ -136,7 +136,7 @@ export const apiKeys = pgTable(
 );
 
 /**
- * Host registrations (hosts-and-automations.md §Hosts): one per `superset hosts register`, bound
+ * Host registrations (docs/hosts-and-automations.md#hosts): one per `superset hosts register`, bound
  * to a machine id on the agent's first connect. Only the SHA-256 of the host token and its
  * display prefix are stored. A machine id is unique among an organization's live registrations,
  * so a revoked one does not stop the machine from being registered again.
@@ -216,7 +216,7 @@ export const hostWorkspaces = pgTable(
 );
 
 /**
- * Automations (hosts-and-automations.md §Automations): an agent, a prompt and a schedule. The
+ * Automations (docs/hosts-and-automations.md#automations): an agent, a prompt and a schedule. The
  * scheduler's claim reads `enabled` and `next_run_at`; `next_run_local` is the wall time the rule
  * produced for `next_run_at`, from which the next occurrence is searched instead of from dtstart.
  */
@@ -298,7 +298,7 @@ export const automationRuns = pgTable(
 );
 
 /**
- * The built-in OAuth server's signing keys (auth.md §Built-in OAuth). `id` is the JWK `kid`; the
+ * The built-in OAuth server's signing keys (docs/authentication.md#built-in-oauth-21-server). `id` is the JWK `kid`; the
  * private JWK is stored encrypted with SECRET_KEY (src/oauth/key-ring.ts). The current key is the
  * one not retired; a retired key stays published while tokens it signed may be alive.
  */

@@ -22,7 +22,7 @@ export const RUN_TRIGGERS = ["schedule", "catch_up", "manual"] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 /**
- * Where an automation run is (hosts-and-automations.md §Automations): `dispatching` while the
+ * Where an automation run is (docs/hosts-and-automations.md#automations): `dispatching` while the
  * server prepares it on a host, `running` once the agent started, then how it ended; `skipped_offline` and
  * `dispatch_failed` are refusals recorded instead of a launch.
  */

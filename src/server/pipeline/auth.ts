@@ -1,5 +1,5 @@
 /**
- * Step 3 of the MCP pipeline (auth.md): who is calling. Resolves the request's principal with the
+ * Step 3 of the MCP pipeline (docs/authentication.md#the-request-pipeline): who is calling. Resolves the request's principal with the
  * authenticator of src/auth and refuses what does not verify with the RFC 6750 answer; the reason
  * goes to the server log, in detail only when MCP_JWT_DEBUG_ERRORS is on.
  */

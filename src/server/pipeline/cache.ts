@@ -1,5 +1,5 @@
 /**
- * Step 7 of the MCP pipeline (config.md §Response cache): a read-only tool's successful answer is
+ * Step 7 of the MCP pipeline (docs/configuration.md#response-cache): a read-only tool's successful answer is
  * kept in the Store for `call_tool_ttl` seconds and given again, without running the tool, to the
  * same caller making the same call.
  *

@@ -1,5 +1,5 @@
 /**
- * Step 1 of the MCP pipeline (auth.md): DNS-rebinding protection. A request whose Origin is not
+ * Step 1 of the MCP pipeline (docs/authentication.md#the-request-pipeline): DNS-rebinding protection. A request whose Origin is not
  * allowed is refused, and while the server is bound to a loopback address so is one whose Host is
  * not a loopback name: a web page on another site cannot reach a local server through its browser.
  * The host of the public URL is always allowed, so a reverse proxy that passes the public Host

@@ -1,5 +1,5 @@
 /**
- * Step 2 of the MCP pipeline (auth.md): at most `requests` requests per `windowSeconds` for each
+ * Step 2 of the MCP pipeline (docs/authentication.md#the-request-pipeline): at most `requests` requests per `windowSeconds` for each
  * caller, counted in the Store so that replicas sharing Redis share the count.
  *
  * The caller is its credential (the SHA-256 of the bearer token or X-API-Key, so no token is kept)
@@ -52,7 +52,7 @@ const MS_PER_SECOND = 1000;
 
 /** The bucket a request is counted in: one per verified credential, else one per address. */
 export async function rateLimitBucket(request: Request, server: Server<unknown> | null | undefined, trustedProxies: BlockList, verifiedCredentials?: VerifiedCredentials): Promise<string> {
-  // The credential exactly as authentication reads it (auth.md §Credentials); a malformed or unverified one counts against the address.
+  // The credential exactly as authentication reads it (docs/authentication.md#credentials); a malformed or unverified one counts against the address.
   const known = verifiedCredentials ? await verifiedCredentials.knownCredential(request) : null;
   return known !== null ? `credential:${known}` : `address:${clientAddress(request, server, trustedProxies)}`;
 }

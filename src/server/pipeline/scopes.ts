@@ -1,5 +1,5 @@
 /**
- * Step 4 of the MCP pipeline (auth.md): scopes. `MCP_REQUIRED_SCOPES` must all be carried by every
+ * Step 4 of the MCP pipeline (docs/authentication.md#the-request-pipeline): scopes. `MCP_REQUIRED_SCOPES` must all be carried by every
  * credential (the dev user has none to show and is not asked), else 403 `insufficient_scope` naming them all.
  * Per-tool scopes (`mcp:read`, `mcp:write`) decide which tools a principal sees and may call; a
  * call of a tool its credential lacks the scope for is answered 403 by the transport.
@@ -16,7 +16,7 @@ export interface ScopeOptions {
   resourceMetadata?: ((mcpPath: string) => string) | null;
 }
 
-/** The tools a principal may see and call: scope-permitted, and read-only ones only for a viewer (tools.md). */
+/** The tools a principal may see and call: scope-permitted, and read-only ones only for a viewer (docs/tools.md#conventions). */
 export function visibleTools(tools: readonly AnyTool[], principal: Principal): AnyTool[] {
   const viewer = principal.actor.role === "viewer";
   return tools.filter((tool) => (!viewer || tool.annotations.readOnlyHint) && hasToolScope(principal, tool.scope));

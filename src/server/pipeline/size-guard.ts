@@ -1,5 +1,5 @@
 /**
- * Step 6 of the MCP pipeline (config.md §Response size guard): a tool's answer is measured in
+ * Step 6 of the MCP pipeline (docs/configuration.md#response-size-guard): a tool's answer is measured in
  * estimated tokens before it leaves. Above `warn_threshold_pct` of `token_limit` it is logged;
  * above `token_limit` a list tool answers the longest prefix of its page that fits, marked
  * `truncated` with the `nextOffset` that continues it, and any other tool answers `isError` with
@@ -37,7 +37,7 @@ function argumentOf(call: ToolCall, name: string): unknown {
   return given ?? parametersOf(call.tool)[name]?.default;
 }
 
-/** A page of a list tool (tools.md §Conventions) whose caller can continue it with `offset`. */
+/** A page of a list tool (docs/tools.md#conventions) whose caller can continue it with `offset`. */
 function isListPage(call: ToolCall, value: unknown): value is ListPage {
   if (typeof value !== "object" || value === null) return false;
   return Array.isArray((value as ListPage).result) && "nextOffset" in value && "offset" in parametersOf(call.tool);

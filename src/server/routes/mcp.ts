@@ -1,5 +1,5 @@
 /**
- * The MCP endpoint at /mcp and its alias /api/v2/agent/mcp, behind the pipeline of auth.md:
+ * The MCP endpoint at /mcp and its alias /api/v2/agent/mcp, behind the pipeline of docs/authentication.md#the-request-pipeline:
  * origin check → rate limit → authentication → scopes → JSON-RPC dispatch, whose tool calls run
  * through the response cache and the size guard. The v1 path answers 410 Gone.
  */

@@ -10,7 +10,7 @@ import { automationsRun } from "./run.ts";
 import { automationsSetPrompt } from "./set-prompt.ts";
 import { automationsUpdate } from "./update.ts";
 
-/** In the order of tools.md §Automations. */
+/** In the catalog's order (tests/tools/spec/tools.md#automations). */
 export const automationTools = [
   automationsList,
   automationsGet,

@@ -1,4 +1,4 @@
-/** Schema pieces of the automation tools (tools.md §Automations). */
+/** Schema pieces of the automation tools (docs/tools.md#automations). */
 import * as v from "valibot";
 import { RUN_STATUSES, RUN_TRIGGERS } from "../../db/schema/values.ts";
 import { dateTime, nullable, uuid } from "../schemas.ts";

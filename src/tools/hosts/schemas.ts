@@ -1,4 +1,4 @@
-/** Schema pieces of the tools carried out on a host (tools.md §Workspaces, projects, agents, terminals; §Hosts). */
+/** Schema pieces of the tools carried out on a host (docs/tools.md#tools-carried-out-on-a-host, docs/tools.md#hosts-and-the-service). */
 import * as v from "valibot";
 import { WORKSPACE_TYPES } from "../../hosts/protocol.ts";
 import { freeId } from "../schemas.ts";

@@ -1,4 +1,4 @@
-/** The task object as every task tool returns it (tools.md §Tasks), and the bounded fields tasks_create and tasks_update take. */
+/** The task object as every task tool returns it (docs/tools.md#tasks), and the bounded fields tasks_create and tasks_update take. */
 import * as v from "valibot";
 import { TASK_PRIORITIES } from "../../db/schema/values.ts";
 import { boundedArray, boundedText, LIMITS } from "../limits.ts";

@@ -1,5 +1,5 @@
 /**
- * /settings/api-keys (auth.md §API keys): list, create (the key shown once), and revoke after a
+ * /settings/api-keys (docs/authentication.md#api-keys): list, create (the key shown once), and revoke after a
  * confirmation. Keys are the signed-in user's in the chosen organization, or every member's for an
  * admin, through the actor-scoped functions of services.apiKeys.
  */
