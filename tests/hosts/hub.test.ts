@@ -71,7 +71,7 @@ describe("host hub", () => {
     const socket = recordingLink();
     h.attach(host, socket.link);
     expect(socket.frames[0]).toEqual({ type: "welcome", hostId: host.id!, organizationId: host.organizationId, heartbeatSeconds: 15 });
-    expect(h.isOnline(host.registrationId)).toBe(true);
+    expect(h.isConnectedHere(host.registrationId)).toBe(true);
     const progress: number[] = [];
     const answer = h.command(host, "terminal.close", { workspaceId: "w", terminalId: "t" }, { onProgress: (value) => progress.push(value) });
     const [command] = socket.commands();
@@ -105,7 +105,7 @@ describe("host hub", () => {
     const answer = h.command(host, "workspace.update", { id: "w", name: "renamed" });
     const sent = first.commands()[0]!;
     h.detach(host.registrationId, first.link);
-    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(h.isConnectedHere(host.registrationId)).toBe(false);
     const second = recordingLink();
     h.attach(host, second.link);
     expect(second.commands().map((command) => command.id)).toEqual([sent.id]);
@@ -124,7 +124,7 @@ describe("host hub", () => {
     expect(first.closes).toEqual([{ code: 4008, reason: "Another connection of this host replaced this one." }]);
     // The old socket's close event must not take the new one offline.
     h.detach(host.registrationId, first.link);
-    expect(h.isOnline(host.registrationId)).toBe(true);
+    expect(h.isConnectedHere(host.registrationId)).toBe(true);
     h.stop();
   });
 
@@ -135,14 +135,14 @@ describe("host hub", () => {
     h.attach(host, socket.link);
     now += 44_000;
     h.sweep();
-    expect(h.isOnline(host.registrationId)).toBe(true);
+    expect(h.isConnectedHere(host.registrationId)).toBe(true);
     h.receive(host.registrationId, { type: "heartbeat" });
     now += 44_000;
     h.sweep();
-    expect(h.isOnline(host.registrationId)).toBe(true);
+    expect(h.isConnectedHere(host.registrationId)).toBe(true);
     now += 2_000;
     h.sweep();
-    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(h.isConnectedHere(host.registrationId)).toBe(false);
     expect(socket.closes[0]!.code).toBe(1001);
     h.stop();
   });
@@ -164,7 +164,7 @@ describe("host hub", () => {
     h.receive(host.registrationId, { type: "heartbeat" });
     await Bun.sleep(10);
     expect(socket.closes).toEqual([{ code: 4001, reason: "This host was revoked; register the machine again with superset hosts register." }]);
-    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(h.isConnectedHere(host.registrationId)).toBe(false);
     revoked = false;
     h.stop();
   });
@@ -220,7 +220,7 @@ describe("host hub", () => {
       "unavailable",
       'Host "build-box" (0123456789abcdef0123456789abcdef) could not answer inventory: the server is shutting down; it may still be working, so check with workspaces_list or terminals_list once the server is back.',
     ]);
-    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(h.isConnectedHere(host.registrationId)).toBe(false);
   });
 
   test("a host whose hello completes after stop is sent away rather than kept", () => {
@@ -230,7 +230,7 @@ describe("host hub", () => {
     h.attach(host, late.link);
     expect(late.closes).toEqual([{ code: 1001, reason: "The server is shutting down; reconnecting." }]);
     expect(late.frames).toEqual([]);
-    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(h.isConnectedHere(host.registrationId)).toBe(false);
   });
 
   test("an aborted call fails at once as cancelled, sends abort to the host, and ignores its late answer", async () => {
