@@ -6,24 +6,12 @@
  * as cancelled, tells the host, and ignores the host's late answer.
  */
 import { describe, expect, test } from "bun:test";
-import { createHostHub, type HostLink } from "../../src/hosts/hub.ts";
-import type { ServerFrame } from "../../src/hosts/protocol.ts";
+import { createHostHub } from "../../src/hosts/hub.ts";
 import type { HostRegistration } from "../../src/services/hosts.ts";
 import type { Services } from "../../src/services/index.ts";
+import { recordingLink, testHost } from "../helpers/host-links.ts";
 
-const host: HostRegistration = {
-  registrationId: crypto.randomUUID(),
-  id: "0123456789abcdef0123456789abcdef",
-  organizationId: crypto.randomUUID(),
-  ownerUserId: crypto.randomUUID(),
-  name: "build-box",
-  platform: "linux-x64",
-  agentVersion: "0.1.0",
-  lastSeenAt: "2026-11-20T08:00:00.000Z",
-  createdAt: "2026-11-01T08:00:00.000Z",
-  revokedAt: null,
-  tokenPrefix: "sk_host_abcd",
-} as HostRegistration;
+const host = testHost();
 
 const seen: string[] = [];
 let revoked = false;
@@ -44,13 +32,6 @@ const services = {
   },
 } as unknown as Services;
 
-function recordingLink() {
-  const frames: ServerFrame[] = [];
-  const closes: { code: number; reason: string }[] = [];
-  const link: HostLink = { send: (frame) => void frames.push(frame), close: (code, reason) => void closes.push({ code, reason }) };
-  const commands = () => frames.filter((frame): frame is Extract<ServerFrame, { type: "command" }> => frame.type === "command");
-  return { link, frames, closes, commands };
-}
 
 const hub = (nowMs?: () => number, commandTimeoutSeconds = 120) => createHostHub({ services, commandTimeoutSeconds, serverUrl: "https://superset.example.test", nowMs });
 
