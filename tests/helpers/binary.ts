@@ -58,8 +58,8 @@ export interface RunningServer {
   stderr(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves to the exit code (null when killed by a signal). */
   stop(): Promise<number | null>;
-  /** Sends `signal` and nothing else, for tests that watch what the server does while it stops. */
-  kill(signal: "SIGTERM" | "SIGINT"): void;
+  /** Sends `signal` and nothing else, for tests that watch what the server does while it stops (or, SIGKILL, crashes). */
+  kill(signal: "SIGTERM" | "SIGINT" | "SIGKILL"): void;
   /** The exit code once the process has ended (null when killed by a signal). */
   exited: Promise<number | null>;
 }
