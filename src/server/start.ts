@@ -71,7 +71,9 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     try {
       sharedStore = await connectRedisStore({ url: storeUrl, keyPrefix: config.MCP_CACHE_CONFIG.CACHE_KEY_PREFIX ?? DEFAULT_STORE_KEY_PREFIX });
     } catch (error) {
-      throw new StartupError(`Cannot reach the Redis of MCP_STORE_CONFIG.CACHE_REDIS_URL (${redactedRedisUrl(storeUrl)}): ${error instanceof Error ? error.message : String(error)}; start Redis or correct the URL, or set MCP_STORE_CONFIG.enabled to false.`);
+      // Bun's client reports a certificate it refused as a closed connection: say what to check.
+      const tls = storeUrl.startsWith("rediss://") ? " (with rediss://, Redis's certificate must match the URL's host name and be signed by a CA this machine trusts; NODE_EXTRA_CA_CERTS names a further CA file)" : "";
+      throw new StartupError(`Cannot reach the Redis of MCP_STORE_CONFIG.CACHE_REDIS_URL (${redactedRedisUrl(storeUrl)}): ${error instanceof Error ? error.message : String(error)}${tls}; start Redis or correct the URL, or set MCP_STORE_CONFIG.enabled to false.`);
     }
   }
 

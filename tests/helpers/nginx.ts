@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { acceptsConnections } from "./binary.ts";
 import { waitFor } from "./hosts.ts";
 
 export const NGINX = "/usr/sbin/nginx";
@@ -165,22 +166,11 @@ export async function startNginx(options: NginxPorts & Pick<SiteValues, "upstrea
   try {
     await waitFor(`nginx to listen on 127.0.0.1:${httpsPort}`, async () => {
       if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}:\n${await stderr}${await errorLog()}`);
-      return accepts(httpsPort);
+      return acceptsConnections(httpsPort);
     }, READY_TIMEOUT_MS);
   } catch (error) {
     await stop();
     throw error;
   }
   return { url: `https://${PUBLIC_NAME}:${httpsPort}`, httpsPort, httpPort, root, command, errorLog, stop };
-}
-
-/** True when a TCP connection to 127.0.0.1:`port` is accepted. */
-async function accepts(port: number): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch {
-    return false;
-  }
 }
