@@ -78,7 +78,9 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
       hostRouter = await createHostRouter({ bus: await connectRedisBus({ url: storeUrl, keyPrefix }), defaultTimeoutMs: config.HOST_COMMAND_TIMEOUT * 1000 });
     } catch (error) {
       sharedStore?.close();
-      throw new StartupError(`Cannot reach the Redis of MCP_STORE_CONFIG.CACHE_REDIS_URL (${redactedRedisUrl(storeUrl)}): ${error instanceof Error ? error.message : String(error)}; start Redis or correct the URL, or set MCP_STORE_CONFIG.enabled to false.`);
+      // Bun's client reports a certificate it refused as a closed connection: say what to check.
+      const tls = storeUrl.startsWith("rediss://") ? " (with rediss://, Redis's certificate must match the URL's host name and be signed by a CA this machine trusts; NODE_EXTRA_CA_CERTS names a further CA file)" : "";
+      throw new StartupError(`Cannot reach the Redis of MCP_STORE_CONFIG.CACHE_REDIS_URL (${redactedRedisUrl(storeUrl)}): ${error instanceof Error ? error.message : String(error)}${tls}; start Redis or correct the URL, or set MCP_STORE_CONFIG.enabled to false.`);
     }
   }
 
