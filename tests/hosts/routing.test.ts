@@ -40,6 +40,17 @@ describe("host commands routed between replicas through Redis", () => {
     return handle;
   }
 
+  /** Replicas A, B (and C with `count` 3), a host connected to A, and B seeing it online. */
+  async function hostOnA(count = 2) {
+    const replicas: Awaited<ReturnType<typeof replica>>[] = [];
+    for (let i = 0; i < count; i++) replicas.push(await replica());
+    const host = testHost();
+    const socket = recordingLink();
+    replicas[0]!.hub.attach(host, socket.link);
+    await waitFor("B to see the host online", () => replicas[1]!.hub.isOnline(host.registrationId));
+    return { a: replicas[0]!, b: replicas[1]!, c: replicas[2], host, socket };
+  }
+
   afterAll(async () => {
     await Promise.allSettled(started.map((handle) => handle.stop()));
     const raw = await inspector();
@@ -48,11 +59,7 @@ describe("host commands routed between replicas through Redis", () => {
   });
 
   test("a host on A is online on B, and B's call reaches A's socket; progress and the checked result come back", async () => {
-    const [a, b] = [await replica(), await replica()];
-    const host = testHost();
-    const socket = recordingLink();
-    a.hub.attach(host, socket.link);
-    await waitFor("B to see the host online", () => b.hub.isOnline(host.registrationId));
+    const { a, b, host, socket } = await hostOnA();
     expect(b.hub.isConnectedHere(host.registrationId)).toBe(false);
     const raw = await inspector();
     expect(await raw.get(`${prefix}:hosts:presence:${host.registrationId}`)).toBe(a.router.replicaId);
@@ -80,11 +87,7 @@ describe("host commands routed between replicas through Redis", () => {
   });
 
   test("a call cancelled on B fails at once as cancelled, and A's host gets the abort frame for it", async () => {
-    const [a, b] = [await replica(), await replica()];
-    const host = testHost();
-    const socket = recordingLink();
-    a.hub.attach(host, socket.link);
-    await waitFor("B to see the host online", () => b.hub.isOnline(host.registrationId));
+    const { a, b, host, socket } = await hostOnA();
     const controller = new AbortController();
     const answer = b.hub.command(host, "project.create", { projectId: "p", gitUrl: "https://example.test/r.git" }, { signal: controller.signal });
     await waitFor("the command on A's socket", () => socket.commands().length === 1);
@@ -97,11 +100,8 @@ describe("host commands routed between replicas through Redis", () => {
   });
 
   test("a host that reconnects to C is found there: A lets its stale socket go and B's waiting call fails saying so", async () => {
-    const [a, b, c] = [await replica(), await replica(), await replica()];
-    const host = testHost();
-    const onA = recordingLink();
-    a.hub.attach(host, onA.link);
-    await waitFor("B to see the host online", () => b.hub.isOnline(host.registrationId));
+    const { a, b, c: third, host, socket: onA } = await hostOnA(3);
+    const c = third!;
     const waiting = b.hub.command(host, "workspace.update", { id: "w", name: "renamed" });
     await waitFor("the command on A's socket", () => onA.commands().length === 1);
 
@@ -120,11 +120,7 @@ describe("host commands routed between replicas through Redis", () => {
   });
 
   test("the replica holding the host vanishes mid-call: B's call fails with a sentence instead of hanging; a holder nobody listens for fails at once", async () => {
-    const [a, b] = [await replica(), await replica()];
-    const host = testHost();
-    const socket = recordingLink();
-    a.hub.attach(host, socket.link);
-    await waitFor("B to see the host online", () => b.hub.isOnline(host.registrationId));
+    const { a, b, host, socket } = await hostOnA();
     const waiting = b.hub.command(host, "inventory", {});
     await waitFor("the command on A's socket", () => socket.commands().length === 1);
     // As kill -9 does: A's connections end without a goodbye, and its presence key expires (deleted here rather than waited for).
@@ -170,11 +166,7 @@ describe("host commands routed between replicas through Redis", () => {
   });
 
   test("a malformed routed message is dropped, and the replica goes on serving", async () => {
-    const [a, b] = [await replica(), await replica()];
-    const host = testHost();
-    const socket = recordingLink();
-    a.hub.attach(host, socket.link);
-    await waitFor("B to see the host online", () => b.hub.isOnline(host.registrationId));
+    const { a, b, host, socket } = await hostOnA();
     const raw = await inspector();
     for (const junk of ["not json", JSON.stringify({ type: "call", callId: "x" }), JSON.stringify({ type: "call", callId: "x", replyTo: b.router.replicaId, registrationId: host.registrationId, name: "rm -rf", params: {}, timeoutMs: 1 })]) {
       expect(await raw.publish(`${prefix}:hosts:replica:${a.router.replicaId}`, junk)).toBe(1);
