@@ -15,6 +15,8 @@ export default {
   // MCP_SERVICE_URL: "https://superset.example.com",
   // Proxies whose X-Forwarded-For names the client address for rate limits (default: this machine).
   // MCP_TRUSTED_PROXIES: ["127.0.0.0/8", "::1"],
+  // The largest /mcp request body in bytes (default 4 MiB); a larger one is answered 413.
+  // MCP_MAX_REQUEST_BYTES: 4194304,
 
   // Dev mode. For a shared deployment set MCP_AUTH_ENABLED: true, remove MCP_DEV_USERNAME and set
   // SECRET_KEY (generated into ./data/secret_key only in dev mode).

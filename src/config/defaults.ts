@@ -66,11 +66,15 @@ export function defaultConfig(stderrIsTerminal = Boolean(process.stderr.isTTY)):
     DATABASE_URL: "sqlite://./data/superset.db",
     SECRET_KEY: null,
     MCP_SESSION_MODE: "stateful",
+    MCP_SESSION_IDLE_TIMEOUT_SECONDS: 3600,
+    MCP_MAX_SESSIONS_PER_PRINCIPAL: 100,
     MCP_ALLOWED_ORIGINS: [],
     MCP_ALLOWED_HOSTS: [],
     // Only a proxy on this machine (Nginx in front) is believed about the client address by default.
     MCP_TRUSTED_PROXIES: ["127.0.0.0/8", "::1"],
     MCP_RATE_LIMIT: { enabled: true, requests: 600, window_seconds: 60 },
+    // 4 MiB: far above the largest arguments any tool takes (limits.ts), far below what would strain memory.
+    MCP_MAX_REQUEST_BYTES: 4_194_304,
     MCP_JWT_LEEWAY_SECONDS: 30,
     MCP_OAUTH_ENABLED: true,
     MCP_OAUTH_ACCESS_TOKEN_TTL: 3600,

@@ -15,6 +15,7 @@ import { ErrorCode, errorResponse, RpcError, type JsonRpcRequest, type JsonRpcRe
 import { ListenRegistry, listenMethod, StreamAnswer, type TaskOwnerCheck } from "./listen.ts";
 import { describeModernTool } from "./modern-tools.ts";
 import { LOGGING_LEVELS } from "./sessions.ts";
+import { echo } from "../tools/limits.ts";
 import type { AnyTool } from "../tools/types.ts";
 
 /** The context of a modern request: the route's CallContext with this request's envelope. */
@@ -90,7 +91,7 @@ export function createModernDispatch(options: ModernDispatchOptions) {
     /** Answers one modern request whose envelope and standard headers were checked; only a scope challenge is thrown. */
     async dispatch(message: JsonRpcRequest, context: ModernContext): Promise<ModernAnswer> {
       const method = Object.hasOwn(methods, message.method) ? methods[message.method] : undefined;
-      if (!method) return { kind: "response", status: 404, response: errorResponse(message.id, ErrorCode.MethodNotFound, `Method not found: ${message.method} (MCP 2026-07-28).`) };
+      if (!method) return { kind: "response", status: 404, response: errorResponse(message.id, ErrorCode.MethodNotFound, `Method not found: ${echo(message.method)} (MCP 2026-07-28).`) };
       try {
         const result = await method(message.params ?? {}, context);
         if (result instanceof StreamAnswer) return { kind: "stream", answer: result };

@@ -7,6 +7,7 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { log } from "../log.ts";
 import { ServiceError } from "../services/errors.ts";
+import { ECHO_MAX_LENGTH, echo } from "../tools/limits.ts";
 import type { AnyTool, ToolContext } from "../tools/types.ts";
 
 export interface ToolDescriptor {
@@ -55,16 +56,25 @@ function allowedKeys(tool: AnyTool): string[] {
   return Object.keys(properties);
 }
 
-/** One sentence naming the path and the rule of each problem, and the allowed keys for an unknown one. */
+/** Problems one refusal lists; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 10;
+
+/**
+ * One sentence naming the path and the rule of each problem, and the allowed keys for an unknown
+ * one. What the caller sent is repeated only as a short excerpt (limits.ts `echo`): valibot's own
+ * messages quote the whole value received, and a refusal must stay small.
+ */
 export function describeInvalidArguments(tool: AnyTool, issues: v.BaseIssue<unknown>[]): string {
-  const problems = issues.map((issue) => {
-    const path = v.getDotPath(issue);
+  const problems = issues.slice(0, MAX_LISTED_PROBLEMS).map((issue) => {
+    const path = echo(v.getDotPath(issue) ?? "");
     // A strict object reports both a missing key and an unknown one as type "strict_object"; only an unknown key expects "never".
     if (issue.type === "strict_object" && issue.expected === "never" && path) return `unknown key "${path}" (allowed keys: ${allowedKeys(tool).join(", ") || "none"})`;
     if (issue.kind === "schema" && issue.input === undefined && path) return `${path}: required`;
-    return path ? `${path}: ${issue.message}` : issue.message;
+    const message = issue.message.length > ECHO_MAX_LENGTH * 2 ? `${issue.message.slice(0, ECHO_MAX_LENGTH * 2).toWellFormed()}…` : issue.message;
+    return path ? `${path}: ${message}` : message;
   });
-  return `Invalid arguments for ${tool.name}: ${problems.join("; ")}.`;
+  const more = issues.length > MAX_LISTED_PROBLEMS ? `; and ${issues.length - MAX_LISTED_PROBLEMS} more` : "";
+  return `Invalid arguments for ${tool.name}: ${problems.join("; ")}${more}.`;
 }
 
 /** The compact JSON of a successful result's structuredContent, kept so the answer can reuse it. */

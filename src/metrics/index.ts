@@ -12,7 +12,7 @@ import type { ToolCallLayer } from "../mcp/tool-calls.ts";
 export type McpOutcome = "ok" | "tool_error" | "protocol_error" | "internal_error" | "unauthorized" | "forbidden" | "rate_limited";
 
 /** The limiters whose refusals are counted (superset_rate_limit_refusals_total). */
-export const LIMITERS = ["mcp", "signin", "registration"] as const;
+export const LIMITERS = ["mcp", "signin", "registration", "token"] as const;
 export type Limiter = (typeof LIMITERS)[number];
 
 /** Readings taken when Prometheus scrapes, so nothing is counted on the way. */

@@ -14,7 +14,7 @@ import { createAccessTokens, type AccessTokens } from "./access-tokens.ts";
 import { createClientMetadataDocuments, type ClientMetadataDocuments } from "./client-metadata-documents.ts";
 import { createClientDirectory } from "./clients.ts";
 import { createKeyRing, type KeyRing } from "./key-ring.ts";
-import { oauthServer } from "./routes.ts";
+import { oauthServer, type OAuthLimiter } from "./routes.ts";
 import { oauthUrls, type OAuthUrls } from "./urls.ts";
 
 export interface BuiltInOAuth {
@@ -29,12 +29,12 @@ export interface BuiltInOAuthOptions {
   services: Services;
   secretKey: string;
   webAuth: WebAuth;
-  /** Holds the registration rate limit's counters. */
+  /** Holds the counters of the registration and token rate limits. */
   store: Store;
-  /** MCP_TRUSTED_PROXIES, for the client address the registration limit counts under. */
+  /** MCP_TRUSTED_PROXIES, for the client address the registration and token limits count under. */
   trustedProxies: BlockList;
-  /** Called for each registration the rate limit refuses. */
-  onRateLimited?: () => void;
+  /** Called for each registration or token request a rate limit refuses. */
+  onRateLimited?: (limiter: OAuthLimiter) => void;
   /** Where Client ID Metadata Documents come from; public https hosts only unless a test says otherwise. */
   clientDocuments?: ClientMetadataDocuments;
 }

@@ -6,6 +6,7 @@
  * does not hold.
  */
 import { Elysia } from "elysia";
+import { tokenRateLimit, type TokenLimitOptions } from "./token.ts";
 import { InvalidRequestError, UnsupportedTokenTypeError } from "@modelcontextprotocol/sdk/server/auth/errors.js";
 import { TokenRejectedError } from "../auth/errors.ts";
 import { log } from "../log.ts";
@@ -19,7 +20,7 @@ import { readForm } from "./form.ts";
 const TOKEN_TYPE_HINTS = ["access_token", "refresh_token"];
 const MAX_TOKEN_LENGTH = 8 * 1024;
 
-export function revocationEndpoint({ services, clients, accessTokens }: { services: Services; clients: ClientDirectory; accessTokens: AccessTokens }) {
+export function revocationEndpoint({ services, clients, accessTokens, limit }: { services: Services; clients: ClientDirectory; accessTokens: AccessTokens; limit: TokenLimitOptions }) {
   /** The grant `token` belongs to, when it is one of ours. */
   async function grantOf(token: string): Promise<{ grantId: string; clientId: string } | null> {
     if (accessTokens.isOurs(token)) {
@@ -35,7 +36,7 @@ export function revocationEndpoint({ services, clients, accessTokens }: { servic
     return grant && { grantId: grant.id, clientId: grant.clientId };
   }
 
-  return new Elysia({ name: "oauth-revoke" }).post("/oauth/revoke", async function revokeToken({ request }) {
+  return new Elysia({ name: "oauth-revoke" }).use(tokenRateLimit("revoke", limit)).post("/oauth/revoke", async function revokeToken({ request }) {
     const form = await readForm(request);
     if (!form.ok) return oauthErrorResponse("revoke", new InvalidRequestError(`Malformed revocation request: ${form.reason}.`));
     const client = await authenticateClient(clients, request, form.params);

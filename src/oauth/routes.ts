@@ -27,13 +27,16 @@ export interface OAuthServerOptions {
   keyRing: KeyRing;
   accessTokens: AccessTokens;
   webAuth: WebAuth;
-  /** Holds the registration rate limit's counters. */
+  /** Holds the counters of the registration and token rate limits. */
   store: Store;
-  /** MCP_TRUSTED_PROXIES, for the client address the registration limit counts under. */
+  /** MCP_TRUSTED_PROXIES, for the client address the registration and token limits count under. */
   trustedProxies: BlockList;
-  /** Called for each registration the rate limit refuses. */
-  onRateLimited?: () => void;
+  /** Called for each registration or token request a rate limit refuses. */
+  onRateLimited?: (limiter: OAuthLimiter) => void;
 }
+
+/** The OAuth limits whose refusals metrics count. */
+export type OAuthLimiter = "registration" | "token";
 
 const CROSS_ORIGIN_PATHS = ["/oauth/register", "/oauth/token", "/oauth/revoke", "/.well-known/*"];
 
@@ -50,12 +53,14 @@ function preflight(): Response {
 }
 
 export function oauthServer({ services, clients, urls, keyRing, accessTokens, webAuth, store, trustedProxies, onRateLimited }: OAuthServerOptions) {
+  // Token and revocation requests are counted per client address before the client is authenticated.
+  const tokenLimit = { store, trustedProxies, onRefused: () => onRateLimited?.("token") };
   const app = new Elysia({ name: "oauth" })
     .use(oauthMetadataRoutes({ urls, keyRing }))
-    .use(registrationEndpoint({ services, store, trustedProxies, onRateLimited }))
+    .use(registrationEndpoint({ services, store, trustedProxies, onRateLimited: () => onRateLimited?.("registration") }))
     .use(authorizationEndpoint({ services, clients, urls, webAuth }))
-    .use(tokenEndpoint({ services, clients, accessTokens }))
-    .use(revocationEndpoint({ services, clients, accessTokens }));
+    .use(tokenEndpoint({ services, clients, accessTokens, limit: tokenLimit }))
+    .use(revocationEndpoint({ services, clients, accessTokens, limit: tokenLimit }));
   for (const path of CROSS_ORIGIN_PATHS) app.options(path, preflight);
   return app;
 }

@@ -19,6 +19,7 @@ import { readForm } from "./form.ts";
 import { verifierMatches } from "./pkce.ts";
 import { parseScopes } from "./scopes.ts";
 import { sameResource } from "./resources.ts";
+import { rateLimit, type RateLimitOptions } from "../server/pipeline/rate-limit.ts";
 
 const TOKEN_TEXT = v.pipe(v.string(), v.minLength(1), v.maxLength(512));
 /** Unknown parameters are ignored, as RFC 6749 §3.2 requires; the known ones must be well formed. */
@@ -27,10 +28,23 @@ const tokenRequestSchema = v.variant("grant_type", [
   v.object({ grant_type: v.literal("refresh_token"), refresh_token: TOKEN_TEXT, scope: v.optional(v.pipe(v.string(), v.maxLength(200))), resource: v.optional(v.string()) }),
 ]);
 
+/**
+ * Token requests (and, separately, revocation requests) allowed per client address and window, counted before the client
+ * is authenticated: a client refreshes a few times an hour, a guesser of codes or secrets thousands.
+ */
+export const TOKEN_RATE_LIMIT = { requests: 60, windowSeconds: 60 };
+
+/** Where the token and revocation limits count, per client address. */
+export type TokenLimitOptions = Pick<RateLimitOptions, "store" | "trustedProxies" | "onRefused">;
+
+/** The rate limit of the token or the revocation endpoint (each its own budget per address; distinct names, since Elysia keeps one plugin per name). */
+export const tokenRateLimit = (endpoint: "token" | "revoke", limit: TokenLimitOptions) => rateLimit({ name: `oauth-${endpoint}`, enabled: true, ...TOKEN_RATE_LIMIT, ...limit });
+
 export interface TokenEndpointOptions {
   services: Services;
   clients: ClientDirectory;
   accessTokens: AccessTokens;
+  limit: TokenLimitOptions;
 }
 
 type CodeExchange = { code: string; redirect_uri?: string; code_verifier: string; resource?: string };
@@ -46,7 +60,7 @@ function codeProblem(clientId: string, request: CodeExchange, issued: { grant: G
   return null;
 }
 
-export function tokenEndpoint({ services, clients, accessTokens }: TokenEndpointOptions) {
+export function tokenEndpoint({ services, clients, accessTokens, limit }: TokenEndpointOptions) {
   const fail = (error: OAuthError, reason: string): Outcome => ({ ok: false, error, reason });
 
   async function exchangeCode(clientId: string, request: CodeExchange): Promise<Outcome> {
@@ -78,7 +92,7 @@ export function tokenEndpoint({ services, clients, accessTokens }: TokenEndpoint
     return { ok: true, grant: rotated.grant, scopes: scopes ?? rotated.grant.scopes, refreshToken: rotated.refreshToken };
   }
 
-  return new Elysia({ name: "oauth-token" }).post("/oauth/token", async function issueTokens({ request }) {
+  return new Elysia({ name: "oauth-token" }).use(tokenRateLimit("token", limit)).post("/oauth/token", async function issueTokens({ request }) {
     const form = await readForm(request);
     if (!form.ok) return oauthErrorResponse("token", new InvalidRequestError(`Malformed token request: ${form.reason}.`));
     const client = await authenticateClient(clients, request, form.params);

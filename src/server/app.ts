@@ -4,7 +4,8 @@ import { publicBaseUrl } from "../config/load.ts";
 import { createAuthenticator } from "../auth/authenticate.ts";
 import { challengeScopes } from "../auth/challenges.ts";
 import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
-import { SessionRegistry } from "../mcp/sessions.ts";
+import { createSessionRegistry, sessionLimitsOf } from "../mcp/session-store/index.ts";
+import { redisBroadcast } from "../store/broadcast.ts";
 import { createMemoryStore } from "../store/memory.ts";
 import type { RedisStore } from "../store/redis.ts";
 import { createTransport } from "../mcp/transport.ts";
@@ -28,7 +29,7 @@ import { hostConnectRoute } from "./routes/hosts-connect.ts";
 import { internalErrors } from "./internal-errors.ts";
 import { trustedProxyList } from "./pipeline/client-address.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { legacyMcpRoute, mcpRoutes } from "./routes/mcp.ts";
+import { legacyMcpRoute, mcpMethodNotAllowed, mcpRoutes } from "./routes/mcp.ts";
 import { createShutdownSwitch, drainGate, type ShutdownSwitch } from "./shutdown.ts";
 import { metricsRoute } from "./routes/metrics.ts";
 import { requestMetrics } from "./pipeline/request-metrics.ts";
@@ -66,7 +67,8 @@ export interface AppOptions {
   clientDocuments?: ClientMetadataDocuments;
   /**
    * The shared store (MCP_STORE_CONFIG on, connected by start.ts): the response cache, the rate
-   * limits and the task records live there, so replicas share them. Null: each has a bounded memory store.
+   * limits, the task records, the legacy sessions with their event logs live there and the session
+   * and listen signals travel through it, so replicas share them. Null: each has bounded memory.
    */
   sharedStore?: RedisStore | null;
 }
@@ -90,15 +92,15 @@ export function createApp({ config, services, customProvider = null, runtime, on
   const publicUrl = publicBaseUrl(config);
   const trustedProxies = trustedProxyList(config.MCP_TRUSTED_PROXIES);
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
-  const store = config.MCP_STORE_CONFIG;
   // One Redis for every user of state (their keys carry their own namespaces); else one memory store each, bounded for its use.
   const storeFor = (maxEntries: number) => sharedStore ?? createMemoryStore({ maxEntries });
-  const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
-  const listeners = new ListenRegistry();
+  const sessions = createSessionRegistry(sessionLimitsOf(config), sharedStore);
+  // With the store, a task's change on this replica reaches listen streams held by the others.
+  const listeners = sharedStore ? new ListenRegistry(redisBroadcast(sharedStore, "listen")) : new ListenRegistry();
   // The 2026-07-28 era beside the sessions: its method table is where extensions (tasks) plug in.
   const modernDispatch = createModernDispatch({ listToolsTtlMs: config.MCP_CACHE_CONFIG.list_tools_ttl * 1000, listeners });
   const modern = createModernTransport({ dispatch: modernDispatch, onStream, metrics });
-  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics, modern });
+  const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics, modern, maxRequestBytes: config.MCP_MAX_REQUEST_BYTES });
   metrics.watch({ openSessions: () => sessions.size, hostsOnline: () => hosts.hub.onlineCount() });
   // A GET stream never ends by itself; without this a drain would wait for it until its deadline.
   shutdown.onDrain(() => sessions.endStandaloneStreams());
@@ -107,7 +109,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
-  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: storeFor(REGISTRATION_MAX_BUCKETS), onRateLimited: () => metrics.rateLimited("registration") });
+  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: storeFor(REGISTRATION_MAX_BUCKETS), onRateLimited: (limiter) => metrics.rateLimited(limiter) });
   // Steps 6 and 7 of the pipeline, after dispatch: the cache outermost, so a cached answer was already size-guarded.
   const runTool = composeLayers([
     ...(metrics.enabled ? [toolCallTiming(metrics)] : []),
@@ -127,6 +129,7 @@ export function createApp({ config, services, customProvider = null, runtime, on
     .use(internalErrors())
     .use(healthRoutes(services.db, sharedStore))
     .use(legacyMcpRoute(publicUrl))
+    .use(mcpMethodNotAllowed())
     .use(hostConnectRoute({ services, hub: hosts.hub }))
     .use(webRoutes({ config, services, webAuth, publicUrl, trustedProxies, metrics, ...(sharedStore ? { store: sharedStore } : {}) }))
     .use(

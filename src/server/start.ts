@@ -39,6 +39,14 @@ function unknownDisabledTools(config: ResolvedConfig): string[] {
   return config.MCP_DISABLED_TOOLS.filter((name) => !known.has(name));
 }
 
+/**
+ * Bun's own cap on every request body (it answers a bare 413 and closes the connection): a
+ * backstop for any route that would read a body without a cap of its own. Every route has one
+ * (/mcp MCP_MAX_REQUEST_BYTES with a JSON-RPC 413, the forms and OAuth endpoints far less), so it
+ * sits well above them and /mcp's own answer is what clients see.
+ */
+export const bodySizeBackstop = (config: Pick<ResolvedConfig, "MCP_MAX_REQUEST_BYTES">) => config.MCP_MAX_REQUEST_BYTES * 16;
+
 export interface StartOptions {
   /** LoadedConfig.baseDir: where the dev-mode SECRET_KEY file goes when the database is not a SQLite file (default: the current directory). */
   baseDir?: string;
@@ -114,9 +122,11 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     : null;
   const shutdown = createShutdownSwitch();
   const app = createApp({ config, services, customProvider, hosts, shutdown, metrics, sharedStore, runtime: { schedulerRunning: scheduler !== null }, onStream: (request) => lift(request) });
+  // Signals of other replicas (sessions, listen) must reach this one before it serves anything.
+  await sharedStore?.subscribed();
   try {
     // reusePort off (Elysia turns it on): a second server on a busy port must fail, not share it.
-    app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false });
+    app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false, maxRequestBodySize: bodySizeBackstop(config) });
   } catch (error) {
     await db.close();
     await hostRouter?.close();

@@ -7,9 +7,11 @@ export function slugBase(title: string): string {
   return slug || "task";
 }
 
-/** The first of `base`, `base-1`, `base-2`, … that is not in `taken`. */
-export function firstFreeSlug(base: string, taken: Iterable<string>): string {
+/** The slug with suffix `n`: `base` for 0, else `base-n`. */
+export const slugWithSuffix = (base: string, n: number): string => (n === 0 ? base : `${base}-${n}`);
+
+/** The first n of 0, 1, 2, … whose slugWithSuffix(base, n) is not in `taken`. */
+export function firstFreeSuffix(base: string, taken: Iterable<string>): number {
   const used = new Set(taken);
-  if (!used.has(base)) return base;
-  for (let n = 1; ; n++) if (!used.has(`${base}-${n}`)) return `${base}-${n}`;
+  for (let n = 0; ; n++) if (!used.has(slugWithSuffix(base, n))) return n;
 }

@@ -4,9 +4,9 @@ import { taskSearchCondition } from "../db/search.ts";
 import type { TaskPriority } from "../db/schema/values.ts";
 import { requireRole, type Actor } from "./actor.ts";
 import { iso, isUuid, newId, type ServiceContext } from "./context.ts";
-import { invalid, isUniqueViolation, notFound } from "./errors.ts";
+import { invalid, notFound } from "./errors.ts";
 import type { StatusService } from "./statuses.ts";
-import { firstFreeSlug, slugBase } from "./task-slug.ts";
+import { firstFreeSuffix, slugBase, slugWithSuffix } from "./task-slug.ts";
 
 /** A task as tools return it (tools.md §Tasks). */
 export interface Task {
@@ -60,14 +60,13 @@ export interface TaskFields {
   prUrl?: string | null;
 }
 
-const SLUG_ATTEMPTS = 5;
 /** The optional equality filters of tasks_list, in a fixed order (it names prepared queries). */
 const LIST_FILTERS = ["statusId", "priority", "assigneeId", "creatorId"] as const;
 
 export function createTaskService(context: ServiceContext, statuses: StatusService) {
   const { db, now } = context;
   const { orm, tables } = db;
-  const { tasks, taskStatuses, users, memberships } = tables;
+  const { tasks, taskStatuses, users, memberships, taskSlugCounters } = tables;
   const assignee = alias(users, "assignee");
   const creator = alias(users, "creator");
 
@@ -128,6 +127,26 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
       .from(tasks)
       .where(and(eq(tasks.organizationId, organizationId), or(eq(tasks.slug, base), like(tasks.slug, `${base}-%`))));
     return rows.map((row) => row.slug);
+  }
+
+  /**
+   * The next slug suffix for `base` in the organization, one more than the last handed out, in one
+   * atomic statement, so concurrent creators of one title never draw the same number. The first
+   * draw for a base starts at the first suffix its existing slugs leave free.
+   */
+  async function drawSlugSuffix(organizationId: string, base: string): Promise<number> {
+    const counter = and(eq(taskSlugCounters.organizationId, organizationId), eq(taskSlugCounters.base, base));
+    const next = { lastSuffix: sql`${taskSlugCounters.lastSuffix} + 1` };
+    const [bumped] = await orm.update(taskSlugCounters).set(next).where(counter).returning({ lastSuffix: taskSlugCounters.lastSuffix });
+    if (bumped) return bumped.lastSuffix;
+    const seed = firstFreeSuffix(base, await reservedSlugs(organizationId, base));
+    // Another creator may have made the row meanwhile: then this draw is one past its number.
+    const [drawn] = await orm
+      .insert(taskSlugCounters)
+      .values({ organizationId, base, lastSuffix: seed })
+      .onConflictDoUpdate({ target: [taskSlugCounters.organizationId, taskSlugCounters.base], set: next })
+      .returning({ lastSuffix: taskSlugCounters.lastSuffix });
+    return drawn!.lastSuffix;
   }
 
   type ListFilter = (typeof LIST_FILTERS)[number];
@@ -200,37 +219,35 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
       if (fields.assigneeId) await requireMember(actor, fields.assigneeId);
       const at = now();
       const base = slugBase(fields.title);
-      // Two creators may pick the same free slug; the unique index refuses the second, which retries.
-      for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
-        const slug = firstFreeSlug(base, await reservedSlugs(actor.organizationId, base));
-        try {
-          const [row] = await orm
-            .insert(tasks)
-            .values({
-              id: newId(),
-              organizationId: actor.organizationId,
-              slug,
-              title: fields.title,
-              description: fields.description ?? null,
-              statusId: status.id,
-              priority: fields.priority ?? "none",
-              assigneeId: fields.assigneeId?.toLowerCase() ?? null,
-              creatorId: actor.userId,
-              estimate: fields.estimate ?? null,
-              dueDate: fields.dueDate ? new Date(fields.dueDate) : null,
-              labels: fields.labels ?? null,
-              prUrl: fields.prUrl ?? null,
-              ...statusTimestamps(status.type, null, at),
-              createdAt: at,
-              updatedAt: at,
-            })
-            .returning();
-          return toTask(row!);
-        } catch (error) {
-          if (!isUniqueViolation(error) || attempt === SLUG_ATTEMPTS - 1) throw error;
-        }
+      // Each draw is a number no other creator of this base gets. It can still be taken by a task of
+      // another base ("fix 1" is "fix-1", as is the second "fix"): then the insert does nothing and the
+      // next number is drawn. Numbers only grow and slugs are finite, so this ends, and never in an error.
+      for (;;) {
+        const slug = slugWithSuffix(base, await drawSlugSuffix(actor.organizationId, base));
+        const [row] = await orm
+          .insert(tasks)
+          .values({
+            id: newId(),
+            organizationId: actor.organizationId,
+            slug,
+            title: fields.title,
+            description: fields.description ?? null,
+            statusId: status.id,
+            priority: fields.priority ?? "none",
+            assigneeId: fields.assigneeId?.toLowerCase() ?? null,
+            creatorId: actor.userId,
+            estimate: fields.estimate ?? null,
+            dueDate: fields.dueDate ? new Date(fields.dueDate) : null,
+            labels: fields.labels ?? null,
+            prUrl: fields.prUrl ?? null,
+            ...statusTimestamps(status.type, null, at),
+            createdAt: at,
+            updatedAt: at,
+          })
+          .onConflictDoNothing({ target: [tasks.organizationId, tasks.slug] })
+          .returning();
+        if (row) return toTask(row);
       }
-      throw new Error("unreachable: slug attempts exhausted");
     },
 
     /** Writes only the fields present; null clears a field. */

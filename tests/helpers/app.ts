@@ -29,19 +29,21 @@ export interface TestApp {
 }
 
 /**
- * A migrated in-memory database with the dev user, and the app over it with `overrides` applied to
- * the defaults; an MCP_AUTH_FACTORY among them is built as the server does at start.
+ * A migrated in-memory database (or `options.db`, already migrated) with the dev user, and the app
+ * over it with `overrides` applied to the defaults; an MCP_AUTH_FACTORY among them is built as the
+ * server does at start.
  */
-export async function createTestApp(overrides: Partial<ResolvedConfig> = {}, options: Pick<AppOptions, "clientDocuments" | "shutdown" | "sharedStore"> = {}): Promise<TestApp> {
-  const db = openDatabase("sqlite://:memory:");
-  await db.migrate();
+export async function createTestApp(overrides: Partial<ResolvedConfig> = {}, options: Pick<AppOptions, "clientDocuments" | "shutdown" | "sharedStore"> & { db?: Database } = {}): Promise<TestApp> {
+  const db = options.db ?? openDatabase("sqlite://:memory:");
+  if (!options.db) await db.migrate();
   const services = createServices(db);
   await ensureDevUser(services, DEV_USERNAME);
   const config: ResolvedConfig = { ...defaultConfig(false), MCP_DEV_USERNAME: DEV_USERNAME, MCP_SERVICE_HOST: "127.0.0.1", ...overrides };
   const customProvider = await buildCustomProvider(config);
   const metrics = await createMetrics(config, ALL_TOOLS.map((tool) => tool.name));
   const hosts = createHostAccess(config, services, undefined, metrics);
-  return { app: createApp({ config, services, customProvider, hosts, metrics, ...options }), db, services, config, hosts, metrics };
+  const { db: _given, ...appOptions } = options;
+  return { app: createApp({ config, services, customProvider, hosts, metrics, ...appOptions }), db, services, config, hosts, metrics };
 }
 
 export interface RpcOptions {
@@ -132,15 +134,15 @@ export async function toolResult(app: App, name: string, args: Record<string, un
   return response.result;
 }
 
-/** Reads an SSE body until `count` events arrived (or the stream ended); returns their ids and parsed data. */
-export async function readSseEvents(response: Response, count: number, timeoutMs = 2_000): Promise<{ id: string | null; data: unknown }[]> {
+/** Reads an SSE body until `count` events arrived, one matched `until`, or the stream ended; returns their ids and parsed data. */
+export async function readSseEvents(response: Response, count: number, timeoutMs = 2_000, until?: (event: { id: string | null; data: unknown }) => boolean): Promise<{ id: string | null; data: unknown }[]> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   const events: { id: string | null; data: unknown }[] = [];
   let buffer = "";
   const deadline = Date.now() + timeoutMs;
   try {
-    while (events.length < count) {
+    while (events.length < count && !(until && events.some(until))) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       const chunk = await Promise.race([reader.read(), Bun.sleep(remaining).then(() => null)]);

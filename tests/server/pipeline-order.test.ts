@@ -1,6 +1,6 @@
 /**
  * The steps of auth.md working together in the real app (each is tested alone beside this file):
- * the rate limit counts before authentication, the size guard trims what dispatch answers, and
+ * the rate limit counts before authentication (an unverified credential under the address), the size guard trims what dispatch answers, and
  * the cache serves repeated reads until a write in the organization.
  */
 import { describe, expect, test } from "bun:test";
@@ -13,11 +13,12 @@ const defaults = defaultConfig(false);
 const AUTH_ON: Partial<ResolvedConfig> = { MCP_AUTH_ENABLED: true, MCP_DEV_USERNAME: null, SECRET_KEY: "s".repeat(48) };
 
 describe("rate limit, then authentication", () => {
-  test("each credential has its own window; refusals are counted and carry the headers too", async () => {
+  test("each verified credential has its own window, its first request counted under the address; refusals are counted and carry the headers too", async () => {
     const t = await createTestApp({ ...AUTH_ON, MCP_RATE_LIMIT: { enabled: true, requests: 3, window_seconds: 60 } });
     const key = (await t.services.apiKeys.create({ user: "admin", organization: "default" })).key;
     const ping = (headers: Record<string, string>) => rpc(t.app, request("ping"), { headers });
-    for (let i = 0; i < 3; i++) expect((await ping(bearer(key))).status).toBe(200);
+    // The first counts under the address (the key had not verified yet), the next three under the key.
+    for (let i = 0; i < 4; i++) expect((await ping(bearer(key))).status).toBe(200);
     const limited = await ping(bearer(key));
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);

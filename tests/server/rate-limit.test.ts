@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import { trustedProxyList } from "../../src/server/pipeline/client-address.ts";
 import { rateLimit, type RateLimitOptions } from "../../src/server/pipeline/rate-limit.ts";
+import { createVerifiedCredentials } from "../../src/server/pipeline/verified-credentials.ts";
 import { createMemoryStore } from "../../src/store/memory.ts";
 
 const WINDOW_SECONDS = 60;
@@ -14,18 +15,30 @@ function manualClock() {
   return { now: () => nowMs, at: (secondsAfterStart: number) => void (nowMs = WINDOW_START_MS + secondsAfterStart * 1000) };
 }
 
-/** An app whose /limited routes use the plugin (one of them refused by a later hook), beside an unlimited route. */
+/**
+ * An app whose /limited routes use the plugin, beside an unlimited route. A later hook stands for
+ * authentication: it refuses a request with `x-refuse` and accepts the credential of any other.
+ */
 function limitedApp(options: Partial<RateLimitOptions> = {}) {
   const clock = manualClock();
+  const store = createMemoryStore({ maxEntries: 1000 });
+  const verifiedCredentials = createVerifiedCredentials(store);
   const limited = new Elysia()
-    .use(rateLimit({ enabled: true, requests: 4, windowSeconds: WINDOW_SECONDS, store: createMemoryStore({ maxEntries: 1000 }), now: clock.now, trustedProxies: trustedProxyList(["127.0.0.0/8", "::1"]), ...options }))
-    .onBeforeHandle({ as: "scoped" }, function refuseWhenAsked({ request }) {
+    .use(rateLimit({ enabled: true, requests: 4, windowSeconds: WINDOW_SECONDS, store, now: clock.now, trustedProxies: trustedProxyList(["127.0.0.0/8", "::1"]), verifiedCredentials, ...options }))
+    .onBeforeHandle({ as: "scoped" }, async function authenticateStandIn({ request }) {
       if (request.headers.has("x-refuse")) return new Response("refused", { status: 401, headers: { "WWW-Authenticate": "Bearer" } });
+      await verifiedCredentials.verified(request);
     })
     .get("/limited", () => "ok")
     .post("/limited", () => new Response(JSON.stringify({ ok: true }), { headers: { "Content-Type": "application/json" } }));
   const app = new Elysia().use(limited).get("/unlimited", () => "ok");
-  return { app, clock };
+  /** Marks the credential in `headers` as verified, as an earlier accepted request would have. */
+  const trust = async (headers: Record<string, string>) => {
+    const earlier = new Request("http://localhost/limited", { headers });
+    await verifiedCredentials.knownCredential(earlier);
+    await verifiedCredentials.verified(earlier);
+  };
+  return { app, clock, trust };
 }
 
 type App = ReturnType<typeof limitedApp>["app"];
@@ -53,7 +66,8 @@ async function hitTimes(app: App, times: number, headers: Record<string, string>
 
 describe("rate limit headers and counts", () => {
   test("each answer carries the limit, what remains, the reset and the policy", async () => {
-    const { app, clock } = limitedApp();
+    const { app, clock, trust } = limitedApp();
+    await trust({ "X-API-Key": "sk_live_other" });
     const remaining: (string | null)[] = [];
     for (let i = 0; i < 4; i++) {
       const response = await hit(app);
@@ -96,7 +110,8 @@ describe("rate limit headers and counts", () => {
 
 describe("over the limit", () => {
   test("429 with Retry-After and a RATE_LIMITED body that says what to do", async () => {
-    const { app } = limitedApp();
+    const { app, trust } = limitedApp();
+    await trust(bearer("tok"));
     expect(await hitTimes(app, 4, bearer("tok"))).toEqual([200, 200, 200, 200]);
     const response = await hit(app, bearer("tok"));
     expect(response.status).toBe(429);
@@ -113,7 +128,8 @@ describe("over the limit", () => {
 
 describe("the sliding window", () => {
   /** Four requests at the window start, then two 15 s into the next window (the second refused). */
-  async function fillThenSlide(app: App, clock: ReturnType<typeof manualClock>, headers: Record<string, string>): Promise<Response> {
+  async function fillThenSlide({ app, clock, trust }: ReturnType<typeof limitedApp>, headers: Record<string, string>): Promise<Response> {
+    await trust(headers);
     clock.at(0);
     expect(await hitTimes(app, 4, headers)).toEqual([200, 200, 200, 200]);
     clock.at(75);
@@ -125,8 +141,9 @@ describe("the sliding window", () => {
   }
 
   test("the previous window's count fades as the window slides, and Retry-After is exact", async () => {
-    const { app, clock } = limitedApp();
-    const refused = await fillThenSlide(app, clock, bearer("slide"));
+    const limited = limitedApp();
+    const { app, clock } = limited;
+    const refused = await fillThenSlide(limited, bearer("slide"));
     expect(refused.status).toBe(429);
     // 4 × (1 - f) + 2 + 1 ≤ 4 once f ≥ 0.75, at 45 s into the window: 30 s from now.
     expect(refused.headers.get("retry-after")).toBe("30");
@@ -135,15 +152,17 @@ describe("the sliding window", () => {
   });
 
   test("a second before Retry-After the request is still refused", async () => {
-    const { app, clock } = limitedApp();
-    await fillThenSlide(app, clock, bearer("early"));
+    const limited = limitedApp();
+    const { app, clock } = limited;
+    await fillThenSlide(limited, bearer("early"));
     clock.at(104);
     expect((await hit(app, bearer("early"))).status).toBe(429);
   });
 
   test("after two quiet windows the whole quota is back", async () => {
-    const { app, clock } = limitedApp();
-    await fillThenSlide(app, clock, bearer("quiet"));
+    const limited = limitedApp();
+    const { app, clock } = limited;
+    await fillThenSlide(limited, bearer("quiet"));
     clock.at(180);
     const response = await hit(app, bearer("quiet"));
     expect(response.status).toBe(200);
@@ -152,20 +171,38 @@ describe("the sliding window", () => {
 });
 
 describe("buckets", () => {
-  test("each credential has its own bucket, whatever header carries it", async () => {
+  test("a verified credential has its own bucket, whatever header carries it; its first request counts under the address", async () => {
     const { app } = limitedApp();
-    expect((await hitTimes(app, 5, bearer("alice"))).at(-1)).toBe(429);
+    // The first request counts under the address (the token is not known yet), the next four under the token.
+    expect(await hitTimes(app, 6, bearer("alice"))).toEqual([200, 200, 200, 200, 200, 429]);
     expect((await hit(app, bearer("bob"))).status).toBe(200);
     expect((await hit(app, { "X-API-Key": "carol" })).status).toBe(200);
-    expect((await hit(app)).status).toBe(200);
+    expect((await hit(app)).headers.get("ratelimit-remaining")).toBe("0");
   });
 
   test("the Bearer scheme is case-insensitive: Bearer X, bearer X and BEARER X share one bucket", async () => {
     const { app } = limitedApp();
     await hit(app, { Authorization: "Bearer same" });
+    await hit(app, { Authorization: "Bearer same" });
     await hit(app, { Authorization: "bearer same" });
     await hit(app, { Authorization: "BEARER same" });
     expect((await hit(app, { "X-API-Key": "same" })).headers.get("ratelimit-remaining")).toBe("0");
+  });
+
+  test("a credential that never verifies counts under the address, before it is checked: a fresh invented token per request is limited", async () => {
+    const { app } = limitedApp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await hit(app, { ...bearer(`invented-${i}`), "x-refuse": "1" })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+    // The same address without a credential is in that bucket too.
+    expect((await hit(app)).status).toBe(429);
+  });
+
+  test("without verifiedCredentials every request counts under the address, whatever credential it carries", async () => {
+    const { app } = limitedApp({ verifiedCredentials: undefined });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await hit(app, bearer(`token-${i}`))).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
   });
 
   test("the query string is never a key: a token there counts against the address", async () => {

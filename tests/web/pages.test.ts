@@ -123,9 +123,9 @@ describe("building blocks", () => {
   });
 
   test("safeNextPath keeps paths on this site and nothing else", () => {
-    expect(safeNextPath("/oauth/authorize?client_id=x&redirect_uri=https%3A%2F%2Fa.example")).toBe("/oauth/authorize?client_id=x&redirect_uri=https%3A%2F%2Fa.example");
+    expect(safeNextPath("/oauth/authorize?client_id=x&redirect_uri=https%3A%2F%2Fa.example", "http://127.0.0.1:5008")).toBe("/oauth/authorize?client_id=x&redirect_uri=https%3A%2F%2Fa.example");
     for (const next of [null, "", "//evil.example", "///evil.example", "/\\evil.example", "https://evil.example", "/\t/evil.example", "/\n/evil.example", "x", `/${"a".repeat(5000)}`]) {
-      expect(safeNextPath(next)).toBe("/settings/api-keys");
+      expect(safeNextPath(next, "http://127.0.0.1:5008")).toBe("/settings/api-keys");
     }
   });
 

@@ -15,6 +15,7 @@ import postgresApiKeys from "./postgres/0004_api_keys.sql" with { type: "text" }
 import postgresHosts from "./postgres/0005_hosts.sql" with { type: "text" };
 import postgresAutomations from "./postgres/0006_automations.sql" with { type: "text" };
 import postgresOAuth from "./postgres/0007_oauth.sql" with { type: "text" };
+import postgresSlugCounters from "./postgres/0008_task_slug_counters.sql" with { type: "text" };
 import sqliteJournal from "./sqlite/meta/_journal.json";
 import sqliteInit from "./sqlite/0000_init.sql" with { type: "text" };
 import sqliteSearch from "./sqlite/0001_search.sql" with { type: "text" };
@@ -24,14 +25,15 @@ import sqliteApiKeys from "./sqlite/0004_api_keys.sql" with { type: "text" };
 import sqliteHosts from "./sqlite/0005_hosts.sql" with { type: "text" };
 import sqliteAutomations from "./sqlite/0006_automations.sql" with { type: "text" };
 import sqliteOAuth from "./sqlite/0007_oauth.sql" with { type: "text" };
+import sqliteSlugCounters from "./sqlite/0008_task_slug_counters.sql" with { type: "text" };
 
 interface Journal {
   entries: { tag: string; when: number; breakpoints: boolean }[];
 }
 
 export const EMBEDDED_MIGRATION_FILES = {
-  sqlite: { "0000_init": sqliteInit, "0001_search": sqliteSearch, "0002_updated_at": sqliteUpdatedAt, "0003_list_order_index": sqliteListOrder, "0004_api_keys": sqliteApiKeys, "0005_hosts": sqliteHosts, "0006_automations": sqliteAutomations, "0007_oauth": sqliteOAuth } as Record<string, string>,
-  postgres: { "0000_init": postgresInit, "0001_search": postgresSearch, "0002_updated_at": postgresUpdatedAt, "0003_list_order_index": postgresListOrder, "0004_api_keys": postgresApiKeys, "0005_hosts": postgresHosts, "0006_automations": postgresAutomations, "0007_oauth": postgresOAuth } as Record<string, string>,
+  sqlite: { "0000_init": sqliteInit, "0001_search": sqliteSearch, "0002_updated_at": sqliteUpdatedAt, "0003_list_order_index": sqliteListOrder, "0004_api_keys": sqliteApiKeys, "0005_hosts": sqliteHosts, "0006_automations": sqliteAutomations, "0007_oauth": sqliteOAuth, "0008_task_slug_counters": sqliteSlugCounters } as Record<string, string>,
+  postgres: { "0000_init": postgresInit, "0001_search": postgresSearch, "0002_updated_at": postgresUpdatedAt, "0003_list_order_index": postgresListOrder, "0004_api_keys": postgresApiKeys, "0005_hosts": postgresHosts, "0006_automations": postgresAutomations, "0007_oauth": postgresOAuth, "0008_task_slug_counters": postgresSlugCounters } as Record<string, string>,
 };
 
 /**

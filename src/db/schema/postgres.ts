@@ -100,6 +100,20 @@ export const taskSearch = pgTable(
 );
 
 /**
+ * The slug suffix last handed out per organization and slug base (tools.md §Slug): creators of
+ * one title each take the next number atomically, so concurrent creates never pick the same slug.
+ */
+export const taskSlugCounters = pgTable(
+  "task_slug_counters",
+  {
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    base: text("base").notNull(),
+    lastSuffix: integer("last_suffix").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.base] })],
+);
+
+/**
  * API keys (auth.md §API keys): each bound to one user in one organization. Only the SHA-256 of
  * the key and its display prefix are stored; `scopes` is space-separated like an OAuth scope.
  */

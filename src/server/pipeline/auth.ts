@@ -17,6 +17,8 @@ export interface AuthOptions {
   resourceMetadata?: ((mcpPath: string) => string) | null;
   /** The scopes a 401 tells clients to ask for: what using this server's tools takes (see app.ts). */
   challengeScopes?: readonly string[];
+  /** Told of each request whose credential verified (the rate limit then counts the credential's later requests under it). */
+  onAuthenticated?: (request: Request) => Promise<void>;
 }
 
 type Refusal = Exclude<AuthResult, { ok: true }>;
@@ -37,7 +39,10 @@ export function authentication(options: AuthOptions) {
     .resolve({ as: "scoped" }, async function resolvePrincipal({ request }): Promise<{ principal: Principal | null; refusal: Refusal | null }> {
       if (isDescriptionRequest(request)) return { principal: null, refusal: null };
       const result = await options.authenticate(request);
-      if (result.ok) return { principal: result.principal, refusal: null };
+      if (result.ok) {
+        await options.onAuthenticated?.(request);
+        return { principal: result.principal, refusal: null };
+      }
       logRefusal(result, request);
       return { principal: null, refusal: result };
     })

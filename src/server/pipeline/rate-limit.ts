@@ -2,9 +2,12 @@
  * Step 2 of the MCP pipeline (auth.md): at most `requests` requests per `windowSeconds` for each
  * caller, counted in the Store so that replicas sharing Redis share the count.
  *
- * The caller is its credential (the SHA-256 of the bearer token or X-API-Key, so no token is kept),
- * else its client address (client-address.ts). The limit runs before authentication, so a bad token is counted too, under its
- * own hash; the bounded store keeps a flood of invented tokens from growing memory.
+ * The caller is its credential (the SHA-256 of the bearer token or X-API-Key, so no token is kept)
+ * once that credential has verified (verified-credentials.ts), else its client address
+ * (client-address.ts). The limit runs before authentication, so every request is counted before
+ * its credential is checked, and an invented token counts under the address like no token at all.
+ * A limit without `verifiedCredentials` (OAuth registration and token endpoints) counts every
+ * request under the address, whatever credential it carries.
  *
  * The window slides by the weighted two-window counter: each fixed window of `windowSeconds` has a
  * counter, and a request sees `previous × (share of the previous window still inside the sliding
@@ -17,10 +20,9 @@
 import { Elysia } from "elysia";
 import type { BlockList } from "node:net";
 import type { Server } from "bun";
-import { readCredential } from "../../auth/credentials.ts";
-import { sha256Hex } from "../../auth/digest.ts";
 import type { Store } from "../../store/types.ts";
 import { clientAddress } from "./client-address.ts";
+import type { VerifiedCredentials } from "./verified-credentials.ts";
 import { log } from "../../log.ts";
 
 /** MCP_RATE_LIMIT with the store that holds the counters. */
@@ -39,18 +41,20 @@ export interface RateLimitOptions {
   trustedProxies: BlockList;
   /** Called for each refused request (metrics count them). */
   onRefused?: () => void;
+  /** The credentials authentication accepted lately, which count under their own bucket; without it, every request counts under its address. */
+  verifiedCredentials?: VerifiedCredentials;
 }
 
-const KEY_PREFIX = "superset:rate-limit";
+const KEY_PREFIX = "rate-limit";
 /** At most one fail-open warning per limit in this time: during an outage every request would log one. */
 const FAIL_OPEN_WARNING_INTERVAL_MS = 10_000;
 const MS_PER_SECOND = 1000;
 
-/** The bucket a request is counted in: one per credential, else one per address. */
-export function rateLimitBucket(request: Request, server: Server<unknown> | null | undefined, trustedProxies: BlockList): string {
-  // The credential exactly as authentication reads it (auth.md §Credentials); a malformed one counts against the address.
-  const credential = readCredential(request);
-  return credential.kind === "token" ? `credential:${sha256Hex(credential.token)}` : `address:${clientAddress(request, server, trustedProxies)}`;
+/** The bucket a request is counted in: one per verified credential, else one per address. */
+export async function rateLimitBucket(request: Request, server: Server<unknown> | null | undefined, trustedProxies: BlockList, verifiedCredentials?: VerifiedCredentials): Promise<string> {
+  // The credential exactly as authentication reads it (auth.md §Credentials); a malformed or unverified one counts against the address.
+  const known = verifiedCredentials ? await verifiedCredentials.knownCredential(request) : null;
+  return known !== null ? `credential:${known}` : `address:${clientAddress(request, server, trustedProxies)}`;
 }
 
 /** Where a bucket stands after counting one request. */
@@ -86,7 +90,7 @@ const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / MS_PER_SECOND));
  * answer is 429 with Retry-After and `{"error":{"code":"RATE_LIMITED",message,hint}}`.
  */
 export function rateLimit(options: RateLimitOptions) {
-  const { enabled, requests: limit, windowSeconds, store, now = Date.now, name = "mcp", trustedProxies, onRefused } = options;
+  const { enabled, requests: limit, windowSeconds, store, now = Date.now, name = "mcp", trustedProxies, onRefused, verifiedCredentials } = options;
   const plugin = new Elysia({ name: `rate-limit:${name}`, seed: { enabled, limit, windowSeconds } });
   const prefix = name === "mcp" ? KEY_PREFIX : `${KEY_PREFIX}:${name}`;
   if (!enabled) return plugin;
@@ -95,7 +99,6 @@ export function rateLimit(options: RateLimitOptions) {
   let lastWarningMs = -Infinity;
 
   return plugin.onBeforeHandle({ as: "scoped" }, async function limitRequestRate({ request, server, set }) {
-    const bucket = rateLimitBucket(request, server, trustedProxies);
     const nowMs = now();
     const windowIndex = Math.floor(nowMs / windowMs);
     const windowStartMs = windowIndex * windowMs;
@@ -103,6 +106,7 @@ export function rateLimit(options: RateLimitOptions) {
     let current: number;
     let previousText: string | null;
     try {
+      const bucket = await rateLimitBucket(request, server, trustedProxies, verifiedCredentials);
       [current, previousText] = await Promise.all([store.increment(`${prefix}:${bucket}:${windowIndex}`, 2 * windowSeconds), store.get(`${prefix}:${bucket}:${windowIndex - 1}`)]);
     } catch (error) {
       if (nowMs - lastWarningMs >= FAIL_OPEN_WARNING_INTERVAL_MS) {
@@ -125,7 +129,7 @@ export function rateLimit(options: RateLimitOptions) {
 
     const error = {
       code: "RATE_LIMITED",
-      message: `Too many requests: this server allows ${limit} requests per ${windowSeconds} seconds for each credential or client address.`,
+      message: `Too many requests: this server allows ${limit} requests per ${windowSeconds} seconds for each credential or client address (a credential that has not verified counts under the address).`,
       hint: `Wait ${resetSeconds} seconds (Retry-After) before retrying, and space out calls; batch work into fewer tool calls where a tool accepts filters or larger pages.`,
     };
     return new Response(JSON.stringify({ error }), {

@@ -17,9 +17,12 @@ import type { RuntimeInfo } from "../../runtime-info.ts";
 import type { Transport } from "../../mcp/transport.ts";
 import type { Metrics } from "../../metrics/index.ts";
 import { VERSION } from "../../version.ts";
+import { ErrorCode, errorResponse } from "../../mcp/jsonrpc.ts";
+import { echo } from "../../tools/limits.ts";
 import { authentication, isDescriptionRequest, type AuthOptions } from "../pipeline/auth.ts";
 import { originCheck, type OriginPolicy } from "../pipeline/origin.ts";
 import { rateLimit, type RateLimitOptions } from "../pipeline/rate-limit.ts";
+import { createVerifiedCredentials } from "../pipeline/verified-credentials.ts";
 import { scopeCheck, visibleTools, type ScopeOptions } from "../pipeline/scopes.ts";
 import { answeredStatus } from "../pipeline/request-metrics.ts";
 
@@ -62,6 +65,8 @@ function description(publicUrl: string, path: string, authEnabled: boolean) {
 
 export function mcpRoutes(options: McpRouteOptions) {
   const { transport, metrics } = options;
+  // Counted before authentication under the address, unless the credential verified lately.
+  const verifiedCredentials = createVerifiedCredentials(options.rateLimit.store);
   // A principal's visible tools depend only on its role being viewer and on its two tool scopes.
   const visible = new Map<string, readonly AnyTool[]>();
   function toolsFor(principal: Principal): readonly AnyTool[] {
@@ -103,8 +108,8 @@ export function mcpRoutes(options: McpRouteOptions) {
   });
   return routes
     .use(originCheck(options.origin))
-    .use(rateLimit(options.rateLimit))
-    .use(authentication(options.auth))
+    .use(rateLimit({ ...options.rateLimit, verifiedCredentials }))
+    .use(authentication({ ...options.auth, onAuthenticated: verifiedCredentials.verified }))
     .use(scopeCheck(options.scopes))
     .post(primary, post)
     .get(primary, get(primary))
@@ -112,6 +117,24 @@ export function mcpRoutes(options: McpRouteOptions) {
     .post(alias, post)
     .get(alias, get(alias))
     .delete(alias, remove);
+}
+
+/** The HTTP methods the MCP endpoint answers (Streamable HTTP); /mcp serves no CORS preflight, so OPTIONS is not among them. */
+const MCP_ALLOWED_METHODS = "GET, POST, DELETE";
+
+/**
+ * Any other method on the MCP paths (PUT, PATCH, OPTIONS, TRACE…): 405 with `Allow` and a
+ * JSON-RPC error body, before the pipeline, since no credential changes the answer.
+ */
+export function mcpMethodNotAllowed() {
+  const plugin = new Elysia({ name: "mcp-method-not-allowed" });
+  const refuse = ({ request }: { request: Request }) =>
+    new Response(JSON.stringify(errorResponse(null, ErrorCode.InvalidRequest, `Method Not Allowed: ${echo(request.method)} is not an MCP request; use POST for messages, GET for the stream and DELETE to end a session.`)), {
+      status: 405,
+      headers: { "Content-Type": "application/json", Allow: MCP_ALLOWED_METHODS },
+    });
+  for (const path of MCP_PATHS) plugin.all(path, refuse);
+  return plugin;
 }
 
 /** The retired v1 endpoint: 410 with where to go instead. */

@@ -6,6 +6,7 @@ import { defineTool } from "../types.ts";
 import { findHost, onHost } from "../hosts/on-host.ts";
 import { hostIdInput } from "../hosts/schemas.ts";
 import { findPreset } from "../workspaces/create.ts";
+import { boundedArray, boundedText, LIMITS } from "../limits.ts";
 
 export const agentsCreate = defineTool({
   name: "agents_create",
@@ -14,10 +15,10 @@ export const agentsCreate = defineTool({
   input: v.strictObject({
     hostId: hostIdInput(),
     workspaceId: uuid(),
-    agent: v.pipe(v.string(), v.minLength(1)),
-    prompt: v.optional(v.pipe(v.string(), v.maxLength(100_000))),
-    resumeSessionId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
-    attachmentIds: v.optional(v.array(uuid())),
+    agent: boundedText(LIMITS.name, 1),
+    prompt: v.optional(boundedText(LIMITS.prompt)),
+    resumeSessionId: v.optional(boundedText(LIMITS.id, 1)),
+    attachmentIds: v.optional(boundedArray(uuid(), LIMITS.attachments)),
   }),
   output: v.object({ kind: v.literal("terminal"), sessionId: v.string(), label: v.string() }),
   annotations: { title: "Start an agent", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

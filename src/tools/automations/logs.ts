@@ -3,6 +3,7 @@ import { notFound } from "../../services/errors.ts";
 import { listOutput, uuid } from "../schemas.ts";
 import { defineTool } from "../types.ts";
 import { runOutput } from "./schemas.ts";
+import { boundedInt } from "../limits.ts";
 
 export const automationsLogs = defineTool({
   name: "automations_logs",
@@ -10,7 +11,7 @@ export const automationsLogs = defineTool({
     "List an automation's runs, newest first: status (running, succeeded, failed, canceled, timed_out, skipped_offline, dispatch_failed), exit code, duration, host, workspace and terminal, error, and the last 4 KiB of output. With runId, that one run with its whole captured output. A catch-up run stands for coveredOccurrences missed while no scheduler ran. Only the owner or an organization admin may read them.",
   input: v.strictObject({
     automationId: uuid(),
-    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)), 20),
+    limit: v.optional(boundedInt(1, 100), 20),
     runId: v.optional(uuid()),
   }),
   output: listOutput(runOutput),

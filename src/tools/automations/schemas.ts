@@ -1,7 +1,8 @@
 /** Schema pieces of the automation tools (tools.md §Automations). */
 import * as v from "valibot";
 import { RUN_STATUSES, RUN_TRIGGERS } from "../../db/schema/values.ts";
-import { dateTime, nullable, storableText, uuid } from "../schemas.ts";
+import { dateTime, nullable, uuid } from "../schemas.ts";
+import { boundedText, LIMITS } from "../limits.ts";
 
 const nullableString = v.nullable(v.string());
 
@@ -50,17 +51,17 @@ export const runOutput = v.object({
 
 /** The fields automations_create and automations_update share, as the hosted server names them. */
 export const automationFields = {
-  name: v.pipe(storableText(), v.minLength(1), v.maxLength(200)),
-  agent: v.pipe(storableText(), v.minLength(1), v.maxLength(200), v.examples(["claude", "codex"])),
-  targetHostId: nullable(v.pipe(v.string(), v.minLength(1))),
+  name: boundedText(LIMITS.name, 1),
+  agent: v.pipe(boundedText(LIMITS.name, 1), v.examples(["claude", "codex"])),
+  targetHostId: nullable(boundedText(LIMITS.id, 1)),
   v2ProjectId: nullable(uuid()),
   v2WorkspaceId: nullable(uuid()),
-  rrule: v.pipe(storableText(), v.minLength(1), v.maxLength(500), v.examples(["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=9;BYMINUTE=0", "FREQ=MINUTELY;INTERVAL=15"])),
+  rrule: v.pipe(boundedText(LIMITS.rrule, 1), v.examples(["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=9;BYMINUTE=0", "FREQ=MINUTELY;INTERVAL=15"])),
   dtstart: v.optional(dateTime()),
-  timezone: v.pipe(storableText(), v.minLength(1), v.examples(["Europe/Berlin", "America/New_York", "UTC"])),
+  timezone: v.pipe(boundedText(LIMITS.timezone, 1), v.examples(["Europe/Berlin", "America/New_York", "UTC"])),
 };
 
-export const prompt = () => v.pipe(storableText(), v.minLength(1), v.maxLength(100_000));
+export const prompt = () => boundedText(LIMITS.prompt, 1);
 
 /** How the schedule and placement parameters read, for descriptions. */
 export const SCHEDULE_HELP =

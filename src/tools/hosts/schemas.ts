@@ -1,9 +1,10 @@
 /** Schema pieces of the tools carried out on a host (tools.md §Workspaces, projects, agents, terminals; §Hosts). */
 import * as v from "valibot";
 import { WORKSPACE_TYPES } from "../../hosts/protocol.ts";
+import { freeId } from "../schemas.ts";
 
 /** A host id as the hosted server takes it: any non-empty string (ours are 32 hex characters; others are simply not found). */
-export const hostIdInput = () => v.pipe(v.string(), v.minLength(1));
+export const hostIdInput = () => freeId();
 
 const time = v.string();
 

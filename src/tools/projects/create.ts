@@ -3,6 +3,7 @@ import { invalid } from "../../services/errors.ts";
 import { defineTool } from "../types.ts";
 import { findHost, onHost, projectView } from "../hosts/on-host.ts";
 import { hostIdInput, projectOutput } from "../hosts/schemas.ts";
+import { boundedText, LIMITS } from "../limits.ts";
 
 export const projectsCreate = defineTool({
   name: "projects_create",
@@ -10,10 +11,10 @@ export const projectsCreate = defineTool({
     "Add a git project to a host (hostId from hosts_list). Give exactly one of gitUrl (cloned with the host's own git credentials into its projects folder, or parentDir) or localPath (an existing folder on the host; initIfNeeded runs git init first). Importing a path that is already a project returns it with created: false. Returns {project, mainWorkspaceId, created}; the project's main workspace is its own folder.",
   input: v.strictObject({
     hostId: hostIdInput(),
-    name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
-    gitUrl: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2000))),
-    localPath: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(4000))),
-    parentDir: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(4000))),
+    name: v.optional(boundedText(LIMITS.name, 1)),
+    gitUrl: v.optional(boundedText(LIMITS.url, 1)),
+    localPath: v.optional(boundedText(LIMITS.path, 1)),
+    parentDir: v.optional(boundedText(LIMITS.path, 1)),
     initIfNeeded: v.optional(v.boolean()),
   }),
   output: v.object({ project: projectOutput, mainWorkspaceId: v.string(), created: v.boolean() }),

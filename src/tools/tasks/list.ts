@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { listOutput, nullable, priority, uuid } from "../schemas.ts";
 import { defineTool } from "../types.ts";
 import { taskOutput } from "./task-schema.ts";
+import { boundedInt, boundedText, LIMITS } from "../limits.ts";
 
 const person = v.nullable(v.object({ id: v.string(), name: v.string() }));
 
@@ -15,9 +16,9 @@ export const tasksList = defineTool({
     assigneeId: nullable(uuid()),
     assigneeMe: nullable(v.boolean()),
     creatorMe: nullable(v.boolean()),
-    search: nullable(v.pipe(v.string(), v.minLength(1))),
-    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500)), 50),
-    offset: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+    search: nullable(boundedText(LIMITS.search, 1)),
+    limit: v.optional(boundedInt(1, 500), 50),
+    offset: v.optional(boundedInt(0, LIMITS.offset), 0),
   }),
   output: listOutput(v.object({ task: taskOutput, assignee: person, creator: person, statusName: v.string() })),
   annotations: { title: "List tasks", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

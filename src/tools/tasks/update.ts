@@ -1,7 +1,9 @@
 import * as v from "valibot";
-import { dateTime, nullable, positiveInt, priority, storableText, uuid } from "../schemas.ts";
+import { dateTime, nullable, positiveInt, priority, uuid } from "../schemas.ts";
+import { taskFields } from "./task-schema.ts";
 import { defineTool } from "../types.ts";
 import { taskOutput } from "./task-schema.ts";
+import { boundedText, LIMITS } from "../limits.ts";
 
 export const tasksUpdate = defineTool({
   name: "tasks_update",
@@ -10,15 +12,15 @@ export const tasksUpdate = defineTool({
   input: v.pipe(
     v.strictObject({
       id: uuid(),
-      title: v.optional(v.pipe(storableText(), v.minLength(1))),
-      description: nullable(storableText()),
+      title: v.optional(taskFields.title),
+      description: nullable(taskFields.description),
       statusId: v.optional(uuid()),
       priority: v.optional(priority()),
       assigneeId: nullable(uuid()),
-      prUrl: nullable(v.pipe(v.string(), v.url())),
-      estimate: nullable(positiveInt()),
+      prUrl: nullable(v.pipe(boundedText(LIMITS.url), v.url("must be a URL"))),
+      estimate: nullable(positiveInt(LIMITS.estimate)),
       dueDate: nullable(dateTime()),
-      labels: nullable(v.array(storableText())),
+      labels: nullable(taskFields.labels),
     }),
     v.check((args) => Object.keys(args).some((key) => key !== "id"), "give at least one field to change besides id"),
   ),

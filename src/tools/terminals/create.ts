@@ -4,6 +4,7 @@ import { uuid } from "../schemas.ts";
 import { defineTool } from "../types.ts";
 import { findHost, onHost } from "../hosts/on-host.ts";
 import { hostIdInput } from "../hosts/schemas.ts";
+import { boundedText, LIMITS } from "../limits.ts";
 
 export const terminalsCreate = defineTool({
   name: "terminals_create",
@@ -12,8 +13,8 @@ export const terminalsCreate = defineTool({
   input: v.strictObject({
     hostId: hostIdInput(),
     workspaceId: uuid(),
-    command: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(10_000))),
-    cwd: v.optional(v.pipe(v.string(), v.maxLength(4000))),
+    command: v.optional(boundedText(LIMITS.command, 1)),
+    cwd: v.optional(boundedText(LIMITS.path)),
   }),
   output: v.object({ terminalId: v.string(), status: v.literal("active") }),
   annotations: { title: "Open a terminal", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

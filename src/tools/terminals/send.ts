@@ -1,9 +1,10 @@
 import * as v from "valibot";
 import { requireRole } from "../../services/actor.ts";
-import { uuid } from "../schemas.ts";
+import { freeId, uuid } from "../schemas.ts";
 import { defineTool } from "../types.ts";
 import { findHost, onHost } from "../hosts/on-host.ts";
 import { hostIdInput } from "../hosts/schemas.ts";
+import { boundedText, LIMITS } from "../limits.ts";
 
 export const terminalsSend = defineTool({
   name: "terminals_send",
@@ -12,8 +13,8 @@ export const terminalsSend = defineTool({
   input: v.strictObject({
     hostId: hostIdInput(),
     workspaceId: uuid(),
-    terminalId: v.pipe(v.string(), v.maxLength(200)),
-    text: v.pipe(v.string(), v.minLength(1), v.maxLength(100_000)),
+    terminalId: freeId(),
+    text: boundedText(LIMITS.prompt, 1),
     submit: v.optional(v.boolean(), true),
   }),
   output: v.object({ terminalId: v.string(), submitted: v.boolean() }),

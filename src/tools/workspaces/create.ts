@@ -6,6 +6,7 @@ import { positiveInt, uuid } from "../schemas.ts";
 import { defineTool, type ToolContext } from "../types.ts";
 import { findHost, onHost, workspaceView } from "../hosts/on-host.ts";
 import { hostIdInput, workspaceOutput } from "../hosts/schemas.ts";
+import { boundedArray, boundedText, LIMITS } from "../limits.ts";
 
 const launched = v.object({ ok: v.boolean(), sessionId: v.optional(v.string()), label: v.optional(v.string()), error: v.optional(v.string()) });
 
@@ -20,19 +21,19 @@ export const workspacesCreate = defineTool({
     "Create a workspace on a host (hostId from hosts_list). With projectId (from projects_list): a git worktree for branch (new branches fork from baseBranch or the default branch; an existing or remote branch is checked out), or for pr (needs the gh CLI on the host). Without projectId: a session workspace, a fresh git repository. taskId moves that task to started. agents start coding agents with their prompts and command runs a command, each in its own terminal. Calling it again for the same project and branch returns the existing workspace with alreadyExists: true.",
   input: v.strictObject({
     hostId: hostIdInput(),
-    name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+    name: boundedText(LIMITS.name, 1),
     projectId: v.optional(uuid()),
-    branch: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(250))),
-    pr: v.optional(positiveInt()),
-    baseBranch: v.optional(v.pipe(v.string(), v.maxLength(250))),
+    branch: v.optional(boundedText(LIMITS.branch, 1)),
+    pr: v.optional(positiveInt(LIMITS.prNumber)),
+    baseBranch: v.optional(boundedText(LIMITS.branch)),
     taskId: v.optional(uuid()),
     agents: v.optional(
-      v.pipe(
-        v.array(v.strictObject({ agent: v.pipe(v.string(), v.minLength(1)), prompt: v.pipe(v.string(), v.minLength(1), v.maxLength(100_000)), attachmentIds: v.optional(v.array(uuid())) })),
-        v.maxLength(10),
+      boundedArray(
+        v.strictObject({ agent: boundedText(LIMITS.name, 1), prompt: boundedText(LIMITS.prompt, 1), attachmentIds: v.optional(boundedArray(uuid(), LIMITS.attachments)) }),
+        LIMITS.agents,
       ),
     ),
-    command: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(10_000))),
+    command: v.optional(boundedText(LIMITS.command, 1)),
   }),
   output: v.object({ workspace: workspaceOutput, terminals: v.array(v.object({ terminalId: v.string(), label: v.string() })), agents: v.array(launched), alreadyExists: v.boolean() }),
   annotations: { title: "Create a workspace on a host", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

@@ -4,11 +4,12 @@ import { uuid } from "../schemas.ts";
 import { defineTool } from "../types.ts";
 import { findHost, onHost, workspaceView } from "../hosts/on-host.ts";
 import { hostIdInput, workspaceOutput } from "../hosts/schemas.ts";
+import { boundedText, LIMITS } from "../limits.ts";
 
 export const workspacesUpdate = defineTool({
   name: "workspaces_update",
   description: "Rename a workspace on a host (hostId from hosts_list, id from workspaces_list). Only the name changes; the branch and folder stay.",
-  input: v.strictObject({ hostId: hostIdInput(), id: uuid(), name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)) }),
+  input: v.strictObject({ hostId: hostIdInput(), id: uuid(), name: boundedText(LIMITS.name, 1) }),
   output: workspaceOutput,
   annotations: { title: "Rename a workspace", readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler({ hostId, id, name }, context) {

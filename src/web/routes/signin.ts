@@ -47,7 +47,7 @@ export function signinRoutes(options: WebRouteOptions) {
   return new Elysia({ name: "web-signin" })
     .onBeforeHandle(foreignHostRefusal(options))
     .get("/signin", async function showSignin({ request }) {
-      const next = safeNextPath(new URL(request.url).searchParams.get("next"));
+      const next = safeNextPath(new URL(request.url).searchParams.get("next"), options.publicUrl);
       // In dev mode the dev user is always signed in, as on /mcp.
       if (!config.MCP_AUTH_ENABLED || (await webAuth.currentUser(request))) return seeOther(next);
       return form(request, next, 200, null);
@@ -68,13 +68,13 @@ export function signinRoutes(options: WebRouteOptions) {
         }
         const parsed = validateForm(signinSchema, fields);
         if (!parsed.ok) {
-          const next = safeNextPath(typeof fields.next === "string" ? fields.next : null);
+          const next = safeNextPath(typeof fields.next === "string" ? fields.next : null, options.publicUrl);
           const problem = Object.values(parsed.errors)[0]!;
           logFailure(fields.username, address, problem);
           return form(request, next, 400, problem);
         }
         const { username, password } = parsed.value;
-        const next = safeNextPath(parsed.value.next);
+        const next = safeNextPath(parsed.value.next, options.publicUrl);
         const limit = await limiter.attempt(address, username);
         if (!limit.allowed) {
           logFailure(username, address, "too many attempts from this address or for this username");
