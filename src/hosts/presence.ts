@@ -8,13 +8,15 @@
  * held it before, so that one can let its stale socket and waiting commands go. Removal and
  * refresh only touch a key still naming this replica, so they never undo a takeover.
  */
-import type { RedisBus } from "../store/redis-pubsub.ts";
+import type { RedisStore } from "../store/redis.ts";
 
 /** How long a presence key lives unrefreshed: a dead replica's hosts are offline after at most this. */
 export const PRESENCE_TTL_SECONDS = 15;
 /** How often a replica refreshes the keys of its hosts (a third of the TTL, so one lost refresh is harmless). */
 export const PRESENCE_REFRESH_SECONDS = 5;
 
+/** SET … GET (Redis 6.2): the takeover and the previous holder in one atomic step. */
+const CLAIM_SCRIPT = "return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'GET')";
 /** DEL when the key still names this replica. */
 const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 /** Keeps the key naming this replica (also re-creating one lost with a Redis restart); 0 when another replica took it over. */
@@ -32,24 +34,22 @@ export interface HostPresence {
   holder(registrationId: string): Promise<string | null>;
 }
 
-export function createHostPresence(bus: RedisBus, replicaId: string): HostPresence {
-  const key = (registrationId: string) => bus.name(`hosts:presence:${registrationId}`);
+export function createHostPresence(store: RedisStore, replicaId: string): HostPresence {
+  const key = (registrationId: string) => `hosts:presence:${registrationId}`;
   const ttl = String(PRESENCE_TTL_SECONDS);
   return {
     async claim(registrationId) {
-      // SET … GET (Redis 6.2): the takeover and the previous holder in one atomic step.
-      const previous = await bus.send("SET", [key(registrationId), replicaId, "EX", ttl, "GET"]);
+      const previous = await store.script(CLAIM_SCRIPT, [key(registrationId)], [replicaId, ttl]);
       return typeof previous === "string" && previous !== replicaId ? previous : null;
     },
     async release(registrationId) {
-      await bus.send("EVAL", [RELEASE_SCRIPT, "1", key(registrationId), replicaId]);
+      await store.script(RELEASE_SCRIPT, [key(registrationId)], [replicaId]);
     },
     async refresh(registrationId) {
-      return Number(await bus.send("EVAL", [REFRESH_SCRIPT, "1", key(registrationId), replicaId, ttl])) === 1;
+      return Number(await store.script(REFRESH_SCRIPT, [key(registrationId)], [replicaId, ttl])) === 1;
     },
     async holder(registrationId) {
-      const value = await bus.send("GET", [key(registrationId)]);
-      return typeof value === "string" && value ? value : null;
+      return (await store.get(key(registrationId))) || null;
     },
   };
 }

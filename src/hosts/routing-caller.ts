@@ -14,7 +14,7 @@ import * as v from "valibot";
 import { log } from "../log.ts";
 import { ServiceError } from "../services/errors.ts";
 import type { HostRegistration } from "../services/hosts.ts";
-import type { RedisBus } from "../store/redis-pubsub.ts";
+import type { RedisStore } from "../store/redis.ts";
 import type { CommandOptions, Progress } from "./hub.ts";
 import type { HostPresence } from "./presence.ts";
 import { COMMANDS, type CommandName } from "./protocol.ts";
@@ -44,7 +44,7 @@ interface OutgoingCall {
 
 const storeMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-export function createRoutingCaller({ bus, presence, replicaId, defaultTimeoutMs, sentences }: { bus: RedisBus; presence: HostPresence; replicaId: string; defaultTimeoutMs: number; sentences: () => HostSentences }) {
+export function createRoutingCaller({ store, presence, replicaId, defaultTimeoutMs, sentences }: { store: RedisStore; presence: HostPresence; replicaId: string; defaultTimeoutMs: number; sentences: () => HostSentences }) {
   const outgoing = new Map<string, OutgoingCall>();
 
   const storeDown = (host: HostRegistration, error: unknown) =>
@@ -54,7 +54,7 @@ export function createRoutingCaller({ bus, presence, replicaId, defaultTimeoutMs
   const moved = (host: HostRegistration, name: CommandName) =>
     new ServiceError("unavailable", `${sentences().label(host)} reconnected to another replica before it answered ${name}; it may have done the work, so check with workspaces_list or terminals_list before trying again.`);
 
-  const publish = (holder: string, message: RoutedMessage) => bus.publish(replicaChannel(holder), JSON.stringify(message));
+  const publish = (holder: string, message: RoutedMessage) => store.publish(replicaChannel(holder), JSON.stringify(message));
   const sendAbort = (holder: string, callId: string) => void publish(holder, { type: "abort", callId }).catch((error) => log.warn("could not forward an abort to the replica holding the host", { holder, callId, error: String(error) }));
 
   /** Fails the calls whose holder no longer holds their host; a Redis that does not answer fails them all. */

@@ -2,7 +2,7 @@
  * Host-command routing between replicas over Redis (MCP_STORE_CONFIG on): any replica serves a
  * host tool call for a host whose WebSocket another replica holds. Presence (presence.ts) says
  * which replica holds each host; each replica listens on its own channel
- * `<prefix>:hosts:replica:<replicaId>` (routing-messages.ts) for calls to serve, aborts, answers
+ * `<prefix>:hosts:replica:<replicaId>` (routing-messages.ts, over the store's pub/sub) for calls to serve, aborts, answers
  * to its own calls (routing-caller.ts) and word that one of its hosts moved to another replica.
  *
  * The serving side runs a routed call exactly like a local one, through the hub, so the host
@@ -12,12 +12,15 @@
 import { log } from "../log.ts";
 import { ServiceError } from "../services/errors.ts";
 import type { HostRegistration } from "../services/hosts.ts";
-import type { RedisBus } from "../store/redis-pubsub.ts";
+import type { RedisStore } from "../store/redis.ts";
 import type { CommandOptions } from "./hub.ts";
 import { createHostPresence, PRESENCE_REFRESH_SECONDS } from "./presence.ts";
 import type { CommandName } from "./protocol.ts";
 import { createRoutingCaller, type HostSentences } from "./routing-caller.ts";
 import { parseRoutedMessage, replicaChannel, ROUTED_MESSAGE_MAX_BYTES, type RoutedMessage } from "./routing-messages.ts";
+
+/** How long close() waits for the last answers to go out. */
+const PING_TIMEOUT_MS = 1_000;
 
 /** A command for a host whose socket is not on this replica: the serving side answers `offline` to its caller. */
 export class HostNotHereError extends Error {
@@ -45,26 +48,27 @@ export interface HostRouter {
   isOnlineElsewhere(registrationId: string): Promise<boolean>;
   /** Runs a command on a host another replica holds; a sentence when none does or it cannot be reached. */
   command(host: HostRegistration, name: CommandName, params: unknown, options: CommandOptions): Promise<unknown>;
-  /** Stops listening, fails this replica's waiting calls, and gives up the presence of its hosts. */
+  /** Fails this replica's waiting calls and gives up the presence of its hosts (the store, closed by its owner, stops the listening). */
   close(): Promise<void>;
 }
 
 export interface HostRouterOptions {
-  bus: RedisBus;
+  /** The shared store: its keys hold presence, its pub/sub carries the calls. */
+  store: RedisStore;
   /** HOST_COMMAND_TIMEOUT in ms, for calls given no timeout of their own. */
   defaultTimeoutMs: number;
   replicaId?: string;
 }
 
 /** Subscribes this replica's channel and returns its router. */
-export async function createHostRouter({ bus, defaultTimeoutMs, replicaId = crypto.randomUUID() }: HostRouterOptions): Promise<HostRouter> {
-  const presence = createHostPresence(bus, replicaId);
+export async function createHostRouter({ store, defaultTimeoutMs, replicaId = crypto.randomUUID() }: HostRouterOptions): Promise<HostRouter> {
+  const presence = createHostPresence(store, replicaId);
   let local: LocalHosts | null = null;
   const hub = () => {
     if (!local) throw new Error("The host router was not bound to a hub (createHostHub binds it).");
     return local;
   };
-  const caller = createRoutingCaller({ bus, presence, replicaId, defaultTimeoutMs, sentences: hub });
+  const caller = createRoutingCaller({ store, presence, replicaId, defaultTimeoutMs, sentences: hub });
   /** Registration ids of the hosts whose socket this replica holds, for the refresh and the goodbye. */
   const held = new Set<string>();
   /** Routed calls this replica serves, by call id, so an abort reaches the command. */
@@ -76,7 +80,7 @@ export async function createHostRouter({ bus, defaultTimeoutMs, replicaId = cryp
     if (text.length > ROUTED_MESSAGE_MAX_BYTES && message.type === "result") {
       text = JSON.stringify({ type: "result", callId: message.callId, ok: false, error: { kind: "failed", message: `The host's answer is larger than ${ROUTED_MESSAGE_MAX_BYTES} bytes, too large to carry between replicas; ask for less (e.g. fewer lines).` } });
     }
-    void bus.publish(replicaChannel(to), text).catch((error) => log.warn("could not answer a routed host call", { to, callId: "callId" in message ? message.callId : undefined, error: String(error) }));
+    void store.publish(replicaChannel(to), text).catch((error) => log.warn("could not answer a routed host call", { to, callId: "callId" in message ? message.callId : undefined, error: String(error) }));
   };
 
   function failure(error: unknown): Extract<RoutedMessage, { type: "result"; ok: false }>["error"] {
@@ -131,7 +135,7 @@ export async function createHostRouter({ bus, defaultTimeoutMs, replicaId = cryp
   const refresher = setInterval(() => void refresh(), PRESENCE_REFRESH_SECONDS * 1000);
   refresher.unref?.();
 
-  await bus.subscribe(replicaChannel(replicaId), receive);
+  await store.subscribe(replicaChannel(replicaId), receive);
   log.info("host routing between replicas on", { replicaId });
 
   return {
@@ -144,7 +148,7 @@ export async function createHostRouter({ bus, defaultTimeoutMs, replicaId = cryp
       void presence
         .claim(registrationId)
         .then(async (previous) => {
-          if (previous) await bus.publish(replicaChannel(previous), JSON.stringify({ type: "moved", registrationId } satisfies RoutedMessage));
+          if (previous) await store.publish(replicaChannel(previous), JSON.stringify({ type: "moved", registrationId } satisfies RoutedMessage));
         })
         // The refresh re-creates the key once Redis answers again.
         .catch((error) => log.warn("could not record host presence in Redis", { registrationId, error: String(error) }));
@@ -170,9 +174,8 @@ export async function createHostRouter({ bus, defaultTimeoutMs, replicaId = cryp
       caller.stop((host, name) => new ServiceError("unavailable", `${hub().label(host)} could not answer ${name}: this server is shutting down; the host may still be working, so check with workspaces_list or terminals_list.`));
       await Promise.allSettled([...held].map((registrationId) => presence.release(registrationId)));
       held.clear();
-      // Commands on this connection are answered in order: PING's answer means the aborts and answers above went out.
-      await bus.send("PING", []).catch(() => undefined);
-      bus.close();
+      // Commands on the store's connection are answered in order: PING's answer means the aborts and answers above went out.
+      await store.ping(PING_TIMEOUT_MS).catch(() => undefined);
     },
   };
 }

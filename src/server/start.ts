@@ -19,7 +19,6 @@ import { createMetrics } from "../metrics/index.ts";
 import { createApp, createHostAccess } from "./app.ts";
 import { createShutdownSwitch, drain, type DrainOutcome } from "./shutdown.ts";
 import { DEFAULT_STORE_KEY_PREFIX, connectRedisStore, redactedRedisUrl, type RedisStore } from "../store/redis.ts";
-import { connectRedisBus } from "../store/redis-pubsub.ts";
 import { createHostRouter, type HostRouter } from "../hosts/routing.ts";
 
 /** A start-up refusal: the CLI prints the message and exits non-zero. */
@@ -80,10 +79,9 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
   let hostRouter: HostRouter | null = null;
   const storeUrl = config.MCP_STORE_CONFIG.enabled ? config.MCP_STORE_CONFIG.CACHE_REDIS_URL : null;
   if (storeUrl) {
-    const keyPrefix = config.MCP_CACHE_CONFIG.CACHE_KEY_PREFIX ?? DEFAULT_STORE_KEY_PREFIX;
     try {
-      sharedStore = await connectRedisStore({ url: storeUrl, keyPrefix });
-      hostRouter = await createHostRouter({ bus: await connectRedisBus({ url: storeUrl, keyPrefix }), defaultTimeoutMs: config.HOST_COMMAND_TIMEOUT * 1000 });
+      sharedStore = await connectRedisStore({ url: storeUrl, keyPrefix: config.MCP_CACHE_CONFIG.CACHE_KEY_PREFIX ?? DEFAULT_STORE_KEY_PREFIX });
+      hostRouter = await createHostRouter({ store: sharedStore, defaultTimeoutMs: config.HOST_COMMAND_TIMEOUT * 1000 });
     } catch (error) {
       sharedStore?.close();
       // Bun's client reports a certificate it refused as a closed connection: say what to check.

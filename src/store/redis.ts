@@ -31,8 +31,8 @@ export interface RedisStore extends Store {
   keyName(key: string): string;
   /** Runs a Lua script atomically; each of `keys` is named as keyName gives it, `args` are passed as they are. */
   script(source: string, keys: string[], args: string[]): Promise<unknown>;
-  /** Publishes `message` on the channel `<prefix>:<channel>` to every replica subscribed to it. */
-  publish(channel: string, message: string): Promise<void>;
+  /** Publishes `message` on the channel `<prefix>:<channel>` to every replica subscribed to it; resolves to how many subscribers got it. */
+  publish(channel: string, message: string): Promise<number>;
   /** Calls `listener` with every message published on `<prefix>:<channel>`, over a connection of its own (a subscribed connection takes no other command). */
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
   /** Resolves once every subscribe asked for so far was answered or failed (start-up waits for it before listening). */
@@ -64,7 +64,7 @@ export function redactedRedisUrl(url: string): string {
 }
 
 /** Rejects with `message` once `ms` pass; the timer never keeps the process alive. */
-export function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(message)), ms);
@@ -73,8 +73,7 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, message: string
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** Options of a Bun Redis client on `url`: TLS verified for rediss://, no offline queue, and retries only when `reconnect`. */
-export function clientOptions(url: string, reconnect: boolean, connectTimeoutMs: number) {
+function clientOptions(url: string, reconnect: boolean, connectTimeoutMs: number) {
   // rediss:// must verify the certificate; said explicitly so no default can turn it off.
   const tls = url.startsWith("rediss://") ? { tls: { rejectUnauthorized: true } } : {};
   return { connectionTimeout: connectTimeoutMs, autoReconnect: reconnect, maxRetries: reconnect ? RECONNECT_ATTEMPTS : 0, enableOfflineQueue: false, ...tls };
@@ -139,7 +138,7 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
       return command("EVAL", [source, String(keys.length), ...keys.map(full), ...args]);
     },
     async publish(channel, message) {
-      await command("PUBLISH", [full(channel), message]);
+      return Number(await command("PUBLISH", [full(channel), message]));
     },
     subscribe(channel, listener) {
       // One listener per channel: Redis channels here belong to one Broadcast each.

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHostHub } from "../../src/hosts/hub.ts";
 import { createHostRouter } from "../../src/hosts/routing.ts";
 import type { Services } from "../../src/services/index.ts";
-import { connectRedisBus, type RedisBus } from "../../src/store/redis-pubsub.ts";
+import { connectRedisStore } from "../../src/store/redis.ts";
 import { recordingLink, testHost } from "../helpers/host-links.ts";
 import { waitFor } from "../helpers/hosts.ts";
 import { REDIS_URL, deleteKeys, inspector, redisAvailable, uniquePrefix } from "../helpers/redis.ts";
@@ -32,10 +32,10 @@ describe("host commands routed between replicas through Redis", () => {
 
   /** A hub with its router on `url` under the suite's prefix, as start.ts makes them. */
   async function replica(url = REDIS_URL!) {
-    const bus: RedisBus = await connectRedisBus({ url, keyPrefix: prefix });
-    const router = await createHostRouter({ bus, defaultTimeoutMs: 120_000 });
+    const store = await connectRedisStore({ url, keyPrefix: prefix });
+    const router = await createHostRouter({ store, defaultTimeoutMs: 120_000 });
     const hub = createHostHub({ services, commandTimeoutSeconds: 120, serverUrl: "https://superset.example.test", router });
-    const handle = { hub, router, bus, stop: async () => (hub.stop(), await router.close()) };
+    const handle = { hub, router, store, stop: async () => (hub.stop(), await router.close(), store.close()) };
     started.push(handle);
     return handle;
   }
@@ -124,7 +124,7 @@ describe("host commands routed between replicas through Redis", () => {
     const waiting = b.hub.command(host, "inventory", {});
     await waitFor("the command on A's socket", () => socket.commands().length === 1);
     // As kill -9 does: A's connections end without a goodbye, and its presence key expires (deleted here rather than waited for).
-    a.bus.close();
+    a.store.close();
     const raw = await inspector();
     await raw.del(`${prefix}:hosts:presence:${host.registrationId}`);
     expect(((await waiting.catch((e) => e)) as Error).message).toStartWith('The replica holding Host "build-box" (0123456789abcdef0123456789abcdef)\'s connection went away before the host answered inventory;');
