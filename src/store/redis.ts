@@ -31,8 +31,8 @@ export interface RedisStore extends Store {
   keyName(key: string): string;
   /** Runs a Lua script atomically; each of `keys` is named as keyName gives it, `args` are passed as they are. */
   script(source: string, keys: string[], args: string[]): Promise<unknown>;
-  /** Publishes `message` on the channel `<prefix>:<channel>` to every replica subscribed to it. */
-  publish(channel: string, message: string): Promise<void>;
+  /** Publishes `message` on the channel `<prefix>:<channel>` to every replica subscribed to it; resolves to how many subscribers got it. */
+  publish(channel: string, message: string): Promise<number>;
   /** Calls `listener` with every message published on `<prefix>:<channel>`, over a connection of its own (a subscribed connection takes no other command). */
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
   /** Resolves once every subscribe asked for so far was answered or failed (start-up waits for it before listening). */
@@ -138,7 +138,7 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
       return command("EVAL", [source, String(keys.length), ...keys.map(full), ...args]);
     },
     async publish(channel, message) {
-      await command("PUBLISH", [full(channel), message]);
+      return Number(await command("PUBLISH", [full(channel), message]));
     },
     subscribe(channel, listener) {
       // One listener per channel: Redis channels here belong to one Broadcast each.

@@ -40,6 +40,17 @@ export function freePort(): number {
   return port;
 }
 
+/** True when a TCP connection to 127.0.0.1:`port` is accepted. */
+export async function acceptsConnections(port: number): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What a finished command printed and how it exited. */
 export interface CommandResult {
   exitCode: number | null;
@@ -60,8 +71,8 @@ export interface RunningServer {
   stderr(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves to the exit code (null when killed by a signal). */
   stop(): Promise<number | null>;
-  /** Sends `signal` and nothing else, for tests that watch what the server does while it stops. */
-  kill(signal: "SIGTERM" | "SIGINT"): void;
+  /** Sends `signal` and nothing else, for tests that watch what the server does while it stops (or, SIGKILL, crashes). */
+  kill(signal: "SIGTERM" | "SIGINT" | "SIGKILL"): void;
   /** The exit code once the process has ended (null when killed by a signal). */
   exited: Promise<number | null>;
 }
@@ -71,6 +82,8 @@ export interface StartOptions {
   config?: Record<string, unknown>;
   /** Extra arguments after `mcp run --config <file>`. */
   args?: string[];
+  /** Environment variables added to the server's (e.g. NODE_EXTRA_CA_CERTS). */
+  env?: Record<string, string>;
 }
 
 export interface Sandbox {
@@ -126,9 +139,9 @@ export async function createSandbox(executable?: string): Promise<Sandbox> {
       clearTimeout(timer);
       return { exitCode: timedOut ? null : exitCode, stdout, stderr, timedOut };
     },
-    async start({ config = {}, args = [] } = {}) {
+    async start({ config = {}, args = [], env = {} } = {}) {
       const path = await sandbox.writeConfig({ ...sandbox.baseConfig(), ...config });
-      const server = await startServer(binary, cwd, ["mcp", "run", "--config", path, ...args]);
+      const server = await startServer(binary, cwd, ["mcp", "run", "--config", path, ...args], env);
       servers.add(server);
       return server;
     },
@@ -154,8 +167,8 @@ function childEnv(): Record<string, string> {
   return env;
 }
 
-async function startServer(binary: string, cwd: string, args: string[]): Promise<RunningServer> {
-  const child = Bun.spawn([binary, ...args], { cwd, env: childEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+async function startServer(binary: string, cwd: string, args: string[], env: Record<string, string>): Promise<RunningServer> {
+  const child = Bun.spawn([binary, ...args], { cwd, env: { ...childEnv(), ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let log = "";
   const serving = Promise.withResolvers<string>();
   void (async () => {

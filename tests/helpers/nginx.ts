@@ -1,7 +1,7 @@
 /**
  * Real nginx in front of the built binary, running the shipped site config
  * (scripts/deploy/nginx.conf) with only what a test must change: loopback listen ports, the
- * upstream's port, the server name and the certificate paths. A throwaway CA signs the site's
+ * upstream's port (or several replicas' ports), the server name and the certificate paths. A throwaway CA signs the site's
  * certificate, so clients trust it the way they trust a real one (NODE_EXTRA_CA_CERTS, tls.ca).
  * Nothing under /etc/nginx is read or written except mime.types.
  */
@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { acceptsConnections } from "./binary.ts";
 import { waitFor } from "./hosts.ts";
 
 export const NGINX = "/usr/sbin/nginx";
@@ -52,7 +53,10 @@ export async function makeCertificates(): Promise<TestCertificates> {
 export interface SiteValues {
   httpsPort: number;
   httpPort: number;
-  upstreamPort: number;
+  /** The server's port, or the ports of several replicas (one `server` line each, round-robin). */
+  upstreamPort: number | readonly number[];
+  /** Adds `X-Superset-Upstream: $upstream_addr` to every answer, so a test sees which replica served it. */
+  revealUpstream?: boolean;
   certPath: string;
   keyPath: string;
   acmeRoot: string;
@@ -72,7 +76,9 @@ export function testSiteConfig(shipped: string, values: SiteValues): string {
   site = replaceExactly(site, /^\s*listen \[::\]:(?:80|443)\b.*\n/gm, "", 2);
   site = replaceExactly(site, /listen 443 ssl http2;/g, `listen 127.0.0.1:${values.httpsPort} ssl http2;`, 1);
   site = replaceExactly(site, /listen 80;/g, `listen 127.0.0.1:${values.httpPort};`, 1);
-  site = replaceExactly(site, /server 127\.0\.0\.1:5008;/g, `server 127.0.0.1:${values.upstreamPort};`, 1);
+  const upstreams = typeof values.upstreamPort === "number" ? [values.upstreamPort] : values.upstreamPort;
+  site = replaceExactly(site, /server 127\.0\.0\.1:5008;/g, upstreams.map((port) => `server 127.0.0.1:${port};`).join("\n    "), 1);
+  if (values.revealUpstream) site = replaceExactly(site, /^(\s*)(add_header Strict-Transport-Security .*)$/gm, `$1$2\n$1add_header X-Superset-Upstream $upstream_addr always;`, 1);
   site = replaceExactly(site, /ssl_certificate \S+;/g, `ssl_certificate ${values.certPath};`, 1);
   site = replaceExactly(site, /ssl_certificate_key \S+;/g, `ssl_certificate_key ${values.keyPath};`, 1);
   site = replaceExactly(site, /root \/var\/www\/letsencrypt;/g, `root ${values.acmeRoot};`, 1);
@@ -124,12 +130,12 @@ export interface NginxPorts {
 }
 
 /** Writes the configs to a temp dir, checks them with `nginx -t`, starts nginx and waits until its https port accepts connections. */
-export async function startNginx(options: NginxPorts & { upstreamPort: number; certificates: TestCertificates }): Promise<RunningNginx> {
+export async function startNginx(options: NginxPorts & Pick<SiteValues, "upstreamPort" | "revealUpstream"> & { certificates: TestCertificates }): Promise<RunningNginx> {
   const root = await mkdtemp(join(tmpdir(), "superset-nginx-"));
   // Run as root, nginx's workers are "nobody" and must reach the temp dirs nginx makes for them.
   await chmod(root, 0o711);
   const { httpsPort, httpPort, certificates } = options;
-  const site = testSiteConfig(await Bun.file(SITE_CONFIG).text(), { httpsPort, httpPort, upstreamPort: options.upstreamPort, certPath: certificates.certPath, keyPath: certificates.keyPath, acmeRoot: join(root, "acme") });
+  const site = testSiteConfig(await Bun.file(SITE_CONFIG).text(), { httpsPort, httpPort, upstreamPort: options.upstreamPort, revealUpstream: options.revealUpstream, certPath: certificates.certPath, keyPath: certificates.keyPath, acmeRoot: join(root, "acme") });
   await Bun.write(join(root, "superset.conf"), site);
   await Bun.write(join(root, "nginx.conf"), mainConfig(root));
   await Bun.write(join(root, "temp/.keep"), "");
@@ -160,22 +166,11 @@ export async function startNginx(options: NginxPorts & { upstreamPort: number; c
   try {
     await waitFor(`nginx to listen on 127.0.0.1:${httpsPort}`, async () => {
       if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}:\n${await stderr}${await errorLog()}`);
-      return accepts(httpsPort);
+      return acceptsConnections(httpsPort);
     }, READY_TIMEOUT_MS);
   } catch (error) {
     await stop();
     throw error;
   }
   return { url: `https://${PUBLIC_NAME}:${httpsPort}`, httpsPort, httpPort, root, command, errorLog, stop };
-}
-
-/** True when a TCP connection to 127.0.0.1:`port` is accepted. */
-async function accepts(port: number): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch {
-    return false;
-  }
 }
