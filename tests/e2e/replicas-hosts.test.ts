@@ -2,6 +2,7 @@
  * A host agent (the built binary's `superset host run`) connected through nginx to one of three
  * replicas, A; SDK clients connected straight to the other two, B and C. Every host tool called
  * through B and C answers from A's host, progress of projects_create and a terminal read included;
+ * a POST stream on A cut after one event resumes on B with Last-Event-ID;
  * SIGKILL of A moves the agent (it reconnects through nginx) and B and C find it there.
  */
 import type { Subprocess } from "bun";
@@ -11,7 +12,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { join } from "node:path";
 import { BUILTIN_AGENT_PRESETS } from "../../src/config/defaults.ts";
 import { createServices } from "../../src/services/index.ts";
-import { DEV_USERNAME } from "../helpers/app.ts";
+import { openSession, postHeaders } from "../../scripts/bench/mcp.ts";
+import { DEV_USERNAME, readSseEvents } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { makeRemote, removeTempDirs, tempDir, type TestRemote } from "../helpers/git-repos.ts";
 import { randomHostId, registerHost, waitFor } from "../helpers/hosts.ts";
@@ -127,6 +129,25 @@ describe("host tools through any replica", () => {
     expect(await call(c, "workspaces_delete", { id: workspace.id })).toMatchObject({ success: true, worktreeRemoved: true });
   });
 
+  test("a POST stream cut after its first event resumes with Last-Event-ID on another replica, to the answer", async () => {
+    const [b] = others(a) as [Replica];
+    const sessionId = await openSession(`${a.directUrl}/mcp`);
+    const second = makeRemote({ files: { "README.md": "resumed\n" } });
+    const body = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "projects_create", arguments: { hostId, gitUrl: second.url }, _meta: { progressToken: "resume-1" } } };
+    const posted = await fetch(`${a.directUrl}/mcp`, { method: "POST", headers: postHeaders(sessionId), body: JSON.stringify(body) });
+    expect(posted.headers.get("content-type")).toStartWith("text/event-stream");
+    // The client reads one event, then loses the connection.
+    const [first] = await readSseEvents(posted, 1, RECONNECT_TIMEOUT_MS);
+    expect(first?.id).toBeString();
+    const resumed = await fetch(`${b.directUrl}/mcp`, { headers: { ...postHeaders(sessionId), Accept: "text/event-stream", "Last-Event-ID": first!.id! } });
+    expect(resumed.status).toBe(200);
+    const events = await readSseEvents(resumed, 1_000, RECONNECT_TIMEOUT_MS);
+    const answer = events.find((event) => (event.data as { id?: unknown }).id === 7)?.data as { result?: { structuredContent?: { project?: { id: string } } } } | undefined;
+    expect(answer?.result?.structuredContent?.project?.id, JSON.stringify(events)).toBeString();
+    // Nothing replayed twice: only events after the one the client had.
+    expect(events.map((event) => event.id)).not.toContain(first!.id);
+  });
+
   test("SIGKILL of A: the agent reconnects through nginx to another replica within its reconnect time, and both others reach it", async () => {
     const killed = a;
     await set.kill(killed.index);
@@ -135,8 +156,11 @@ describe("host tools through any replica", () => {
     expect(moved!.index).not.toBe(killed.index);
     const [remaining] = others(moved!).filter((replica) => replica !== killed);
     for (const replica of [moved!, remaining!]) {
-      const { result } = await call(replica, "workspaces_list");
-      expect(result.length, `replica ${replica.index}`).toBeGreaterThan(0);
+      const { result } = await call(replica, "hosts_list");
+      expect(result.find((host: Structured) => host.id === hostId), `replica ${replica.index}`).toMatchObject({ online: true });
     }
+    // A live call (lists answer from last-known records even when a host is away): through the replica without the socket.
+    const { workspace } = await call(remaining!, "workspaces_create", { name: "after the move" });
+    expect(workspace).toMatchObject({ type: "session", worktreeExists: true });
   });
 });
