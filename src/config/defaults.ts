@@ -66,6 +66,8 @@ export function defaultConfig(stderrIsTerminal = Boolean(process.stderr.isTTY)):
     DATABASE_URL: "sqlite://./data/superset.db",
     SECRET_KEY: null,
     MCP_SESSION_MODE: "stateful",
+    MCP_SESSION_IDLE_TIMEOUT_SECONDS: 3600,
+    MCP_MAX_SESSIONS_PER_PRINCIPAL: 100,
     MCP_ALLOWED_ORIGINS: [],
     MCP_ALLOWED_HOSTS: [],
     // Only a proxy on this machine (Nginx in front) is believed about the client address by default.

@@ -114,6 +114,10 @@ export const configSchema = v.strictObject(
     DATABASE_URL: urlWithScheme(["sqlite", "postgres", "postgresql"]),
     SECRET_KEY: v.nullable(text(true)),
     MCP_SESSION_MODE: oneOf(["stateful", "stateless"]),
+    // A week at most: a legacy session idle longer than that is abandoned, and each one holds memory (in Redis or here).
+    MCP_SESSION_IDLE_TIMEOUT_SECONDS: int(60, 604800),
+    // Each session holds a record and its streams' event logs; one key holder must not exhaust them.
+    MCP_MAX_SESSIONS_PER_PRINCIPAL: int(1, 10000),
     MCP_ALLOWED_ORIGINS: stringList(),
     MCP_ALLOWED_HOSTS: stringList(),
     MCP_TRUSTED_PROXIES: addressRangeList(),

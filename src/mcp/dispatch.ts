@@ -8,6 +8,7 @@ import type { CallContext } from "./call-context.ts";
 import { ErrorCode, errorResponse, RpcError, type JsonRpcRequest, type JsonRpcResponse } from "./jsonrpc.ts";
 import { LOGGING_LEVELS, type LoggingLevel } from "./sessions.ts";
 import { describeTool } from "./tool-calls.ts";
+import { StoreError } from "../store/types.ts";
 
 export const SERVER_INSTRUCTIONS =
   "Superset runs a team's coding agents. Tasks, statuses and members are available at once. For workspaces, projects, agents and terminals call hosts_list first and pass a hostId from it. Before any destructive call (tools whose destructiveHint is true, such as tasks_delete) confirm with the user.";
@@ -50,12 +51,17 @@ const METHODS: Record<string, MethodHandler> = {
     const tool = toolToCall(params, context);
     return context.runTool({ tool, arguments: params.arguments, context });
   },
-  "logging/setLevel": (params, context) => {
+  "logging/setLevel": async (params, context) => {
     const level = params.level;
     if (typeof level !== "string" || !LOGGING_LEVELS.includes(level as LoggingLevel)) {
       throw new RpcError(ErrorCode.InvalidParams, `Invalid params: level must be one of ${LOGGING_LEVELS.join(", ")}.`);
     }
-    if (context.session) context.session.logLevel = level as LoggingLevel;
+    try {
+      await context.session?.setLogLevel(level as LoggingLevel);
+    } catch (error) {
+      if (error instanceof StoreError) throw new RpcError(ErrorCode.InternalError, `The session store (Redis) is unreachable, so the log level cannot be kept now (${error.message}); retry in a few seconds.`);
+      throw error;
+    }
     return {};
   },
 };
@@ -73,7 +79,7 @@ export async function dispatchRequest(request: JsonRpcRequest, context: CallCont
     if (error instanceof RpcError) return errorResponse(request.id, error.code, error.message, error.data);
     if (error instanceof InsufficientScopeError) throw error;
     const { callId } = context;
-    context.session?.notifyLog("error", { message: `Internal error (call id ${callId})` });
+    void context.session?.notifyLog("error", { message: `Internal error (call id ${callId})` });
     console.error(`[${callId}]`, error);
     return errorResponse(request.id, ErrorCode.InternalError, `Internal error (call id ${callId}).`);
   }

@@ -4,12 +4,18 @@
  * event carry `_meta["io.modelcontextprotocol/subscriptionId"]` = the listen request's id. Tools
  * change only at a restart, so no list-changed type is honored; task ids are, with the tasks
  * extension, when the injected `ownsTask` says the caller owns them.
+ *
+ * A task changes on the replica that runs it, while the caller's listen stream may be held by
+ * another: notifications travel over a Broadcast (Redis pub/sub with the store on), and every
+ * replica delivers them to the streams it holds.
  */
 import type { CallContext } from "./call-context.ts";
 import { declaresExtension, META_SERVER_INFO, META_SUBSCRIPTION_ID, ModernError, ModernErrorCode, type ModernRequest } from "./envelope.ts";
 import { RpcError, ErrorCode, type RequestId } from "./jsonrpc.ts";
 import type { ModernStream } from "./modern-sse.ts";
 import { SERVER_INFO } from "./discover.ts";
+import { localBroadcast, type Broadcast } from "../store/broadcast.ts";
+import { log } from "../log.ts";
 
 export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
 /** Task ids one listen request may name. */
@@ -26,17 +32,40 @@ interface Listener {
   stream: ModernStream;
 }
 
-/** The open listen streams of this process. */
+type Notification = { method: string; params?: Record<string, unknown> };
+
+/** A task notification as replicas tell it to each other. */
+export interface TaskNotice {
+  principalKey: string;
+  taskId: string;
+  notification: Notification;
+}
+
+/** The open listen streams of this process, fed by `notices` (this process alone unless given). */
 export class ListenRegistry {
   private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly notices: Broadcast<TaskNotice> = localBroadcast()) {
+    notices.subscribe((notice) => this.deliverTask(notice));
+  }
+
+  /** Resolves once other replicas' notices reach this registry. */
+  ready(): Promise<void> {
+    return this.notices.whenSubscribed();
+  }
 
   add(listener: Listener): void {
     this.listeners.add(listener);
     listener.stream.signal.addEventListener("abort", () => this.listeners.delete(listener), { once: true });
   }
 
-  /** Sends `notification` (e.g. notifications/tasks) to every stream of `principalKey` that named `taskId`, tagged with its subscription id. */
-  notifyTask(principalKey: string, taskId: string, notification: { method: string; params?: Record<string, unknown> }): number {
+  /** Tells every replica to send `notification` (e.g. notifications/tasks) to the streams of `principalKey` that named `taskId`; a failure is logged. */
+  async notifyTask(principalKey: string, taskId: string, notification: Notification): Promise<void> {
+    await this.notices.publish({ principalKey, taskId, notification }).catch((error: unknown) => log.warn("a task notification could not be told to the other replicas", { taskId, error: String(error) }));
+  }
+
+  /** Sends the notice to this process's streams of its principal that named its task, tagged with their subscription ids. */
+  private deliverTask({ principalKey, taskId, notification }: TaskNotice): number {
     let sent = 0;
     for (const listener of this.listeners) {
       if (listener.principalKey !== principalKey || !listener.taskIds.has(taskId)) continue;
@@ -62,7 +91,7 @@ export class ListenRegistry {
   }
 }
 
-function tagged(subscriptionId: RequestId, notification: { method: string; params?: Record<string, unknown> }) {
+function tagged(subscriptionId: RequestId, notification: Notification) {
   const params = notification.params ?? {};
   const meta = (params._meta ?? {}) as Record<string, unknown>;
   return { jsonrpc: "2.0", method: notification.method, params: { ...params, _meta: { ...meta, [META_SUBSCRIPTION_ID]: subscriptionId } } };

@@ -1,51 +1,231 @@
 /**
- * MCP sessions of this process (stateful mode): the negotiated protocol version, the log level the
- * client asked for, the principal that opened the session (nobody else may use it) and its SSE
- * streams. Idle sessions are dropped after a day; a client then gets 404 and initializes again.
+ * Legacy (2025-11-25) MCP sessions, stateful mode: the negotiated protocol version, the log level
+ * the client asked for, the principal that opened the session (nobody else may use it) and its SSE
+ * streams. The records and event logs live in a SessionBackend (memory, or Redis so any replica can
+ * serve any session); this process holds only its own HTTP connections and the requests it is
+ * answering. What one replica does to another's connections or requests travels as a signal
+ * (store/broadcast.ts): an event for a stream a client follows there, a stream's end, a
+ * notifications/cancelled, a session's end.
  */
-import { SseStream, type EventLogLimits } from "./sse.ts";
+import { log } from "../log.ts";
+import type { Broadcast } from "../store/broadcast.ts";
+import type { SessionBackend, SessionRecord } from "./session-store/types.ts";
+import { LOGGING_LEVELS, type LoggingLevel } from "./session-store/types.ts";
+import { SseConnection } from "./sse.ts";
 
-export const SESSION_IDLE_TTL_MS = 24 * 60 * 60 * 1000;
-/** SSE streams a session keeps for Last-Event-ID resumption. */
-export const MAX_STREAMS_PER_SESSION = 32;
+export { LOGGING_LEVELS, type LoggingLevel } from "./session-store/types.ts";
 
-export const LOGGING_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;
-export type LoggingLevel = (typeof LOGGING_LEVELS)[number];
+/** What replicas tell each other about sessions; `from` is the sending registry, which ignores its own. */
+export type SessionSignal =
+  | { kind: "event"; from: string; streamId: string; seq: number; data: string }
+  | { kind: "stream-end"; from: string; streamId: string }
+  | { kind: "cancel"; from: string; sessionId: string; requestKey: string; reason?: string }
+  | { kind: "session-end"; from: string; sessionId: string };
 
-export class McpSession {
-  logLevel: LoggingLevel = "info";
-  lastSeenAt = Date.now();
-  /** The stream of the GET request: server-initiated messages go there. */
-  standalone: SseStream | null = null;
-  readonly streams = new Map<string, SseStream>();
-  /** Requests of this session still being answered, by JSON id, so notifications/cancelled can stop one. */
-  private readonly inFlight = new Map<string, AbortController>();
+/** One stream of a session, as the code answering a request writes to it; sends keep their order. */
+export class SessionStream {
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     readonly id: string,
-    readonly ownerKey: string,
-    readonly protocolVersion: string,
-    private readonly limits: EventLogLimits,
+    private readonly sessionId: string,
+    private readonly registry: SessionRegistry,
   ) {}
 
-  openStream(): SseStream {
-    const stream = new SseStream(crypto.randomUUID(), this.limits);
-    this.streams.set(stream.id, stream);
-    // Finished POST streams are kept only for resumption; the oldest go once there are too many.
-    for (const [id, old] of this.streams) {
-      if (this.streams.size <= MAX_STREAMS_PER_SESSION) break;
-      if (old !== this.standalone && !old.isConnected) this.streams.delete(id);
+  /** Logs one JSON-RPC message on the stream and delivers it wherever a client follows the stream. */
+  send(message: unknown): Promise<void> {
+    const data = JSON.stringify(message);
+    return (this.queue = this.queue.then(() => this.registry.deliver(this.sessionId, this.id, data)));
+  }
+
+  /** Marks the stream ended (after what was sent) and ends its connections. */
+  end(): Promise<void> {
+    return (this.queue = this.queue.then(() => this.registry.finish(this.id)));
+  }
+}
+
+/** A session as one request sees it: its record as the request found it, and what it may do. */
+export class McpSession {
+  constructor(
+    private readonly record: SessionRecord,
+    private readonly registry: SessionRegistry,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+  get ownerKey(): string {
+    return this.record.ownerKey;
+  }
+  get protocolVersion(): string {
+    return this.record.protocolVersion;
+  }
+  get logLevel(): LoggingLevel {
+    return this.record.logLevel;
+  }
+  get standaloneStreamId(): string | null {
+    return this.record.standaloneStreamId;
+  }
+
+  async setLogLevel(level: LoggingLevel): Promise<void> {
+    await this.registry.backend.update(this.id, { logLevel: level });
+    this.record.logLevel = level;
+  }
+
+  /** A new POST stream of this session. */
+  async openStream(): Promise<SessionStream> {
+    const id = crypto.randomUUID();
+    await this.registry.backend.openStream(this.id, id);
+    return new SessionStream(id, this.id, this.registry);
+  }
+
+  /** The session's GET stream, made (and recorded for every replica) the first time. */
+  async standaloneStream(): Promise<SessionStream> {
+    if (!this.record.standaloneStreamId) {
+      const stream = await this.openStream();
+      await this.registry.backend.update(this.id, { standaloneStreamId: stream.id });
+      this.record.standaloneStreamId = stream.id;
     }
-    return stream;
+    return new SessionStream(this.record.standaloneStreamId, this.id, this.registry);
   }
 
   /**
    * Runs `answer` as the request `id` of this session, with a signal that aborts when the client
-   * sends notifications/cancelled for it (MCP 2025-11-25 §Cancellation). A client that merely
-   * disconnects does not cancel: the spec says it SHOULD NOT, and it may resume the stream.
+   * sends notifications/cancelled for it, on any replica (MCP 2025-11-25 §Cancellation). A client
+   * that merely disconnects does not cancel: the spec says it SHOULD NOT, and it may resume the stream.
    */
-  async answering<T>(id: string | number, answer: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const key = JSON.stringify(id);
+  answering<T>(id: string | number, answer: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.registry.answering(this.id, JSON.stringify(id), answer);
+  }
+
+  /** Aborts the request `requestId` wherever it is being answered; an unknown or finished id is ignored, as the spec asks. */
+  async cancel(requestId: unknown, reason?: unknown): Promise<void> {
+    if (typeof requestId !== "string" && typeof requestId !== "number") return;
+    await this.registry.cancel(this.id, JSON.stringify(requestId), typeof reason === "string" ? reason : undefined);
+  }
+
+  /** Sends a notifications/message to the GET stream when `level` is at or above the session's level; a failure is logged, never thrown. */
+  async notifyLog(level: LoggingLevel, data: unknown): Promise<void> {
+    const streamId = this.record.standaloneStreamId;
+    if (!streamId || LOGGING_LEVELS.indexOf(level) < LOGGING_LEVELS.indexOf(this.logLevel)) return;
+    await new SessionStream(streamId, this.id, this.registry)
+      .send({ jsonrpc: "2.0", method: "notifications/message", params: { level, logger: "superset", data } })
+      .catch((error: unknown) => log.warn("a log notification could not be sent", { session: this.id, error: String(error) }));
+  }
+}
+
+/** The sessions of a backend, with this process's connections and requests in flight. */
+export class SessionRegistry {
+  /** Tells this registry's signals from those of other replicas. */
+  private readonly replicaId = crypto.randomUUID();
+  private readonly connections = new Map<string, SseConnection>();
+  private readonly inFlight = new Map<string, AbortController>();
+
+  /** `signals` is null when no other replica can hold a session's connections (the memory backend). */
+  constructor(
+    readonly backend: SessionBackend,
+    private readonly signals: Broadcast<SessionSignal> | null = null,
+  ) {
+    signals?.subscribe((signal) => {
+      if (signal.from !== this.replicaId) this.onSignal(signal);
+    });
+  }
+
+  /** Resolves once other replicas' signals reach this registry. */
+  async ready(): Promise<void> {
+    await this.signals?.whenSubscribed();
+  }
+
+  async create(ownerKey: string, protocolVersion: string): Promise<McpSession> {
+    const record: SessionRecord = { id: crypto.randomUUID(), ownerKey, protocolVersion, logLevel: "info", standaloneStreamId: null };
+    const evicted = await this.backend.create(record);
+    for (const id of evicted) await this.ended(id);
+    return new McpSession(record, this);
+  }
+
+  /** The live session `id`, its idle clock restarted; null when it ended, was evicted or idled out. */
+  async get(id: string): Promise<McpSession | null> {
+    const record = await this.backend.touch(id);
+    return record ? new McpSession(record, this) : null;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const removed = await this.backend.remove(id);
+    await this.ended(id);
+    return removed;
+  }
+
+  /**
+   * A response following the stream `streamId` of `sessionId`. With `afterSeq` (a Last-Event-ID) it
+   * first replays the kept events after it, and a stream that ended closes after the replay; null
+   * when the stream is unknown or not this session's.
+   */
+  async connect(sessionId: string, streamId: string, options: { afterSeq: number | null; isStandalone: boolean }): Promise<Response | null> {
+    const connection = new SseConnection(streamId, sessionId, options.isStandalone, (closed) => this.connections.get(streamId) === closed && this.connections.delete(streamId), options.afterSeq !== null);
+    // Registered before the replay is read, so no live event falls between the two.
+    this.connections.get(streamId)?.end();
+    this.connections.set(streamId, connection);
+    if (options.afterSeq === null) return connection.response;
+    try {
+      const replay = await this.backend.replay(streamId, options.afterSeq);
+      if (replay.sessionId !== sessionId) {
+        connection.end();
+        return null;
+      }
+      connection.replayed(replay.events, replay.finished);
+      return connection.response;
+    } catch (error) {
+      connection.end();
+      throw error;
+    }
+  }
+
+  /** Whether this process holds an open connection of `streamId`. */
+  isFollowedHere(streamId: string | null): boolean {
+    return streamId !== null && (this.connections.get(streamId)?.isOpen ?? false);
+  }
+
+  /** Ends every GET stream this process holds with an orderly end of the response (shutdown). POST streams end by themselves. */
+  endStandaloneStreams(): number {
+    let ended = 0;
+    for (const connection of [...this.connections.values()]) {
+      if (!connection.isStandalone) continue;
+      connection.end();
+      ended++;
+    }
+    return ended;
+  }
+
+  /** Sessions open: all of them in memory; with Redis those this process holds a stream of. */
+  get size(): number {
+    return this.backend.size ?? new Set([...this.connections.values()].map((connection) => connection.sessionId)).size;
+  }
+
+  /** @internal SessionStream.send: logs the event, gives it to the connection here, tells the other replicas. */
+  async deliver(sessionId: string, streamId: string, data: string): Promise<void> {
+    let seq: number;
+    try {
+      seq = await this.backend.append(sessionId, streamId, data);
+    } catch (error) {
+      // The client following here still gets the message; only its resumption is lost.
+      this.connections.get(streamId)?.sendUnlogged(data);
+      throw error;
+    }
+    if (seq === 0) return;
+    this.connections.get(streamId)?.deliver(seq, data);
+    await this.signal({ kind: "event", from: this.replicaId, streamId, seq, data });
+  }
+
+  /** @internal SessionStream.end. */
+  async finish(streamId: string): Promise<void> {
+    await this.backend.finish(streamId);
+    this.connections.get(streamId)?.end();
+    await this.signal({ kind: "stream-end", from: this.replicaId, streamId });
+  }
+
+  /** @internal McpSession.answering. */
+  async answering<T>(sessionId: string, requestKey: string, answer: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const key = `${sessionId} ${requestKey}`;
     const controller = new AbortController();
     this.inFlight.set(key, controller);
     try {
@@ -55,68 +235,36 @@ export class McpSession {
     }
   }
 
-  /** Aborts the request `requestId` when it is still being answered; an unknown or finished id is ignored, as the spec asks. */
-  cancel(requestId: unknown, reason?: unknown): void {
-    if (typeof requestId !== "string" && typeof requestId !== "number") return;
-    this.inFlight.get(JSON.stringify(requestId))?.abort(typeof reason === "string" ? reason : undefined);
+  /** @internal McpSession.cancel. */
+  async cancel(sessionId: string, requestKey: string, reason?: string): Promise<void> {
+    this.inFlight.get(`${sessionId} ${requestKey}`)?.abort(reason);
+    await this.signal({ kind: "cancel", from: this.replicaId, sessionId, requestKey, ...(reason !== undefined && { reason }) });
   }
 
-  /** Sends a notifications/message to the standalone stream when `level` is at or above the session's level. */
-  notifyLog(level: LoggingLevel, data: unknown): void {
-    if (LOGGING_LEVELS.indexOf(level) < LOGGING_LEVELS.indexOf(this.logLevel)) return;
-    this.standalone?.send({ jsonrpc: "2.0", method: "notifications/message", params: { level, logger: "superset", data } });
+  /** Ends this process's connections of a session that ended, and tells the other replicas. */
+  private async ended(sessionId: string): Promise<void> {
+    this.endConnectionsOf(sessionId);
+    await this.signal({ kind: "session-end", from: this.replicaId, sessionId });
   }
 
-  close(): void {
-    for (const stream of this.streams.values()) stream.end();
-    this.streams.clear();
-  }
-}
-
-export class SessionRegistry {
-  private readonly sessions = new Map<string, McpSession>();
-
-  constructor(private readonly limits: EventLogLimits) {}
-
-  create(ownerKey: string, protocolVersion: string): McpSession {
-    this.sweep();
-    const session = new McpSession(crypto.randomUUID(), ownerKey, protocolVersion, this.limits);
-    this.sessions.set(session.id, session);
-    return session;
+  private endConnectionsOf(sessionId: string): void {
+    for (const connection of [...this.connections.values()]) if (connection.sessionId === sessionId) connection.end();
   }
 
-  get(id: string): McpSession | undefined {
-    const session = this.sessions.get(id);
-    if (session) session.lastSeenAt = Date.now();
-    return session;
+  private async signal(signal: SessionSignal): Promise<void> {
+    await this.signals?.publish(signal);
   }
 
-  delete(id: string): boolean {
-    const session = this.sessions.get(id);
-    session?.close();
-    return this.sessions.delete(id);
-  }
-
-  /**
-   * Ends every session's GET stream with an orderly end of the response (shutdown). POST streams
-   * are left alone: each ends by itself once its answer is sent.
-   */
-  endStandaloneStreams(): number {
-    let ended = 0;
-    for (const session of this.sessions.values()) {
-      if (!session.standalone?.isConnected) continue;
-      session.standalone.end();
-      ended++;
+  private onSignal(signal: SessionSignal): void {
+    switch (signal.kind) {
+      case "event":
+        return this.connections.get(signal.streamId)?.deliver(signal.seq, signal.data);
+      case "stream-end":
+        return this.connections.get(signal.streamId)?.end();
+      case "cancel":
+        return this.inFlight.get(`${signal.sessionId} ${signal.requestKey}`)?.abort(signal.reason);
+      case "session-end":
+        return this.endConnectionsOf(signal.sessionId);
     }
-    return ended;
-  }
-
-  get size(): number {
-    return this.sessions.size;
-  }
-
-  private sweep(): void {
-    const cutoff = Date.now() - SESSION_IDLE_TTL_MS;
-    for (const [id, session] of this.sessions) if (session.lastSeenAt < cutoff) this.delete(id);
   }
 }

@@ -1,50 +1,39 @@
 /**
- * Server-Sent Events for Streamable HTTP: one stream per GET (server-initiated messages) or per
- * POST answered as SSE. Events get ids `<streamId>:<n>` and are kept in a bounded log so a client
- * that lost the connection can resume with Last-Event-ID. A comment every 15 seconds keeps
- * proxies and load balancers from cutting an idle stream.
+ * One HTTP connection of a legacy SSE stream (a session's GET, or a POST answered as SSE), held by
+ * the process that accepted it. Events carry ids `<streamId>:<n>`, the number the event log gave
+ * them (session-store/), so a client that lost the connection can resume with Last-Event-ID on any
+ * replica. A comment every 15 seconds keeps proxies and load balancers from cutting an idle stream.
+ *
+ * A resumed connection replays the logged events first; live events that arrive meanwhile wait and
+ * are sent after the replay, each once (an event the replay already gave is not sent again).
  */
+import { SSE_HEADERS } from "./modern-sse.ts";
+
 const HEARTBEAT_MS = 15_000;
 const encoder = new TextEncoder();
 
-export interface EventLogLimits {
-  maxEvents: number;
-  ttlSeconds: number;
-}
-
-interface LoggedEvent {
-  seq: number;
-  data: string;
-  at: number;
-}
-
-/** One SSE stream; outlives its HTTP connection so a reconnecting client can pick it up. */
-export class SseStream {
-  private seq = 0;
-  private readonly log: LoggedEvent[] = [];
+/** One SSE response; `onClose` runs once, when the client went away or the connection was ended. */
+export class SseConnection {
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
-  /** Set by end(): the stream has said all it will (a POST stream after its answer). */
-  private isFinished = false;
-  lastActivityAt = Date.now();
+  /** Live events held back while the replay is read, or null once it was sent. */
+  private held: { seq: number; data: string }[] | null;
+  private lastSeq = 0;
+  private closed = false;
+  readonly response: Response;
 
   constructor(
-    readonly id: string,
-    private readonly limits: EventLogLimits,
-  ) {}
-
-  get isConnected(): boolean {
-    return this.controller !== null;
-  }
-
-  /** A Response that delivers this stream's events from now on, after replaying those after `afterSeq`. */
-  connect(afterSeq: number | null): Response {
-    this.detach();
+    readonly streamId: string,
+    readonly sessionId: string,
+    /** The session's GET stream: the one a shutdown ends. */
+    readonly isStandalone: boolean,
+    private readonly onClose: (connection: SseConnection) => void,
+    /** Whether a replay will come (a Last-Event-ID): until then live events are held. */
+    awaitsReplay: boolean,
+  ) {
+    this.held = awaitsReplay ? [] : null;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        if (afterSeq !== null) for (const event of this.log) if (event.seq > afterSeq) controller.enqueue(this.frame(event));
-        // A resumed stream that already ended (its answer was sent) replays and closes, as the MCP spec says a POST stream should.
-        if (this.isFinished) return controller.close();
         this.controller = controller;
         // A first chunk makes the server send the response head now rather than with the first event.
         controller.enqueue(encoder.encode(": stream open\n\n"));
@@ -52,24 +41,36 @@ export class SseStream {
       },
       cancel: () => this.detach(),
     });
-    return new Response(body, {
-      status: 200,
-      headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" },
-    });
+    this.response = new Response(body, { status: 200, headers: SSE_HEADERS });
   }
 
-  /** Sends one JSON-RPC message as an event (logged for replay even while no client is connected). */
-  send(message: unknown): void {
-    const event = { seq: ++this.seq, data: JSON.stringify(message), at: Date.now() };
-    this.lastActivityAt = event.at;
-    this.log.push(event);
-    this.trimLog(event.at);
-    if (this.controller) this.write(this.frame(event));
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Sends one logged event (a live one is held while a replay is pending). */
+  deliver(seq: number, data: string): void {
+    if (this.held) return void this.held.push({ seq, data });
+    this.emit(seq, data);
+  }
+
+  /** Sends the replayed events, then the live ones held meanwhile that the replay did not cover; `finished` closes after. */
+  replayed(events: readonly { seq: number; data: string }[], finished: boolean): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const event of events) this.emit(event.seq, event.data);
+    const replayedUpTo = this.lastSeq;
+    for (const event of held) if (event.seq > replayedUpTo) this.emit(event.seq, event.data);
+    if (finished) this.end();
+  }
+
+  /** Sends an event the log could not take (the store failed): without an id, since no replica could replay it. */
+  sendUnlogged(data: string): void {
+    this.write(`event: message\ndata: ${data}\n\n`);
   }
 
   /** Ends the HTTP response (the stream's log stays for a resuming client). */
   end(): void {
-    this.isFinished = true;
     const controller = this.controller;
     this.detach();
     try {
@@ -79,27 +80,26 @@ export class SseStream {
     }
   }
 
-  private frame(event: LoggedEvent): Uint8Array {
-    return encoder.encode(`id: ${this.id}:${event.seq}\nevent: message\ndata: ${event.data}\n\n`);
+  private emit(seq: number, data: string): void {
+    this.lastSeq = seq;
+    this.write(`id: ${this.streamId}:${seq}\nevent: message\ndata: ${data}\n\n`);
   }
 
-  private write(chunk: string | Uint8Array): void {
+  private write(chunk: string): void {
     try {
-      this.controller?.enqueue(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
+      this.controller?.enqueue(encoder.encode(chunk));
     } catch {
       this.detach();
     }
-  }
-
-  private trimLog(now: number): void {
-    const oldest = now - this.limits.ttlSeconds * 1000;
-    while (this.log.length > this.limits.maxEvents || (this.log[0] && this.log[0].at < oldest)) this.log.shift();
   }
 
   private detach(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     this.controller = null;
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this);
   }
 }
 

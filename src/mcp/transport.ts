@@ -13,6 +13,8 @@ import type { CallContext } from "./call-context.ts";
 import { dispatchRequest, initializeResult, negotiateProtocolVersion } from "./dispatch.ts";
 import { parseEventId } from "./sse.ts";
 import type { McpSession, SessionRegistry } from "./sessions.ts";
+import { StoreError } from "../store/types.ts";
+import { log } from "../log.ts";
 import { NO_METRICS, type Metrics } from "../metrics/index.ts";
 import { eraOf } from "./era.ts";
 import type { ModernTransport } from "./modern-transport.ts";
@@ -37,6 +39,26 @@ function jsonResponse(status: number, body: unknown, headers: Record<string, str
 }
 
 const httpError = (status: number, code: number, message: string) => jsonResponse(status, errorResponse(null, code, message));
+
+/** Seconds a client is asked to wait before retrying a request the session store could not serve. */
+const STORE_RETRY_AFTER_SECONDS = 5;
+
+/** The answer when the session store (Redis) failed: a 503 that says so, never a misleading "Session not found". */
+function sessionStoreUnavailable(error: StoreError): Response {
+  log.warn("the session store failed", { error: error.message });
+  const message = `Service Unavailable: the session store (Redis) is unreachable, so the MCP session cannot be looked up or kept now (${error.message}); retry in a few seconds.`;
+  return jsonResponse(503, errorResponse(null, ErrorCode.InternalError, message), { "Retry-After": String(STORE_RETRY_AFTER_SECONDS) });
+}
+
+/** Runs `handle`, answering a StoreError it throws with the 503 of sessionStoreUnavailable. */
+async function withSessionStore(handle: () => Promise<Response>): Promise<Response> {
+  try {
+    return await handle();
+  } catch (error) {
+    if (error instanceof StoreError) return sessionStoreUnavailable(error);
+    throw error;
+  }
+}
 
 function accepts(request: Request, type: string): boolean {
   const accept = request.headers.get("accept");
@@ -69,16 +91,16 @@ export function createTransport(options: TransportOptions) {
   const { mode, sessions, metrics = NO_METRICS } = options;
 
   /** The session named by Mcp-Session-Id, a Response refusing the request, or null when there is none (stateless handling). */
-  function lookupSession(request: Request, context: CallContext): McpSession | Response | null {
+  async function lookupSession(request: Request, context: CallContext): Promise<McpSession | Response | null> {
     const id = request.headers.get("mcp-session-id");
     if (mode === "stateless" || id === null) return null;
-    const session = sessions.get(id);
+    const session = await sessions.get(id);
     // A session belongs to the principal that opened it; to anyone else it does not exist.
     if (!session || session.ownerKey !== context.principal.key) return httpError(404, -32001, "Session not found: it ended or never existed; send initialize to start a new one.");
     return session;
   }
 
-  async function post(request: Request, context: CallContext): Promise<Response> {
+  async function answerPost(request: Request, context: CallContext): Promise<Response> {
     const contentType = request.headers.get("content-type") ?? "";
     if (!contentType.toLowerCase().startsWith("application/json")) {
       return httpError(415, ErrorCode.InvalidRequest, "Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json.");
@@ -110,15 +132,15 @@ export function createTransport(options: TransportOptions) {
       return httpError(400, (error as RpcError).code, (error as RpcError).message);
     }
     if (incoming.kind !== "request") {
-      const found = lookupSession(request, context);
+      const found = await lookupSession(request, context);
       if (found instanceof Response) return found;
-      if (incoming.kind === "notification" && incoming.message.method === "notifications/cancelled") found?.cancel(incoming.message.params?.requestId, incoming.message.params?.reason);
+      if (incoming.kind === "notification" && incoming.message.method === "notifications/cancelled") await found?.cancel(incoming.message.params?.requestId, incoming.message.params?.reason);
       return new Response(null, { status: 202 });
     }
     const message = incoming.message;
     if (message.method === "initialize") return initialize(request, message, context);
 
-    const found = lookupSession(request, context);
+    const found = await lookupSession(request, context);
     if (found instanceof Response) return found;
     const withSession: CallContext = { ...context, session: found };
     if (wantsStream(request, message) && found) return streamAnswer(request, message, withSession, found);
@@ -133,7 +155,7 @@ export function createTransport(options: TransportOptions) {
     }
   }
 
-  function initialize(request: Request, message: JsonRpcRequest, context: CallContext): Response {
+  async function initialize(request: Request, message: JsonRpcRequest, context: CallContext): Promise<Response> {
     if (mode === "stateful" && request.headers.get("mcp-session-id") !== null) {
       return httpError(400, ErrorCode.InvalidRequest, "Invalid Request: this session is already initialized; send initialize without Mcp-Session-Id to start a new one.");
     }
@@ -141,7 +163,7 @@ export function createTransport(options: TransportOptions) {
     const body = { jsonrpc: "2.0" as const, id: message.id, result: initializeResult(version) };
     metrics.mcpAnswer(request, message.method, body);
     if (mode === "stateless") return jsonResponse(200, body);
-    const session = sessions.create(context.principal.key, version);
+    const session = await sessions.create(context.principal.key, version);
     return jsonResponse(200, body, { "Mcp-Session-Id": session.id });
   }
 
@@ -151,9 +173,10 @@ export function createTransport(options: TransportOptions) {
     return meta?.progressToken !== undefined && (request.headers.get("accept") ?? "").includes("text/event-stream");
   }
 
-  function streamAnswer(request: Request, message: JsonRpcRequest, context: CallContext, session: McpSession): Response {
-    const stream = session.openStream();
-    const response = stream.connect(null);
+  async function streamAnswer(request: Request, message: JsonRpcRequest, context: CallContext, session: McpSession): Promise<Response> {
+    const stream = await session.openStream();
+    const response = (await sessions.connect(session.id, stream.id, { afterSeq: null, isStandalone: false }))!;
+    const streamFailed = (error: unknown) => log.warn("a streamed answer could not be logged or relayed", { session: session.id, method: message.method, error: String(error) });
     options.onStream?.(request);
     // The 200 is already sent, so a scope challenge can only travel as a JSON-RPC error here.
     const scopeError = (error: unknown) => {
@@ -166,51 +189,56 @@ export function createTransport(options: TransportOptions) {
       // MCP requires progress to increase with each notification; a repeat is dropped.
       if (value <= lastProgress) return;
       lastProgress = value;
-      stream.send({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken, progress: value, ...(total !== undefined && { total }), ...(note !== undefined && { message: note }) } });
+      void stream.send({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken, progress: value, ...(total !== undefined && { total }), ...(note !== undefined && { message: note }) } }).catch(streamFailed);
     };
     void session
       .answering(message.id, (signal) => dispatchRequest(message, { ...context, progress, signal }))
       .catch(scopeError)
-      .then((answer) => {
+      .then(async (answer) => {
         metrics.mcpAnswer(request, message.method, answer);
-        stream.send(answer);
-        stream.end();
+        // Each step on its own: an answer the log could not take still ends the stream.
+        await stream.send(answer).catch(streamFailed);
+        await stream.end().catch(streamFailed);
       });
     return response;
   }
 
-  function get(request: Request, context: CallContext): Response {
+  async function answerGet(request: Request, context: CallContext): Promise<Response> {
     if (mode === "stateless") return httpError(405, ErrorCode.InvalidRequest, "Method Not Allowed: this server runs stateless; there is no stream to open.");
     if (!accepts(request, "text/event-stream")) return httpError(406, ErrorCode.InvalidRequest, "Not Acceptable: a GET stream needs Accept: text/event-stream.");
     if (request.headers.get("mcp-session-id") === null) return httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required to open a stream.");
     const versionProblem = protocolVersionProblem(request);
     if (versionProblem) return versionProblem;
-    const found = lookupSession(request, context);
+    const found = await lookupSession(request, context);
     if (!found) return httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required to open a stream.");
     if (found instanceof Response) return found;
     const resume = parseEventId(request.headers.get("last-event-id"));
-    const resumed = resume ? found.streams.get(resume.streamId) : undefined;
+    // The stream may have been followed on another replica: its log is in the backend.
+    const resumed = resume ? await sessions.connect(found.id, resume.streamId, { afterSeq: resume.seq, isStandalone: resume.streamId === found.standaloneStreamId }) : null;
     if (resumed) {
       options.onStream?.(request);
-      return resumed.connect(resume!.seq);
+      return resumed;
     }
-    if (found.standalone?.isConnected) return httpError(409, ErrorCode.InvalidRequest, "Conflict: this session already has an open GET stream.");
-    const stream = found.standalone ?? found.openStream();
-    found.standalone = stream;
+    if (sessions.isFollowedHere(found.standaloneStreamId)) return httpError(409, ErrorCode.InvalidRequest, "Conflict: this session already has an open GET stream.");
+    const stream = await found.standaloneStream();
     options.onStream?.(request);
-    return stream.connect(null);
+    return (await sessions.connect(found.id, stream.id, { afterSeq: null, isStandalone: true }))!;
   }
 
-  function remove(request: Request, context: CallContext): Response {
+  async function answerDelete(request: Request, context: CallContext): Promise<Response> {
     if (mode === "stateless") return httpError(405, ErrorCode.InvalidRequest, "Method Not Allowed: this server runs stateless; there is no session to end.");
-    const found = lookupSession(request, context);
+    const found = await lookupSession(request, context);
     if (!found) return httpError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required to end a session.");
     if (found instanceof Response) return found;
-    sessions.delete(found.id);
+    await sessions.delete(found.id);
     return new Response(null, { status: 200 });
   }
 
-  return { post, get, delete: remove };
+  return {
+    post: (request: Request, context: CallContext) => withSessionStore(() => answerPost(request, context)),
+    get: (request: Request, context: CallContext) => withSessionStore(() => answerGet(request, context)),
+    delete: (request: Request, context: CallContext) => withSessionStore(() => answerDelete(request, context)),
+  };
 }
 
 export type Transport = ReturnType<typeof createTransport>;

@@ -4,7 +4,8 @@ import { publicBaseUrl } from "../config/load.ts";
 import { createAuthenticator } from "../auth/authenticate.ts";
 import { challengeScopes } from "../auth/challenges.ts";
 import type { AuthProvider, ResolvedConfig } from "../config/schema.ts";
-import { SessionRegistry } from "../mcp/sessions.ts";
+import { createSessionRegistry, sessionLimitsOf } from "../mcp/session-store/index.ts";
+import { redisBroadcast } from "../store/broadcast.ts";
 import { createMemoryStore } from "../store/memory.ts";
 import type { RedisStore } from "../store/redis.ts";
 import { createTransport } from "../mcp/transport.ts";
@@ -65,7 +66,8 @@ export interface AppOptions {
   clientDocuments?: ClientMetadataDocuments;
   /**
    * The shared store (MCP_STORE_CONFIG on, connected by start.ts): the response cache, the rate
-   * limits and the task records live there, so replicas share them. Null: each has a bounded memory store.
+   * limits, the task records, the legacy sessions with their event logs live there and the session
+   * and listen signals travel through it, so replicas share them. Null: each has bounded memory.
    */
   sharedStore?: RedisStore | null;
 }
@@ -89,11 +91,11 @@ export function createApp({ config, services, customProvider = null, runtime, on
   const publicUrl = publicBaseUrl(config);
   const trustedProxies = trustedProxyList(config.MCP_TRUSTED_PROXIES);
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
-  const store = config.MCP_STORE_CONFIG;
   // One Redis for every user of state (their keys carry their own namespaces); else one memory store each, bounded for its use.
   const storeFor = (maxEntries: number) => sharedStore ?? createMemoryStore({ maxEntries });
-  const sessions = new SessionRegistry({ maxEvents: store.event_store_max_events, ttlSeconds: store.event_store_ttl });
-  const listeners = new ListenRegistry();
+  const sessions = createSessionRegistry(sessionLimitsOf(config), sharedStore);
+  // With the store, a task's change on this replica reaches listen streams held by the others.
+  const listeners = sharedStore ? new ListenRegistry(redisBroadcast(sharedStore, "listen")) : new ListenRegistry();
   // The 2026-07-28 era beside the sessions: its method table is where extensions (tasks) plug in.
   const modernDispatch = createModernDispatch({ listToolsTtlMs: config.MCP_CACHE_CONFIG.list_tools_ttl * 1000, listeners });
   const modern = createModernTransport({ dispatch: modernDispatch, onStream, metrics });

@@ -105,6 +105,8 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     : null;
   const shutdown = createShutdownSwitch();
   const app = createApp({ config, services, customProvider, hosts, shutdown, metrics, sharedStore, runtime: { schedulerRunning: scheduler !== null }, onStream: (request) => lift(request) });
+  // Signals of other replicas (sessions, listen) must reach this one before it serves anything.
+  await sharedStore?.subscribed();
   try {
     // reusePort off (Elysia turns it on): a second server on a busy port must fail, not share it.
     app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false });

@@ -11,6 +11,7 @@
  */
 import { RedisClient } from "bun";
 import { StoreError, type Store } from "./types.ts";
+import { log } from "../log.ts";
 
 /** How a Redis store connects and how long its commands may take. */
 export interface RedisStoreOptions {
@@ -24,8 +25,18 @@ export interface RedisStoreOptions {
   connectTimeoutMs?: number;
 }
 
-/** A Store in Redis, with what readiness and shutdown need. */
+/** A Store in Redis, with what readiness, shutdown and the shared sessions need. */
 export interface RedisStore extends Store {
+  /** The name Redis holds `key` under (`<prefix>:<key>`), for a script that names keys it derives. */
+  keyName(key: string): string;
+  /** Runs a Lua script atomically; each of `keys` is named as keyName gives it, `args` are passed as they are. */
+  script(source: string, keys: string[], args: string[]): Promise<unknown>;
+  /** Publishes `message` on the channel `<prefix>:<channel>` to every replica subscribed to it. */
+  publish(channel: string, message: string): Promise<void>;
+  /** Calls `listener` with every message published on `<prefix>:<channel>`, over a connection of its own (a subscribed connection takes no other command). */
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  /** Resolves once every subscribe asked for so far was answered or failed (start-up waits for it before listening). */
+  subscribed(): Promise<void>;
   /** Resolves when Redis answers PING within `timeoutMs`; rejects otherwise. */
   ping(timeoutMs: number): Promise<void>;
   /** Closes the connection; later commands fail. */
@@ -97,6 +108,13 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
       throw new StoreError(`Redis ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
     });
   const full = (key: string) => `${keyPrefix}:${key}`;
+  // Made at the first subscribe. Bun's client reconnects by itself but does not subscribe again,
+  // so each reconnection repeats every subscription (a message published meanwhile is lost).
+  let subscriber: Promise<RedisClient> | null = null;
+  const pending = new Set<Promise<unknown>>();
+  const channels = new Map<string, (message: string) => void>();
+  const subscribeOn = (connection: RedisClient, channel: string, listener: (message: string) => void) =>
+    withDeadline(connection.subscribe(full(channel), listener), commandTimeoutMs, `no answer to SUBSCRIBE within ${commandTimeoutMs} ms`);
 
   return {
     async get(key) {
@@ -115,8 +133,40 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
     async ping(timeoutMs) {
       await command("PING", [], timeoutMs);
     },
+    keyName: full,
+    script(source, keys, args) {
+      return command("EVAL", [source, String(keys.length), ...keys.map(full), ...args]);
+    },
+    async publish(channel, message) {
+      await command("PUBLISH", [full(channel), message]);
+    },
+    subscribe(channel, listener) {
+      // One listener per channel: Redis channels here belong to one Broadcast each.
+      if (channels.has(channel)) return Promise.reject(new Error(`Already subscribed to ${channel}.`));
+      subscriber ??= (async () => {
+        const connection = new RedisClient(url, clientOptions(url, true, connectTimeoutMs));
+        await withDeadline(connection.connect(), connectTimeoutMs, `no answer within ${connectTimeoutMs} ms`);
+        connection.onconnect = () => {
+          // The client still holds the listeners the lost connection had: dropped first, so a message is heard once.
+          for (const [name, handler] of channels) void withDeadline(connection.unsubscribe(full(name)), commandTimeoutMs, "no answer to UNSUBSCRIBE").then(() => subscribeOn(connection, name, handler)).catch((error: unknown) => log.warn("cannot subscribe again after a reconnection", { channel: name, error: String(error) }));
+        };
+        return connection;
+      })().catch((error: unknown) => {
+        subscriber = null; // the next subscribe tries again
+        throw error;
+      });
+      channels.set(channel, listener);
+      const done = subscriber.then((connection) => subscribeOn(connection, channel, listener)).then(() => undefined);
+      pending.add(done);
+      void done.catch(() => undefined).finally(() => pending.delete(done));
+      return done;
+    },
+    async subscribed() {
+      await Promise.allSettled([...pending]);
+    },
     close() {
       client.close();
+      void subscriber?.then((connection) => connection.close(), () => undefined);
     },
   };
 }

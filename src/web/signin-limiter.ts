@@ -13,7 +13,7 @@ import type { Store } from "../store/types.ts";
 export const SIGNIN_ATTEMPTS_PER_WINDOW = 10;
 export const SIGNIN_WINDOW_SECONDS = 5 * 60;
 
-const KEY_PREFIX = "superset:signin";
+const KEY_PREFIX = "signin";
 /** At most one fail-open warning in this time: during an outage every attempt would log one. */
 const FAIL_OPEN_WARNING_INTERVAL_MS = 10_000;
 

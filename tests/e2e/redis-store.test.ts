@@ -52,7 +52,7 @@ describe("the binary with the Redis store", () => {
       expect(health.body.result?.structuredContent).toMatchObject({ store: "redis" });
       // The rate limit counted in Redis, under the prefix.
       const keys = (await raw.send("KEYS", [`${prefix}:*`])) as string[];
-      expect(keys.some((key) => key.startsWith(`${prefix}:superset:rate-limit:`))).toBe(true);
+      expect(keys.some((key) => key.startsWith(`${prefix}:rate-limit:`))).toBe(true);
     } finally {
       await server.stop();
       await deleteKeys(raw, prefix);

@@ -65,6 +65,8 @@ export interface RunningServer {
   /** The MCP endpoint from the "serving" log line, e.g. http://127.0.0.1:41234/mcp. */
   url: string;
   port: number;
+  /** The server's process id, e.g. to read its memory from /proc. */
+  pid: number;
   /** Everything logged so far. */
   stderr(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves to the exit code (null when killed by a signal). */
@@ -206,6 +208,7 @@ async function startServer(binary: string, cwd: string, args: string[], env: Rec
   return {
     url: outcome.url,
     port: Number(new URL(outcome.url).port),
+    pid: child.pid,
     stderr: () => log,
     stop,
     kill: (signal) => child.kill(signal),

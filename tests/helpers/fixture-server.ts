@@ -17,7 +17,7 @@ import { ListenRegistry } from "../../src/mcp/listen.ts";
 import { createModernDispatch, type ModernDispatch } from "../../src/mcp/modern-dispatch.ts";
 import { describeModernTool } from "../../src/mcp/modern-tools.ts";
 import { createModernTransport } from "../../src/mcp/modern-transport.ts";
-import { SessionRegistry } from "../../src/mcp/sessions.ts";
+import { createSessionRegistry, sessionLimitsOf } from "../../src/mcp/session-store/index.ts";
 import type { CallToolResult, ToolCallHandler } from "../../src/mcp/tool-calls.ts";
 import { createTransport } from "../../src/mcp/transport.ts";
 import { createHostAccess } from "../../src/server/app.ts";
@@ -123,7 +123,7 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
   options.extend?.(dispatch, listeners);
   const runTool: ToolCallHandler = async (call) => (await results[call.tool.name]!((call.arguments ?? {}) as Record<string, unknown>, call.context)) as unknown as CallToolResult;
   const modern = createModernTransport({ dispatch });
-  const transport = createTransport({ mode: "stateful", sessions: new SessionRegistry({ maxEvents: 100, ttlSeconds: 60 }), modern });
+  const transport = createTransport({ mode: "stateful", sessions: createSessionRegistry(sessionLimitsOf(config), null), modern });
   const hosts = createHostAccess(config, services);
   const publicUrl = `http://127.0.0.1:${port}`;
   const app = new Elysia().use(

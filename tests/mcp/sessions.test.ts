@@ -1,16 +1,22 @@
-/** The transport's session ownership, and SSE streams with their replay log, driven directly. */
+/**
+ * The transport's session ownership, and the registry's streams over the memory backend driven
+ * directly: replay, live delivery, log levels, ends. The bounds (cap, idle, event ages) are in
+ * session-bounds.test.ts; the same contract over Redis in tests/store/redis-sessions.test.ts.
+ */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { principalKey } from "../../src/auth/principal.ts";
 import { TOOL_SCOPES } from "../../src/auth/scopes.ts";
 import { runToolCall } from "../../src/mcp/tool-calls.ts";
-import { MAX_STREAMS_PER_SESSION, McpSession, SessionRegistry } from "../../src/mcp/sessions.ts";
-import { parseEventId, SseStream } from "../../src/mcp/sse.ts";
+import { SessionRegistry } from "../../src/mcp/sessions.ts";
+import { createMemorySessionBackend } from "../../src/mcp/session-store/memory.ts";
+import { parseEventId } from "../../src/mcp/sse.ts";
 import type { CallContext } from "../../src/mcp/call-context.ts";
 import { createTransport, type Transport } from "../../src/mcp/transport.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { clientHeaders, createTestApp, DEV_USERNAME, idleHostAccess, INITIALIZE_PARAMS, MCP_URL, readSseEvents, request } from "../helpers/app.ts";
 
-const LIMITS = { maxEvents: 100, ttlSeconds: 3600 };
+const LIMITS = { maxSessionsPerPrincipal: 100, idleSeconds: 3600, maxEvents: 100, eventTtlSeconds: 3600 };
+const memoryRegistry = (limits = LIMITS) => new SessionRegistry(createMemorySessionBackend(limits));
 
 describe("a session belongs to the principal that opened it", () => {
   let transport: Transport;
@@ -26,7 +32,7 @@ describe("a session belongs to the principal that opened it", () => {
     owner = { principal, actor, scopes: TOOL_SCOPES, callId: "sessions-test", session: null, services, runtime, hosts: idleHostAccess(services), tools: ALL_TOOLS, catalog: ALL_TOOLS, runTool: runToolCall };
     // Same user in another organization: a different principal.
     stranger = { ...owner, principal: { ...principal, key: `${actor.userId}:${crypto.randomUUID()}` } };
-    transport = createTransport({ mode: "stateful", sessions: new SessionRegistry(LIMITS) });
+    transport = createTransport({ mode: "stateful", sessions: memoryRegistry() });
   });
 
   const post = (caller: CallContext, body: unknown, sessionId?: string) =>
@@ -48,9 +54,9 @@ describe("a session belongs to the principal that opened it", () => {
     const sessionId = await openSession();
     expect((await post(stranger, request("ping"), sessionId)).status).toBe(404);
     const get = new Request(MCP_URL, { headers: clientHeaders({ sessionId, headers: { Accept: "text/event-stream" } }) });
-    expect(transport.get(get, stranger).status).toBe(404);
+    expect((await transport.get(get, stranger)).status).toBe(404);
     const remove = new Request(MCP_URL, { method: "DELETE", headers: clientHeaders({ sessionId }) });
-    expect(transport.delete(remove, stranger).status).toBe(404);
+    expect((await transport.delete(remove, stranger)).status).toBe(404);
     // The stranger's DELETE did not end it.
     expect((await post(owner, request("ping"), sessionId)).status).toBe(200);
   });
@@ -58,37 +64,61 @@ describe("a session belongs to the principal that opened it", () => {
 
 describe("SSE streams", () => {
   test("Last-Event-ID resumption replays the events after the given id", async () => {
-    const session = new McpSession(crypto.randomUUID(), "owner", "2025-11-25", LIMITS);
-    const stream = session.openStream();
-    expect(session.streams.get(stream.id)).toBe(stream);
-    for (const n of [1, 2, 3]) stream.send({ jsonrpc: "2.0", method: "notifications/message", params: { n } });
+    const registry = memoryRegistry();
+    const session = await registry.create("owner", "2025-11-25");
+    const stream = await session.openStream();
+    for (const n of [1, 2, 3]) await stream.send({ jsonrpc: "2.0", method: "notifications/message", params: { n } });
 
     const resume = parseEventId(`${stream.id}:1`);
     expect(resume).toEqual({ streamId: stream.id, seq: 1 });
-    const events = await readSseEvents(stream.connect(resume!.seq), 3, 150);
+    const events = await readSseEvents((await registry.connect(session.id, stream.id, { afterSeq: resume!.seq, isStandalone: false }))!, 3, 150);
     expect(events.map((event) => event.id)).toEqual([`${stream.id}:2`, `${stream.id}:3`]);
     expect(events.map((event) => (event.data as { params: { n: number } }).params.n)).toEqual([2, 3]);
   });
 
   test("a connected stream receives new events as they are sent", async () => {
-    const stream = new SseStream("s", LIMITS);
-    const response = stream.connect(null);
-    expect(stream.isConnected).toBe(true);
-    stream.send({ jsonrpc: "2.0", method: "a" });
-    stream.send({ jsonrpc: "2.0", method: "b" });
+    const registry = memoryRegistry();
+    const session = await registry.create("owner", "2025-11-25");
+    const stream = await session.openStream();
+    const response = (await registry.connect(session.id, stream.id, { afterSeq: null, isStandalone: false }))!;
+    expect(registry.isFollowedHere(stream.id)).toBe(true);
+    await stream.send({ jsonrpc: "2.0", method: "a" });
+    await stream.send({ jsonrpc: "2.0", method: "b" });
     const events = await readSseEvents(response, 2);
     expect(events).toEqual([
-      { id: "s:1", data: { jsonrpc: "2.0", method: "a" } },
-      { id: "s:2", data: { jsonrpc: "2.0", method: "b" } },
+      { id: `${stream.id}:1`, data: { jsonrpc: "2.0", method: "a" } },
+      { id: `${stream.id}:2`, data: { jsonrpc: "2.0", method: "b" } },
     ]);
-    expect(stream.isConnected).toBe(false); // the reader cancelled
+    expect(registry.isFollowedHere(stream.id)).toBe(false); // the reader cancelled
+  });
+
+  test("a resumed stream that ended replays what is left and closes", async () => {
+    const registry = memoryRegistry();
+    const session = await registry.create("owner", "2025-11-25");
+    const stream = await session.openStream();
+    await stream.send({ jsonrpc: "2.0", id: 1, result: {} });
+    await stream.end();
+    const text = await new Response((await registry.connect(session.id, stream.id, { afterSeq: 0, isStandalone: false }))!.body).text();
+    expect(text).toBe(`: stream open\n\nid: ${stream.id}:1\nevent: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n`);
+  });
+
+  test("a stream of another session, or one never opened, is not resumed", async () => {
+    const registry = memoryRegistry();
+    const mine = await registry.create("owner", "2025-11-25");
+    const theirs = await registry.create("owner", "2025-11-25");
+    const stream = await theirs.openStream();
+    await stream.send({ jsonrpc: "2.0", method: "private" });
+    expect(await registry.connect(mine.id, stream.id, { afterSeq: 0, isStandalone: false })).toBeNull();
+    expect(await registry.connect(mine.id, crypto.randomUUID(), { afterSeq: 0, isStandalone: false })).toBeNull();
   });
 
   test("the replay log keeps at most maxEvents", async () => {
-    const stream = new SseStream("small", { maxEvents: 2, ttlSeconds: 3600 });
-    for (const method of ["a", "b", "c"]) stream.send({ jsonrpc: "2.0", method });
-    const events = await readSseEvents(stream.connect(0), 3, 150);
-    expect(events.map((event) => event.id)).toEqual(["small:2", "small:3"]);
+    const registry = memoryRegistry({ ...LIMITS, maxEvents: 2 });
+    const session = await registry.create("owner", "2025-11-25");
+    const stream = await session.openStream();
+    for (const method of ["a", "b", "c"]) await stream.send({ jsonrpc: "2.0", method });
+    const events = await readSseEvents((await registry.connect(session.id, stream.id, { afterSeq: 0, isStandalone: false }))!, 3, 150);
+    expect(events.map((event) => event.id)).toEqual([`${stream.id}:2`, `${stream.id}:3`]);
   });
 
   test("a malformed Last-Event-ID is ignored", () => {
@@ -101,37 +131,47 @@ describe("SSE streams", () => {
 
 describe("sessions", () => {
   test("log notifications reach the standalone stream at or above the session's level", async () => {
-    const session = new McpSession("s1", "owner", "2025-11-25", LIMITS);
-    session.standalone = session.openStream();
-    session.logLevel = "warning";
-    session.notifyLog("info", "dropped");
-    session.notifyLog("error", "kept");
-    const events = await readSseEvents(session.standalone.connect(0), 2, 150);
+    const registry = memoryRegistry();
+    const created = await registry.create("owner", "2025-11-25");
+    const standalone = await created.standaloneStream();
+    await created.setLogLevel("warning");
+    // As a later request sees it: the record carries the level and the stream.
+    const session = (await registry.get(created.id))!;
+    expect(session.logLevel).toBe("warning");
+    expect(session.standaloneStreamId).toBe(standalone.id);
+    await session.notifyLog("info", "dropped");
+    await session.notifyLog("error", "kept");
+    const events = await readSseEvents((await registry.connect(session.id, standalone.id, { afterSeq: 0, isStandalone: true }))!, 2, 150);
     expect(events.map((event) => event.data)).toEqual([
       { jsonrpc: "2.0", method: "notifications/message", params: { level: "error", logger: "superset", data: "kept" } },
     ]);
   });
 
   test("deleting a session ends its open streams", async () => {
-    const registry = new SessionRegistry(LIMITS);
-    const session = registry.create("owner", "2025-11-25");
-    const response = session.openStream().connect(null);
-    expect(registry.get(session.id)).toBe(session);
-    expect(registry.delete(session.id)).toBe(true);
-    expect(registry.get(session.id)).toBeUndefined();
+    const registry = memoryRegistry();
+    const session = await registry.create("owner", "2025-11-25");
+    const stream = await session.openStream();
+    const response = (await registry.connect(session.id, stream.id, { afterSeq: null, isStandalone: false }))!;
+    expect((await registry.get(session.id))?.id).toBe(session.id);
+    expect(await registry.delete(session.id)).toBe(true);
+    expect(await registry.get(session.id)).toBeNull();
+    expect(await registry.delete(session.id)).toBe(false);
     // What was sent before the end is the opening comment only; then the stream is done.
     expect(await new Response(response.body).text()).toBe(": stream open\n\n");
   });
-});
 
-describe("finished POST streams", () => {
-  test("a session keeps at most MAX_STREAMS_PER_SESSION of them, dropping the oldest finished ones", () => {
-    const session = new McpSession("s", "owner", "2025-11-25", { maxEvents: 10, ttlSeconds: 60 });
-    const first = session.openStream();
-    first.send({ jsonrpc: "2.0", id: 1, result: {} });
-    first.end();
-    for (let i = 0; i < MAX_STREAMS_PER_SESSION + 5; i++) session.openStream().end();
-    expect(session.streams.size).toBe(MAX_STREAMS_PER_SESSION);
-    expect(session.streams.has(first.id)).toBe(false);
+  test("cancel aborts the request of that session being answered, and nothing else", async () => {
+    const registry = memoryRegistry();
+    const session = await registry.create("owner", "2025-11-25");
+    const other = await registry.create("owner", "2025-11-25");
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const signals: AbortSignal[] = [];
+    const answers = [session, other].map((s) => s.answering(7, async (signal) => (signals.push(signal), await held, signal.aborted)));
+    await session.cancel(7, "user stopped it");
+    await session.cancel("not-in-flight");
+    release();
+    expect(await Promise.all(answers)).toEqual([true, false]);
+    expect(signals[0]!.reason).toBe("user stopped it");
   });
 });

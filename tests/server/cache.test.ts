@@ -157,9 +157,9 @@ describe("writes invalidate the organization", () => {
   });
 
   test("invalidateOrganization, for writers outside tool calls, makes the next read run the tool", async () => {
-    const h = harness({ CACHE_KEY_PREFIX: "custom" });
+    const h = harness();
     await h.call("tasks_list", {});
-    await invalidateOrganization(h.store, team.organization.id, "custom");
+    await invalidateOrganization(h.store, team.organization.id);
     await h.call("tasks_list", {});
     expect(h.runs).toEqual(["tasks_list", "tasks_list"]);
   });
@@ -169,7 +169,7 @@ describe("writes invalidate the organization", () => {
     const before = await h.call("tasks_list", { limit: 500 });
     await h.call("tasks_create", { title: "Written before the generation was lost" });
     // The key layout is internal; deleting the generation stands for its expiry or eviction.
-    await h.store.delete(`superset:cache:generation:${team.organization.id}`);
+    await h.store.delete(`cache:generation:${team.organization.id}`);
     const after = await h.call("tasks_list", { limit: 500 });
     expect(titlesOf(before)).not.toContain("Written before the generation was lost");
     expect(titlesOf(after)).toContain("Written before the generation was lost");

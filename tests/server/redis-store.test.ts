@@ -76,7 +76,7 @@ describe("replicas sharing one Redis", () => {
   // Last: it uses up the caller's allowance.
   test("the MCP rate limit is counted once across both: 6 requests on each, the 11th and 12th are refused", async () => {
     // The earlier tests already counted requests from this caller; start from a fresh count.
-    await deleteKeys(raw, `${prefix}:superset:rate-limit`);
+    await deleteKeys(raw, `${prefix}:rate-limit`);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       statuses.push((await sendModern({ app: a.app }, "server/discover", {})).status);

@@ -12,16 +12,8 @@ import { connectRedisStore, type RedisStore } from "../../src/store/redis.ts";
 import { StoreError } from "../../src/store/types.ts";
 import { freePort } from "../helpers/binary.ts";
 import { waitFor } from "../helpers/hosts.ts";
+import { REDIS_SERVER, startRedis } from "../helpers/redis.ts";
 
-const REDIS_SERVER = Bun.which("redis-server");
-
-/** A redis-server on `port` without persistence, answering PING. */
-async function startRedis(port: number, dir: string): Promise<Subprocess> {
-  const child = Bun.spawn([REDIS_SERVER!, "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], { stdout: "ignore", stderr: "ignore" });
-  const probe = () => Bun.spawnSync(["redis-cli", "-h", "127.0.0.1", "-p", String(port), "ping"]).stdout.toString().trim() === "PONG";
-  await waitFor(`redis-server on port ${port}`, probe);
-  return child;
-}
 
 describe("the Redis store across a Redis restart", () => {
   if (!REDIS_SERVER) {
@@ -57,5 +49,34 @@ describe("the Redis store across a Redis restart", () => {
     // The client's backoff brings the connection back; nothing in the store is recreated.
     await waitFor("the store to reconnect", () => store!.ping(500).then(() => true, () => false), 30_000);
     expect(await store.increment("n", 60)).toBe(1);
+  });
+
+  test("a subscription is made again after the reconnection: a message published then arrives, once", async () => {
+    const port = freePort();
+    dir ??= await mkdtemp(join(tmpdir(), "superset-redis-"));
+    const own = await startRedis(port, dir);
+    const subscriberStore = await connectRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: "resubscribe" });
+    const received: string[] = [];
+    let restarted: Subprocess | undefined;
+    try {
+      await subscriberStore.subscribe("signals", (message) => received.push(message));
+      own.kill("SIGKILL");
+      await own.exited;
+      restarted = await startRedis(port, dir);
+      const publisher = await connectRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: "resubscribe" });
+      try {
+        // PUBLISH answers how many subscribers got it: 1 once the subscription is back.
+        await waitFor("the subscription to come back", async () => Number(await publisher.script("return redis.call('PUBLISH', KEYS[1], 'after')", ["signals"], [])) === 1, 30_000);
+        await publisher.publish("signals", "last");
+        await waitFor("the last message", () => received.includes("last"));
+        expect(received.filter((message) => message === "last")).toEqual(["last"]);
+      } finally {
+        publisher.close();
+      }
+    } finally {
+      subscriberStore.close();
+      restarted?.kill("SIGKILL");
+      await restarted?.exited;
+    }
   });
 });

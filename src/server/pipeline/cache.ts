@@ -3,7 +3,7 @@
  * kept in the Store for `call_tool_ttl` seconds and given again, without running the tool, to the
  * same caller making the same call.
  *
- * The key holds the prefix, the method, the principal (user, organization, sorted scopes), the
+ * The key holds the namespace `cache`, the method, the principal (user, organization, sorted scopes), the
  * organization's generation, the tool and a SHA-256 of the arguments with their keys sorted, so
  * one caller never sees another's answer and `{a, b}` and `{b, a}` share an entry. A tool that is
  * not read-only is never cached, nor one marked `cacheable: false` (health_check), nor one in
@@ -35,12 +35,12 @@ export interface ResponseCacheOptions {
   store: Store;
 }
 
-/** The key prefix when CACHE_KEY_PREFIX is not set. */
-export const DEFAULT_CACHE_KEY_PREFIX = "superset:cache";
+/** The namespace of the cache's keys; a Redis store puts CACHE_KEY_PREFIX before it, so each key is `<prefix>:cache:…`. */
+const CACHE_NAMESPACE = "cache";
 /** How long an organization's generation lives unchanged; longer than any sensible call_tool_ttl, so it seldom cuts an entry's life short. */
 const GENERATION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-const generationKey = (keyPrefix: string, organizationId: string) => `${keyPrefix}:generation:${organizationId}`;
+const generationKey = (organizationId: string) => `${CACHE_NAMESPACE}:generation:${organizationId}`;
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -49,14 +49,14 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) => (isPlainObject(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : inner)) ?? "null";
 }
 
-/** Makes every entry cached for `organizationId` unreachable; `keyPrefix` is CACHE_KEY_PREFIX (null for the default). */
-export async function invalidateOrganization(store: Store, organizationId: string, keyPrefix: string | null): Promise<void> {
-  await store.set(generationKey(keyPrefix ?? DEFAULT_CACHE_KEY_PREFIX, organizationId), crypto.randomUUID(), GENERATION_TTL_SECONDS);
+/** Makes every entry cached for `organizationId` unreachable. */
+export async function invalidateOrganization(store: Store, organizationId: string): Promise<void> {
+  await store.set(generationKey(organizationId), crypto.randomUUID(), GENERATION_TTL_SECONDS);
 }
 
 /** The organization's current generation, created when it has none (first use, expiry or eviction). */
-async function currentGeneration(store: Store, keyPrefix: string, organizationId: string): Promise<string> {
-  const key = generationKey(keyPrefix, organizationId);
+async function currentGeneration(store: Store, organizationId: string): Promise<string> {
+  const key = generationKey(organizationId);
   const existing = await store.get(key);
   if (existing !== null) return existing;
   const fresh = crypto.randomUUID();
@@ -75,15 +75,14 @@ function cacheableText(result: CallToolResult): string | undefined {
 export function responseCacheLayer({ config, store }: ResponseCacheOptions): ToolCallLayer {
   // A TTL of 0 seconds keeps nothing, and a store takes only positive TTLs.
   if (!config.enabled || config.call_tool_ttl === 0) return (next) => next;
-  const keyPrefix = config.CACHE_KEY_PREFIX ?? DEFAULT_CACHE_KEY_PREFIX;
   const excluded = new Set(config.excluded_tools);
 
   async function cacheKey({ tool, arguments: args, context }: ToolCall): Promise<string> {
     const { userId, organizationId } = context.actor;
     const scopes = encodeURIComponent([...context.scopes].sort().join(" "));
-    const generation = await currentGeneration(store, keyPrefix, organizationId);
+    const generation = await currentGeneration(store, organizationId);
     // The tool sees missing arguments as {} (callTool), so the key does too.
-    return `${keyPrefix}:tools/call:${userId}:${organizationId}:${scopes}:${generation}:${tool.name}:${sha256Hex(canonicalJson(args ?? {}))}`;
+    return `${CACHE_NAMESPACE}:tools/call:${userId}:${organizationId}:${scopes}:${generation}:${tool.name}:${sha256Hex(canonicalJson(args ?? {}))}`;
   }
 
   return (next) =>
@@ -93,7 +92,7 @@ export function responseCacheLayer({ config, store }: ResponseCacheOptions): Too
         try {
           return await next(call);
         } finally {
-          await invalidateOrganization(store, context.actor.organizationId, keyPrefix).catch((error: unknown) =>
+          await invalidateOrganization(store, context.actor.organizationId).catch((error: unknown) =>
             log.error("cache invalidation failed", { callId: context.callId, tool: tool.name, organization: context.actor.organizationSlug, error: String(error) }),
           );
         }

@@ -41,7 +41,7 @@ export interface RateLimitOptions {
   onRefused?: () => void;
 }
 
-const KEY_PREFIX = "superset:rate-limit";
+const KEY_PREFIX = "rate-limit";
 /** At most one fail-open warning per limit in this time: during an outage every request would log one. */
 const FAIL_OPEN_WARNING_INTERVAL_MS = 10_000;
 const MS_PER_SECOND = 1000;
