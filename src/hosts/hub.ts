@@ -2,6 +2,9 @@
  * The server's side of the host agents: which hosts are connected, their presence, and commands
  * sent to them and awaited. A command outlives a dropped socket: it is sent again, with the same
  * id, when its host says hello again, until it is answered or its time is up.
+ *
+ * With a router (MCP_STORE_CONFIG on, see routing.ts), a host whose socket another replica holds
+ * is online here too: its commands are carried to that replica and answered back through Redis.
  */
 import * as v from "valibot";
 import { log } from "../log.ts";
@@ -22,6 +25,7 @@ import {
   type RunReport,
   type ServerFrame,
 } from "./protocol.ts";
+import { HostNotHereError, type HostRouter } from "./routing.ts";
 
 /** One socket to one agent, as the hub needs it (a WebSocket in production, a pipe in tests). */
 export interface HostLink {
@@ -79,9 +83,11 @@ export interface HostHubOptions {
   nowMs?: () => number;
   /** Counts the runs whose end a host reported. */
   metrics?: Pick<Metrics, "automationRun">;
+  /** Reaches hosts connected to other replicas; without it only this process's hosts are online. */
+  router?: HostRouter | null;
 }
 
-export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowMs = Date.now, metrics = NO_METRICS }: HostHubOptions) {
+export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowMs = Date.now, metrics = NO_METRICS, router = null }: HostHubOptions) {
   const connections = new Map<string, Connection>();
   const pending = new Map<string, Pending>();
   let stopped = false;
@@ -100,6 +106,10 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     return new ServiceError("cancelled", `The call was cancelled before ${label(host)} finished ${name}; the host was told to stop it and undo what it had started.`);
   }
 
+  function timedOutError(host: HostRegistration, name: CommandName, timeoutMs: number): ServiceError {
+    return new ServiceError("unavailable", `${label(host)} sent no answer or progress for ${name} within ${Math.ceil(timeoutMs / 1000)} s; it may still be working, so check with workspaces_list or terminals_list before trying again.`);
+  }
+
   /** Registers a socket that said hello and was accepted; replaces an older socket of the same host. */
   function attach(registration: HostRegistration, link: HostLink): void {
     // A hello answered by the database after stop() must not leave a socket that holds the drain open.
@@ -111,6 +121,7 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     link.send({ type: "welcome", hostId: registration.id!, organizationId: registration.organizationId, heartbeatSeconds: HEARTBEAT_INTERVAL_SECONDS });
     // Commands that waited through the disconnect go again with their ids; the agent's journal answers repeats.
     for (const command of pending.values()) if (command.registrationId === registration.registrationId) link.send(command.frame);
+    router?.attached(registration.registrationId);
   }
 
   /** The once-a-minute write of last_seen_at, which also ends the socket of a host revoked meanwhile (by the CLI, in another process). */
@@ -132,6 +143,7 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     const connection = connections.get(registrationId);
     if (!connection || connection.link !== link) return;
     connections.delete(registrationId);
+    router?.detached(registrationId);
     void services.hosts.touchLastSeen(registrationId, new Date(nowMs())).catch((error) => log.warn("could not record host last seen", { registrationId, error: String(error) }));
   }
 
@@ -192,10 +204,31 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
    * Sends a command and waits for its result. An offline host fails at once; a host that drops
    * mid-command gets it again on reconnect. The timeout counts from the last sign of work (the
    * command, then each progress report), so a big clone that reports progress runs to its end.
+   * A host connected to another replica gets the command through the router.
    */
   function command<N extends CommandName>(host: HostRegistration, name: N, params: CommandParams<N>, options: CommandOptions = {}): Promise<CommandResult<N>> {
     const connection = connections.get(host.registrationId);
-    if (!connection) return Promise.reject(offlineError(host));
+    if (connection) return commandOn(connection, host, name, params, options);
+    if (router) return router.command(host, name, params, options) as Promise<CommandResult<N>>;
+    return Promise.reject(offlineError(host));
+  }
+
+  /** Another replica holds the host now: its stale socket here closes, and commands waiting for it fail rather than wait for a reconnect that goes elsewhere. */
+  function release(registrationId: string): void {
+    const connection = connections.get(registrationId);
+    if (connection) {
+      connections.delete(registrationId);
+      connection.link.close(CloseCode.replaced, "This host connected to another replica, which replaced this connection.");
+    }
+    for (const [id, command] of pending) {
+      if (command.registrationId !== registrationId) continue;
+      pending.delete(id);
+      clearTimeout(command.timer);
+      command.reject(new ServiceError("unavailable", `${command.hostLabel} reconnected to another replica before it answered ${command.frame.name}; it may have done the work, so check with workspaces_list or terminals_list before trying again.`));
+    }
+  }
+
+  function commandOn<N extends CommandName>(connection: Connection, host: HostRegistration, name: N, params: CommandParams<N>, options: CommandOptions): Promise<CommandResult<N>> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(cancelledError(host, name));
     const id = crypto.randomUUID();
@@ -205,7 +238,7 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
       const expire = () => {
         pending.delete(id);
         settle();
-        reject(new ServiceError("unavailable", `${label(host)} sent no answer or progress for ${name} within ${Math.ceil(timeoutMs / 1000)} s; it may still be working, so check with workspaces_list or terminals_list before trying again.`));
+        reject(timedOutError(host, name, timeoutMs));
       };
       // The call fails now rather than when the host confirms: an agent older than `abort` never will.
       const abort = () => {
@@ -254,15 +287,32 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
   const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS);
   sweeper.unref?.();
 
+  router?.bind({
+    label,
+    offline: offlineError,
+    cancelled: cancelledError,
+    timedOut: timedOutError,
+    release,
+    commandHere(registrationId, name, params, options) {
+      const connection = connections.get(registrationId);
+      if (!connection) return Promise.reject(new HostNotHereError(`Host ${registrationId} is not connected to replica ${router.replicaId}.`));
+      return commandOn(connection, connection.registration, name, params as CommandParams<typeof name>, options);
+    },
+  });
+
   return {
     attach,
     detach,
     receive,
     command,
     sweep,
-    isOnline: (registrationId: string) => connections.has(registrationId),
+    /** Whether the host can take commands: connected here, or (with a router) to another replica. */
+    isOnline: async (registrationId: string): Promise<boolean> => connections.has(registrationId) || ((await router?.isOnlineElsewhere(registrationId)) ?? false),
+    /** Whether this process holds the host's socket. */
+    isConnectedHere: (registrationId: string) => connections.has(registrationId),
     /** The sentence a call to an offline host fails with: which host, since when, how to bring it back. */
     offlineSentence: (host: HostRegistration) => offlineError(host).message,
+    /** Hosts connected to this process (not those of other replicas). */
     onlineCount: () => connections.size,
     /**
      * Closes every host socket with "going away" so agents reconnect, and fails the commands still

@@ -67,7 +67,7 @@ export function createRunDispatcher({ services, hub, presets, runTimeoutSeconds,
     };
     const preset = presets.find((candidate) => candidate.id === automation.agent);
     if (!preset) return refuse("dispatch_failed", `Agent "${automation.agent}" is no longer a preset of this server; set another with automations_update (agents_list shows the presets).`);
-    if (!hub.isOnline(host.registrationId)) return refuse("skipped_offline", hub.offlineSentence(host));
+    if (!(await hub.isOnline(host.registrationId))) return refuse("skipped_offline", hub.offlineSentence(host));
     const described = { automationName: automation.name, timeZone: automation.timezone, trigger: run.trigger, scheduledFor: run.scheduledFor, coveredCount: run.coveredCount };
     const naming = runWorkspaceNaming({ ...described, runId: run.runId });
     try {

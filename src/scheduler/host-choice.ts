@@ -82,10 +82,11 @@ export function createHostChooser(services: Services, hub: Pick<HostHub, "isOnli
     if (wanted) {
       const host = owner.hosts.find((candidate) => candidate.id === wanted);
       if (!host) return failed(`Host ${wanted} is not one ${owner.actor.username} may use any more (revoked, or access withdrawn); pin another host with automations_update, or ask an admin for access.`);
-      return hub.isOnline(host.registrationId) ? { host, refusal: null } : { host, refusal: { status: "skipped_offline", error: hub.offlineSentence(host) } };
+      return (await hub.isOnline(host.registrationId)) ? { host, refusal: null } : { host, refusal: { status: "skipped_offline", error: hub.offlineSentence(host) } };
     }
     if (owner.hosts.length === 0) return failed(`${owner.actor.username} has no host to run this automation on; register one with "superset hosts register" and start its agent.`);
-    const online = owner.hosts.filter((host) => hub.isOnline(host.registrationId));
+    const reachable = await Promise.all(owner.hosts.map((host) => hub.isOnline(host.registrationId)));
+    const online = owner.hosts.filter((_, index) => reachable[index]);
     const chosen = online.find((host) => host.ownerUserId === target.ownerUserId) ?? online[0];
     if (chosen) return { host: chosen, refusal: null };
     const away = owner.hosts.map((host) => `"${host.name}" (${host.id}) ${host.lastSeenAt ? `since ${host.lastSeenAt}` : "never connected"}`);

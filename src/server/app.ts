@@ -22,6 +22,7 @@ import { createBuiltInOAuth } from "../oauth/index.ts";
 import { createWebAuth } from "../web/web-auth.ts";
 import { webRoutes } from "../web/routes.ts";
 import type { HostAccess } from "../hosts/access.ts";
+import type { HostRouter } from "../hosts/routing.ts";
 import type { RuntimeInfo } from "../runtime-info.ts";
 import { TOOL_SCOPES } from "../auth/scopes.ts";
 import { hostConnectRoute } from "./routes/hosts-connect.ts";
@@ -77,9 +78,9 @@ export function agentPresets(config: ResolvedConfig): WirePreset[] {
   return Object.entries(config.AGENT_PRESETS).map(([id, preset]) => ({ id, ...preset, label: preset.label ?? id }));
 }
 
-/** What the tools need to act on hosts, over `hub` (a new one unless given); run outcomes go to `metrics`. */
-export function createHostAccess(config: ResolvedConfig, services: Services, hub?: HostHub, metrics: Metrics = NO_METRICS): HostAccess {
-  const resolvedHub = hub ?? createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: publicBaseUrl(config), metrics });
+/** What the tools need to act on hosts, over `hub` (a new one unless given, reaching other replicas' hosts through `router`); run outcomes go to `metrics`. */
+export function createHostAccess(config: ResolvedConfig, services: Services, hub?: HostHub, metrics: Metrics = NO_METRICS, router: HostRouter | null = null): HostAccess {
+  const resolvedHub = hub ?? createHostHub({ services, commandTimeoutSeconds: config.HOST_COMMAND_TIMEOUT, serverUrl: publicBaseUrl(config), metrics, router });
   const presets = agentPresets(config);
   const runs = createRunDispatcher({ services, hub: resolvedHub, presets, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS, outputMaxBytes: config.RUN_OUTPUT_MAX_BYTES, metrics });
   return { hub: resolvedHub, presets, runs };

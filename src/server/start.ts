@@ -19,6 +19,8 @@ import { createMetrics } from "../metrics/index.ts";
 import { createApp, createHostAccess } from "./app.ts";
 import { createShutdownSwitch, drain, type DrainOutcome } from "./shutdown.ts";
 import { DEFAULT_STORE_KEY_PREFIX, connectRedisStore, redactedRedisUrl, type RedisStore } from "../store/redis.ts";
+import { connectRedisBus } from "../store/redis-pubsub.ts";
+import { createHostRouter, type HostRouter } from "../hosts/routing.ts";
 
 /** A start-up refusal: the CLI prints the message and exits non-zero. */
 export class StartupError extends Error {
@@ -66,11 +68,16 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
 
   // Before the database: a replica that cannot share state must not start serving with state of its own.
   let sharedStore: RedisStore | null = null;
+  // Host commands for hosts whose socket another replica holds go through Redis pub/sub (hosts/routing.ts).
+  let hostRouter: HostRouter | null = null;
   const storeUrl = config.MCP_STORE_CONFIG.enabled ? config.MCP_STORE_CONFIG.CACHE_REDIS_URL : null;
   if (storeUrl) {
+    const keyPrefix = config.MCP_CACHE_CONFIG.CACHE_KEY_PREFIX ?? DEFAULT_STORE_KEY_PREFIX;
     try {
-      sharedStore = await connectRedisStore({ url: storeUrl, keyPrefix: config.MCP_CACHE_CONFIG.CACHE_KEY_PREFIX ?? DEFAULT_STORE_KEY_PREFIX });
+      sharedStore = await connectRedisStore({ url: storeUrl, keyPrefix });
+      hostRouter = await createHostRouter({ bus: await connectRedisBus({ url: storeUrl, keyPrefix }), defaultTimeoutMs: config.HOST_COMMAND_TIMEOUT * 1000 });
     } catch (error) {
+      sharedStore?.close();
       // Bun's client reports a certificate it refused as a closed connection: say what to check.
       const tls = storeUrl.startsWith("rediss://") ? " (with rediss://, Redis's certificate must match the URL's host name and be signed by a CA this machine trusts; NODE_EXTRA_CA_CERTS names a further CA file)" : "";
       throw new StartupError(`Cannot reach the Redis of MCP_STORE_CONFIG.CACHE_REDIS_URL (${redactedRedisUrl(storeUrl)}): ${error instanceof Error ? error.message : String(error)}${tls}; start Redis or correct the URL, or set MCP_STORE_CONFIG.enabled to false.`);
@@ -82,6 +89,7 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     db = openDatabase(config.DATABASE_URL);
     await db.migrate();
   } catch (error) {
+    await hostRouter?.close();
     sharedStore?.close();
     throw new StartupError(`Cannot open the database of DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -92,6 +100,7 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
       if (notice) log.info(notice);
     } catch (error) {
       await db.close();
+      await hostRouter?.close();
       sharedStore?.close();
       throw new StartupError((error as Error).message);
     }
@@ -99,7 +108,7 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
 
   let lift: (request: Request) => void = () => {};
   const metrics = await createMetrics(config, ALL_TOOLS.map((tool) => tool.name));
-  const hosts = createHostAccess(config, services, undefined, metrics);
+  const hosts = createHostAccess(config, services, undefined, metrics, hostRouter);
   const scheduler = config.SCHEDULER_ENABLED
     ? createScheduler({ services, hub: hosts.hub, dispatcher: hosts.runs, clock: systemClock, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS, metrics })
     : null;
@@ -112,6 +121,7 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     app.listen({ hostname: config.MCP_SERVICE_HOST, port: config.MCP_SERVICE_PORT, reusePort: false, development: false });
   } catch (error) {
     await db.close();
+    await hostRouter?.close();
     sharedStore?.close();
     const code = (error as { code?: string }).code;
     const port = config.MCP_SERVICE_PORT;
@@ -131,7 +141,8 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     port: server.port ?? config.MCP_SERVICE_PORT,
     stop: async () => {
       const outcome = await drain({ server, shutdown, scheduler, hub: hosts.hub, db, timeoutSeconds: config.MCP_SHUTDOWN_TIMEOUT_SECONDS });
-      // After the drain: the requests it let finish may still count, cache or record tasks.
+      // After the drain: the requests it let finish may still count, cache, record tasks or answer routed host calls.
+      await hostRouter?.close();
       sharedStore?.close();
       return outcome;
     },

@@ -64,7 +64,7 @@ export function redactedRedisUrl(url: string): string {
 }
 
 /** Rejects with `message` once `ms` pass; the timer never keeps the process alive. */
-function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+export function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(message)), ms);
@@ -73,7 +73,8 @@ function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Prom
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-function clientOptions(url: string, reconnect: boolean, connectTimeoutMs: number) {
+/** Options of a Bun Redis client on `url`: TLS verified for rediss://, no offline queue, and retries only when `reconnect`. */
+export function clientOptions(url: string, reconnect: boolean, connectTimeoutMs: number) {
   // rediss:// must verify the certificate; said explicitly so no default can turn it off.
   const tls = url.startsWith("rediss://") ? { tls: { rejectUnauthorized: true } } : {};
   return { connectionTimeout: connectTimeoutMs, autoReconnect: reconnect, maxRetries: reconnect ? RECONNECT_ATTEMPTS : 0, enableOfflineQueue: false, ...tls };

@@ -6,24 +6,12 @@
  * as cancelled, tells the host, and ignores the host's late answer.
  */
 import { describe, expect, test } from "bun:test";
-import { createHostHub, type HostLink } from "../../src/hosts/hub.ts";
-import type { ServerFrame } from "../../src/hosts/protocol.ts";
+import { createHostHub } from "../../src/hosts/hub.ts";
 import type { HostRegistration } from "../../src/services/hosts.ts";
 import type { Services } from "../../src/services/index.ts";
+import { recordingLink, testHost } from "../helpers/host-links.ts";
 
-const host: HostRegistration = {
-  registrationId: crypto.randomUUID(),
-  id: "0123456789abcdef0123456789abcdef",
-  organizationId: crypto.randomUUID(),
-  ownerUserId: crypto.randomUUID(),
-  name: "build-box",
-  platform: "linux-x64",
-  agentVersion: "0.1.0",
-  lastSeenAt: "2026-11-20T08:00:00.000Z",
-  createdAt: "2026-11-01T08:00:00.000Z",
-  revokedAt: null,
-  tokenPrefix: "sk_host_abcd",
-} as HostRegistration;
+const host = testHost();
 
 const seen: string[] = [];
 let revoked = false;
@@ -44,13 +32,6 @@ const services = {
   },
 } as unknown as Services;
 
-function recordingLink() {
-  const frames: ServerFrame[] = [];
-  const closes: { code: number; reason: string }[] = [];
-  const link: HostLink = { send: (frame) => void frames.push(frame), close: (code, reason) => void closes.push({ code, reason }) };
-  const commands = () => frames.filter((frame): frame is Extract<ServerFrame, { type: "command" }> => frame.type === "command");
-  return { link, frames, closes, commands };
-}
 
 const hub = (nowMs?: () => number, commandTimeoutSeconds = 120) => createHostHub({ services, commandTimeoutSeconds, serverUrl: "https://superset.example.test", nowMs });
 
@@ -71,7 +52,7 @@ describe("host hub", () => {
     const socket = recordingLink();
     h.attach(host, socket.link);
     expect(socket.frames[0]).toEqual({ type: "welcome", hostId: host.id!, organizationId: host.organizationId, heartbeatSeconds: 15 });
-    expect(h.isOnline(host.registrationId)).toBe(true);
+    expect(h.isConnectedHere(host.registrationId)).toBe(true);
     const progress: number[] = [];
     const answer = h.command(host, "terminal.close", { workspaceId: "w", terminalId: "t" }, { onProgress: (value) => progress.push(value) });
     const [command] = socket.commands();
@@ -105,7 +86,7 @@ describe("host hub", () => {
     const answer = h.command(host, "workspace.update", { id: "w", name: "renamed" });
     const sent = first.commands()[0]!;
     h.detach(host.registrationId, first.link);
-    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(h.isConnectedHere(host.registrationId)).toBe(false);
     const second = recordingLink();
     h.attach(host, second.link);
     expect(second.commands().map((command) => command.id)).toEqual([sent.id]);
@@ -124,7 +105,7 @@ describe("host hub", () => {
     expect(first.closes).toEqual([{ code: 4008, reason: "Another connection of this host replaced this one." }]);
     // The old socket's close event must not take the new one offline.
     h.detach(host.registrationId, first.link);
-    expect(h.isOnline(host.registrationId)).toBe(true);
+    expect(h.isConnectedHere(host.registrationId)).toBe(true);
     h.stop();
   });
 
@@ -135,14 +116,14 @@ describe("host hub", () => {
     h.attach(host, socket.link);
     now += 44_000;
     h.sweep();
-    expect(h.isOnline(host.registrationId)).toBe(true);
+    expect(h.isConnectedHere(host.registrationId)).toBe(true);
     h.receive(host.registrationId, { type: "heartbeat" });
     now += 44_000;
     h.sweep();
-    expect(h.isOnline(host.registrationId)).toBe(true);
+    expect(h.isConnectedHere(host.registrationId)).toBe(true);
     now += 2_000;
     h.sweep();
-    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(h.isConnectedHere(host.registrationId)).toBe(false);
     expect(socket.closes[0]!.code).toBe(1001);
     h.stop();
   });
@@ -164,7 +145,7 @@ describe("host hub", () => {
     h.receive(host.registrationId, { type: "heartbeat" });
     await Bun.sleep(10);
     expect(socket.closes).toEqual([{ code: 4001, reason: "This host was revoked; register the machine again with superset hosts register." }]);
-    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(h.isConnectedHere(host.registrationId)).toBe(false);
     revoked = false;
     h.stop();
   });
@@ -220,7 +201,7 @@ describe("host hub", () => {
       "unavailable",
       'Host "build-box" (0123456789abcdef0123456789abcdef) could not answer inventory: the server is shutting down; it may still be working, so check with workspaces_list or terminals_list once the server is back.',
     ]);
-    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(h.isConnectedHere(host.registrationId)).toBe(false);
   });
 
   test("a host whose hello completes after stop is sent away rather than kept", () => {
@@ -230,7 +211,7 @@ describe("host hub", () => {
     h.attach(host, late.link);
     expect(late.closes).toEqual([{ code: 1001, reason: "The server is shutting down; reconnecting." }]);
     expect(late.frames).toEqual([]);
-    expect(h.isOnline(host.registrationId)).toBe(false);
+    expect(h.isConnectedHere(host.registrationId)).toBe(false);
   });
 
   test("an aborted call fails at once as cancelled, sends abort to the host, and ignores its late answer", async () => {

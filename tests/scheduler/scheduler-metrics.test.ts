@@ -31,7 +31,7 @@ test("a run claimed 90 s after its time is observed as 90 s late; its offline ho
     clock,
     runTimeoutSeconds: 3600,
     metrics,
-    hub: { isOnline: () => false, offlineSentence: () => "offline" },
+    hub: { isOnline: async () => false, offlineSentence: () => "offline" },
     dispatcher: { dispatch: async () => "running" },
   });
   try {

@@ -27,7 +27,7 @@ function schedulerFor(services: Services, clock: ManualClock, online = new Set<s
     services,
     clock,
     runTimeoutSeconds: 3600,
-    hub: { isOnline: (registrationId) => online.has(registrationId), offlineSentence: (host: HostRegistration) => `Host "${host.name}" (${host.id}) is offline since ${host.lastSeenAt}.` },
+    hub: { isOnline: async (registrationId) => online.has(registrationId), offlineSentence: (host: HostRegistration) => `Host "${host.name}" (${host.id}) is offline since ${host.lastSeenAt}.` },
     dispatcher: {
       async dispatch(run) {
         dispatched.push(run);

@@ -13,7 +13,7 @@ export function findHost({ services, actor }: ToolContext, hostId: string): Prom
   return services.hosts.findForActor(actor, hostId);
 }
 
-export function isHostOnline({ hosts }: ToolContext, host: HostRegistration): boolean {
+export function isHostOnline({ hosts }: ToolContext, host: HostRegistration): Promise<boolean> {
   return hosts.hub.isOnline(host.registrationId);
 }
 

@@ -13,7 +13,7 @@ export const projectsList = defineTool({
   cacheable: false,
   async handler({ hostId }, context) {
     const host = await findHost(context, hostId);
-    if (isHostOnline(context, host)) {
+    if (await isHostOnline(context, host)) {
       const inventory = await onHost(context, host, "inventory", {});
       return { result: inventory.projects.map(projectView), nextOffset: null, source: "host" as const, asOf: new Date().toISOString() };
     }

@@ -13,7 +13,7 @@ export const workspacesList = defineTool({
   cacheable: false,
   async handler({ hostId }, context) {
     const host = await findHost(context, hostId);
-    if (isHostOnline(context, host)) {
+    if (await isHostOnline(context, host)) {
       const { projects, workspaces } = await onHost(context, host, "inventory", {});
       const nameOf = (projectId: string | null) => projects.find((project) => project.id === projectId)?.name ?? null;
       return { result: workspaces.map((workspace) => workspaceView(host, workspace, nameOf(workspace.projectId))), nextOffset: null, source: "host" as const, asOf: new Date().toISOString() };

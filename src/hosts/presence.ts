@@ -1,0 +1,55 @@
+/**
+ * Host presence in Redis: for each host whose socket a replica holds, the key
+ * `<prefix>:hosts:presence:<registrationId>` names that replica. The replica refreshes its keys
+ * every PRESENCE_REFRESH_SECONDS with a TTL of PRESENCE_TTL_SECONDS, and removes a key when the
+ * socket closes, so a replica that dies (kill -9) leaves keys that expire within the TTL.
+ *
+ * The newest connection wins: a hello on replica C takes the key over and learns which replica
+ * held it before, so that one can let its stale socket and waiting commands go. Removal and
+ * refresh only touch a key still naming this replica, so they never undo a takeover.
+ */
+import type { RedisBus } from "../store/redis-pubsub.ts";
+
+/** How long a presence key lives unrefreshed: a dead replica's hosts are offline after at most this. */
+export const PRESENCE_TTL_SECONDS = 15;
+/** How often a replica refreshes the keys of its hosts (a third of the TTL, so one lost refresh is harmless). */
+export const PRESENCE_REFRESH_SECONDS = 5;
+
+/** DEL when the key still names this replica. */
+const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/** Keeps the key naming this replica (also re-creating one lost with a Redis restart); 0 when another replica took it over. */
+const REFRESH_SCRIPT =
+  "local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1 end return 0";
+
+export interface HostPresence {
+  /** Records that this replica holds the host's socket; resolves to the replica that held it before, if another. */
+  claim(registrationId: string): Promise<string | null>;
+  /** Forgets the host's key if it still names this replica. */
+  release(registrationId: string): Promise<void>;
+  /** Refreshes the key; false when another replica holds the host now. */
+  refresh(registrationId: string): Promise<boolean>;
+  /** The replica that holds the host's socket, or null when none does. */
+  holder(registrationId: string): Promise<string | null>;
+}
+
+export function createHostPresence(bus: RedisBus, replicaId: string): HostPresence {
+  const key = (registrationId: string) => bus.name(`hosts:presence:${registrationId}`);
+  const ttl = String(PRESENCE_TTL_SECONDS);
+  return {
+    async claim(registrationId) {
+      // SET … GET (Redis 6.2): the takeover and the previous holder in one atomic step.
+      const previous = await bus.send("SET", [key(registrationId), replicaId, "EX", ttl, "GET"]);
+      return typeof previous === "string" && previous !== replicaId ? previous : null;
+    },
+    async release(registrationId) {
+      await bus.send("EVAL", [RELEASE_SCRIPT, "1", key(registrationId), replicaId]);
+    },
+    async refresh(registrationId) {
+      return Number(await bus.send("EVAL", [REFRESH_SCRIPT, "1", key(registrationId), replicaId, ttl])) === 1;
+    },
+    async holder(registrationId) {
+      const value = await bus.send("GET", [key(registrationId)]);
+      return typeof value === "string" && value ? value : null;
+    },
+  };
+}
