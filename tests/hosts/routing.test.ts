@@ -59,7 +59,7 @@ describe("host commands routed between replicas through Redis", () => {
     raw.close();
 
     const progress: [number, number | undefined, string | undefined][] = [];
-    const answer = b.hub.command(host, "terminal.read", { workspaceId: "w", terminalId: "t" }, { onProgress: (...report) => progress.push(report) });
+    const answer = b.hub.command(host, "terminal.read", { workspaceId: "w", terminalId: "t" }, { onProgress: (value, total, message) => progress.push([value, total, message]) });
     await waitFor("the command on A's socket", () => socket.commands().length === 1);
     const [command] = socket.commands();
     expect(command).toMatchObject({ name: "terminal.read", params: { workspaceId: "w", terminalId: "t" } });
