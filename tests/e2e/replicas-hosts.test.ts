@@ -132,17 +132,18 @@ describe("host tools through any replica", () => {
   test("a POST stream cut after its first event resumes with Last-Event-ID on another replica, to the answer", async () => {
     const [b] = others(a) as [Replica];
     const sessionId = await openSession(`${a.directUrl}/mcp`);
-    const second = makeRemote({ files: { "README.md": "resumed\n" } });
+    const second = makeRemote({ name: "resumed.git", files: { "README.md": "resumed\n" } });
     const body = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "projects_create", arguments: { hostId, gitUrl: second.url }, _meta: { progressToken: "resume-1" } } };
     const posted = await fetch(`${a.directUrl}/mcp`, { method: "POST", headers: postHeaders(sessionId), body: JSON.stringify(body) });
     expect(posted.headers.get("content-type")).toStartWith("text/event-stream");
     // The client reads one event, then loses the connection.
     const [first] = await readSseEvents(posted, 1, RECONNECT_TIMEOUT_MS);
-    expect(first?.id).toBeString();
+    expect((first?.data as { method?: string }).method, JSON.stringify(first)).toBe("notifications/progress");
     const resumed = await fetch(`${b.directUrl}/mcp`, { headers: { ...postHeaders(sessionId), Accept: "text/event-stream", "Last-Event-ID": first!.id! } });
     expect(resumed.status).toBe(200);
     const events = await readSseEvents(resumed, 1_000, RECONNECT_TIMEOUT_MS);
-    const answer = events.find((event) => (event.data as { id?: unknown }).id === 7)?.data as { result?: { structuredContent?: { project?: { id: string } } } } | undefined;
+    const answer = events.find((event) => (event.data as { id?: unknown }).id === 7)?.data as { result?: { isError?: boolean; structuredContent?: { project?: { id: string } } } } | undefined;
+    expect(answer?.result?.isError, JSON.stringify(events)).toBeFalsy();
     expect(answer?.result?.structuredContent?.project?.id, JSON.stringify(events)).toBeString();
     // Nothing replayed twice: only events after the one the client had.
     expect(events.map((event) => event.id)).not.toContain(first!.id);
