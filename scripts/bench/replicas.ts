@@ -15,6 +15,7 @@
 import { RedisClient, type Subprocess } from "bun";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { deleteKeys } from "../../tests/helpers/redis-keys.ts";
 import { openSession, postHeaders, verifyAnswer } from "./mcp.ts";
 import { freePort, waitUntilServing } from "./processes.ts";
 import type { TargetFigures } from "./report.ts";
@@ -57,15 +58,6 @@ async function reachableRedis(url: string): Promise<RedisClient | null> {
     client.close();
     return null;
   }
-}
-
-async function deleteKeys(client: RedisClient, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = (await client.send("SCAN", [cursor, "MATCH", `${prefix}:*`, "COUNT", "1000"])) as [string, string[]];
-    if (keys.length) await client.send("DEL", keys);
-    cursor = next;
-  } while (cursor !== "0");
 }
 
 /** nginx in front of `ports`, listening on `listenPort`: /mcp proxied as scripts/deploy/nginx.conf does it, without TLS. */

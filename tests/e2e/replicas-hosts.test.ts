@@ -12,8 +12,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { join } from "node:path";
 import { BUILTIN_AGENT_PRESETS } from "../../src/config/defaults.ts";
 import { createServices } from "../../src/services/index.ts";
-import { openSession, postHeaders } from "../../scripts/bench/mcp.ts";
 import { DEV_USERNAME, readSseEvents } from "../helpers/app.ts";
+import { openHttpSession, postMcp, sessionHeaders } from "../helpers/http-session.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { makeRemote, removeTempDirs, tempDir, type TestRemote } from "../helpers/git-repos.ts";
 import { randomHostId, registerHost, waitFor } from "../helpers/hosts.ts";
@@ -131,15 +131,15 @@ describe("host tools through any replica", () => {
 
   test("a POST stream cut after its first event resumes with Last-Event-ID on another replica, to the answer", async () => {
     const [b] = others(a) as [Replica];
-    const sessionId = await openSession(`${a.directUrl}/mcp`);
+    const sessionId = await openHttpSession(`${a.directUrl}/mcp`);
     const second = makeRemote({ name: "resumed.git", files: { "README.md": "resumed\n" } });
     const body = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "projects_create", arguments: { hostId, gitUrl: second.url }, _meta: { progressToken: "resume-1" } } };
-    const posted = await fetch(`${a.directUrl}/mcp`, { method: "POST", headers: postHeaders(sessionId), body: JSON.stringify(body) });
+    const posted = await postMcp(`${a.directUrl}/mcp`, body, sessionId);
     expect(posted.headers.get("content-type")).toStartWith("text/event-stream");
     // The client reads one event, then loses the connection.
     const [first] = await readSseEvents(posted, 1, RECONNECT_TIMEOUT_MS);
     expect((first?.data as { method?: string }).method, JSON.stringify(first)).toBe("notifications/progress");
-    const resumed = await fetch(`${b.directUrl}/mcp`, { headers: { ...postHeaders(sessionId), Accept: "text/event-stream", "Last-Event-ID": first!.id! } });
+    const resumed = await fetch(`${b.directUrl}/mcp`, { headers: sessionHeaders(sessionId, { Accept: "text/event-stream", "Last-Event-ID": first!.id! }) });
     expect(resumed.status).toBe(200);
     const events = await readSseEvents(resumed, 1_000, RECONNECT_TIMEOUT_MS);
     const answer = events.find((event) => (event.data as { id?: unknown }).id === 7)?.data as { result?: { isError?: boolean; structuredContent?: { project?: { id: string } } } } | undefined;

@@ -7,9 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { inArray } from "drizzle-orm";
-import { openSession, postHeaders } from "../../scripts/bench/mcp.ts";
 import { logMessages } from "../helpers/binary.ts";
 import { waitFor } from "../helpers/hosts.ts";
+import { openHttpSession, postMcp } from "../helpers/http-session.ts";
 import { modernRequest } from "../helpers/modern-client.ts";
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from "../helpers/redis-server.ts";
 import { replicasAvailable, startReplicaSet, type ReplicaSet } from "../helpers/replicas.ts";
@@ -33,7 +33,7 @@ describe("three replicas while their Redis goes away and comes back", () => {
 
   /** A ping in that session, straight to `replica`: its status and JSON-RPC error, if any. */
   async function pingSession(replica: ReplicaSet["replicas"][number]) {
-    const response = await fetch(`${replica.directUrl}/mcp`, { method: "POST", headers: postHeaders(sessionId), body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) });
+    const response = await postMcp(`${replica.directUrl}/mcp`, { jsonrpc: "2.0", id: 1, method: "ping" }, sessionId);
     const body = (await response.json()) as { error?: { message: string } };
     return { status: response.status, error: body.error?.message ?? null, retryAfter: response.headers.get("retry-after") };
   }
@@ -78,7 +78,7 @@ describe("three replicas while their Redis goes away and comes back", () => {
     for (const { status, body } of await readiness()) expect({ status, body }).toEqual({ status: 200, body: { status: "ready", database: "ok", store: "ok" } });
     const answers = await createTasks("before");
     expect(answers.every((answer) => answer.rateLimited)).toBe(true);
-    sessionId = await openSession(`${set.replicas[0]!.directUrl}/mcp`);
+    sessionId = await openHttpSession(`${set.replicas[0]!.directUrl}/mcp`);
     for (const replica of set.replicas) expect(await pingSession(replica)).toMatchObject({ status: 200, error: null });
   });
 

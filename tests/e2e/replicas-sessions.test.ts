@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { postMcp } from "../helpers/http-session.ts";
 import { replicasAvailable, startReplicaSet, type Replica, type ReplicaSet } from "../helpers/replicas.ts";
 
 // The first test file to need the binary builds it.
 setDefaultTimeout(120_000);
 
 const CALLS = 50;
-const LEGACY_VERSION = "2025-11-25";
 
 describe("MCP sessions across three replicas behind nginx", () => {
   if (!replicasAvailable("MCP sessions across three replicas behind nginx")) return;
@@ -83,11 +83,7 @@ describe("MCP sessions across three replicas behind nginx", () => {
     await transport.terminateSession();
     await client.close();
     for (const replica of set.replicas) {
-      const response = await fetch(`${replica.directUrl}/mcp`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "Mcp-Session-Id": sessionId, "MCP-Protocol-Version": LEGACY_VERSION },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
-      });
+      const response = await postMcp(`${replica.directUrl}/mcp`, { jsonrpc: "2.0", id: 1, method: "ping" }, sessionId);
       expect(response.status, `replica ${replica.index}`).toBe(404);
     }
   });
