@@ -7,13 +7,16 @@
  * (store/broadcast.ts): an event for a stream a client follows there, a stream's end, a
  * notifications/cancelled, a session's end.
  */
-import { log } from "../log.ts";
 import type { Broadcast } from "../store/broadcast.ts";
 import type { SessionBackend, SessionRecord } from "./session-store/types.ts";
-import { LOGGING_LEVELS, type LoggingLevel } from "./session-store/types.ts";
 import { SseConnection } from "./sse.ts";
+import { McpSession } from "./session.ts";
 
 export { LOGGING_LEVELS, type LoggingLevel } from "./session-store/types.ts";
+export { McpSession, SessionStream } from "./session.ts";
+
+/** How often sessions with a followed stream are touched when the registry is not told (five minutes). */
+const DEFAULT_KEEP_ALIVE_MS = 5 * 60 * 1000;
 
 /** What replicas tell each other about sessions; `from` is the sending registry, which ignores its own. */
 export type SessionSignal =
@@ -22,109 +25,24 @@ export type SessionSignal =
   | { kind: "cancel"; from: string; sessionId: string; requestKey: string; reason?: string }
   | { kind: "session-end"; from: string; sessionId: string };
 
-/** One stream of a session, as the code answering a request writes to it; sends keep their order. */
-export class SessionStream {
-  private queue: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly id: string,
-    private readonly sessionId: string,
-    private readonly registry: SessionRegistry,
-  ) {}
-
-  /** Logs one JSON-RPC message on the stream and delivers it wherever a client follows the stream. */
-  send(message: unknown): Promise<void> {
-    const data = JSON.stringify(message);
-    return (this.queue = this.queue.then(() => this.registry.deliver(this.sessionId, this.id, data)));
-  }
-
-  /** Marks the stream ended (after what was sent) and ends its connections. */
-  end(): Promise<void> {
-    return (this.queue = this.queue.then(() => this.registry.finish(this.id)));
-  }
-}
-
-/** A session as one request sees it: its record as the request found it, and what it may do. */
-export class McpSession {
-  constructor(
-    private readonly record: SessionRecord,
-    private readonly registry: SessionRegistry,
-  ) {}
-
-  get id(): string {
-    return this.record.id;
-  }
-  get ownerKey(): string {
-    return this.record.ownerKey;
-  }
-  get protocolVersion(): string {
-    return this.record.protocolVersion;
-  }
-  get logLevel(): LoggingLevel {
-    return this.record.logLevel;
-  }
-  get standaloneStreamId(): string | null {
-    return this.record.standaloneStreamId;
-  }
-
-  async setLogLevel(level: LoggingLevel): Promise<void> {
-    await this.registry.backend.update(this.id, { logLevel: level });
-    this.record.logLevel = level;
-  }
-
-  /** A new POST stream of this session. */
-  async openStream(): Promise<SessionStream> {
-    const id = crypto.randomUUID();
-    await this.registry.backend.openStream(this.id, id);
-    return new SessionStream(id, this.id, this.registry);
-  }
-
-  /** The session's GET stream, made (and recorded for every replica) the first time. */
-  async standaloneStream(): Promise<SessionStream> {
-    if (!this.record.standaloneStreamId) {
-      const stream = await this.openStream();
-      await this.registry.backend.update(this.id, { standaloneStreamId: stream.id });
-      this.record.standaloneStreamId = stream.id;
-    }
-    return new SessionStream(this.record.standaloneStreamId, this.id, this.registry);
-  }
-
-  /**
-   * Runs `answer` as the request `id` of this session, with a signal that aborts when the client
-   * sends notifications/cancelled for it, on any replica (MCP 2025-11-25 §Cancellation). A client
-   * that merely disconnects does not cancel: the spec says it SHOULD NOT, and it may resume the stream.
-   */
-  answering<T>(id: string | number, answer: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.registry.answering(this.id, JSON.stringify(id), answer);
-  }
-
-  /** Aborts the request `requestId` wherever it is being answered; an unknown or finished id is ignored, as the spec asks. */
-  async cancel(requestId: unknown, reason?: unknown): Promise<void> {
-    if (typeof requestId !== "string" && typeof requestId !== "number") return;
-    await this.registry.cancel(this.id, JSON.stringify(requestId), typeof reason === "string" ? reason : undefined);
-  }
-
-  /** Sends a notifications/message to the GET stream when `level` is at or above the session's level; a failure is logged, never thrown. */
-  async notifyLog(level: LoggingLevel, data: unknown): Promise<void> {
-    const streamId = this.record.standaloneStreamId;
-    if (!streamId || LOGGING_LEVELS.indexOf(level) < LOGGING_LEVELS.indexOf(this.logLevel)) return;
-    await new SessionStream(streamId, this.id, this.registry)
-      .send({ jsonrpc: "2.0", method: "notifications/message", params: { level, logger: "superset", data } })
-      .catch((error: unknown) => log.warn("a log notification could not be sent", { session: this.id, error: String(error) }));
-  }
-}
-
 /** The sessions of a backend, with this process's connections and requests in flight. */
 export class SessionRegistry {
   /** Tells this registry's signals from those of other replicas. */
   private readonly replicaId = crypto.randomUUID();
   private readonly connections = new Map<string, SseConnection>();
   private readonly inFlight = new Map<string, AbortController>();
+  private keepAlive: ReturnType<typeof setInterval> | null = null;
 
-  /** `signals` is null when no other replica can hold a session's connections (the memory backend). */
+  /**
+   * `signals` is null when no other replica can hold a session's connections (the memory backend).
+   * Every `keepAliveMs` the sessions with a stream followed here are touched: a client listening on
+   * its GET stream is not idle, and one whose session ended unseen (a signal lost while Redis was
+   * away, or an idle expiry) has its connections ended.
+   */
   constructor(
     readonly backend: SessionBackend,
     private readonly signals: Broadcast<SessionSignal> | null = null,
+    private readonly keepAliveMs = DEFAULT_KEEP_ALIVE_MS,
   ) {
     signals?.subscribe((signal) => {
       if (signal.from !== this.replicaId) this.onSignal(signal);
@@ -165,6 +83,7 @@ export class SessionRegistry {
     // Registered before the replay is read, so no live event falls between the two.
     this.connections.get(streamId)?.end();
     this.connections.set(streamId, connection);
+    this.startKeepAlive();
     if (options.afterSeq === null) return connection.response;
     try {
       const replay = await this.backend.replay(streamId, options.afterSeq);
@@ -239,6 +158,28 @@ export class SessionRegistry {
   async cancel(sessionId: string, requestKey: string, reason?: string): Promise<void> {
     this.inFlight.get(`${sessionId} ${requestKey}`)?.abort(reason);
     await this.signal({ kind: "cancel", from: this.replicaId, sessionId, requestKey, ...(reason !== undefined && { reason }) });
+  }
+
+  /** Touches each session with a connection here, ending the connections of those that are gone; the timer runs it, tests call it. */
+  async keepFollowedSessionsAlive(): Promise<void> {
+    const sessionIds = new Set([...this.connections.values()].map((connection) => connection.sessionId));
+    if (sessionIds.size === 0 && this.keepAlive) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = null;
+    }
+    for (const id of sessionIds) {
+      try {
+        if (!(await this.backend.touch(id))) this.endConnectionsOf(id);
+      } catch {
+        // The store does not answer: the next round tries again, the connections stay.
+      }
+    }
+  }
+
+  private startKeepAlive(): void {
+    if (this.keepAlive) return;
+    this.keepAlive = setInterval(() => void this.keepFollowedSessionsAlive(), this.keepAliveMs);
+    this.keepAlive.unref?.();
   }
 
   /** Ends this process's connections of a session that ended, and tells the other replicas. */

@@ -24,6 +24,8 @@ describe("defaults", () => {
     expect(config.DATABASE_URL).toBe("sqlite://./data/superset.db");
     expect(config.MCP_RATE_LIMIT).toEqual({ enabled: true, requests: 600, window_seconds: 60 });
     expect(config.MCP_SESSION_MODE).toBe("stateful");
+    expect(config.MCP_SESSION_IDLE_TIMEOUT_SECONDS).toBe(3600);
+    expect(config.MCP_MAX_SESSIONS_PER_PRINCIPAL).toBe(100);
     expect(config.HOST_COMMAND_TIMEOUT).toBe(120);
     expect(config.MCP_SHUTDOWN_TIMEOUT_SECONDS).toBe(30);
     expect(Object.keys(config.AGENT_PRESETS).sort()).toEqual(["amp", "claude", "codex", "copilot", "cursor-agent", "gemini", "opencode"]);

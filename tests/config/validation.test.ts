@@ -25,6 +25,17 @@ describe("wrong types name the key and the file", () => {
     }
   });
 
+  test("session bounds out of range", async () => {
+    for (const value of [59, 604801, 90.5, "1h"]) {
+      const { path, message } = await errorFor({ MCP_SESSION_IDLE_TIMEOUT_SECONDS: value });
+      expect(message).toBe(`Config error in ${path}: MCP_SESSION_IDLE_TIMEOUT_SECONDS must be an integer between 60 and 604800 (got ${JSON.stringify(value)}).`);
+    }
+    for (const value of [0, 10001, -1]) {
+      const { path, message } = await errorFor({ MCP_MAX_SESSIONS_PER_PRINCIPAL: value });
+      expect(message).toBe(`Config error in ${path}: MCP_MAX_SESSIONS_PER_PRINCIPAL must be an integer between 1 and 10000 (got ${value}).`);
+    }
+  });
+
   test("a boolean given as a string", async () => {
     const { path, message } = await errorFor({ MCP_AUTH_ENABLED: "true" });
     expect(message).toBe(`Config error in ${path}: MCP_AUTH_ENABLED must be true or false (got "true").`);

@@ -3,7 +3,8 @@
  * TEST_DATABASE_URL is set) and one Redis, as two processes behind a round-robin balancer would.
  * The SDK v1 client keeps one session while its requests alternate between them; a POST stream
  * answered by A is resumed with Last-Event-ID on B; a notifications/cancelled sent to B stops the
- * call A is running on its host; DELETE on B ends the session on A; the per-principal cap counts
+ * call A is running on its host; a 2026 task A runs is watched over subscriptions/listen on B;
+ * DELETE on B ends the session on A; the per-principal cap counts
  * both; and a Redis that goes away makes a session request a quick 503 that names the store.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -17,12 +18,13 @@ import { openDatabase, type Database } from "../../src/db/client.ts";
 import { createServices } from "../../src/services/index.ts";
 import { createSandbox, freePort, type RunningServer, type Sandbox } from "../helpers/binary.ts";
 import { DATABASES } from "../helpers/databases.ts";
-import { DEV_USERNAME, readSseEvents, request } from "../helpers/app.ts";
+import { DEV_USERNAME, INITIALIZE_PARAMS, readSseEvents, request } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { inProcessAgent, registerHost, waitFor } from "../helpers/hosts.ts";
 import { openHttpSession, postMcp, sessionHeaders } from "../helpers/http-session.ts";
 import { REDIS_SERVER, REDIS_URL, deleteKeys, inspector, redisAvailable, startRedis, uniquePrefix } from "../helpers/redis.ts";
 import { startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
+import { modernRequest, sendModern, WITH_TASKS } from "../helpers/modern-client.ts";
 
 // Building and starting two binaries take seconds on a busy 2-core machine.
 setDefaultTimeout(90_000);
@@ -151,6 +153,23 @@ describe("one legacy session served by two replicas", () => {
       expect(answer.result.isError).toBe(true);
       expect(answer.result.content[0]!.text).toStartWith("The call was cancelled");
     });
+
+    test("a task A runs is watched with subscriptions/listen on B: A's cancellation of it reaches B's stream", async () => {
+      const baseA = a.url.replace(/\/mcp$/, "");
+      const started = await sendModern({ baseUrl: baseA }, "tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, gitUrl: remote.url("listened"), name: "listened" } }, WITH_TASKS);
+      const taskId = started.body.result?.taskId as string;
+      expect(taskId, JSON.stringify(started.body)).toBeString();
+      const { body, headers } = modernRequest("subscriptions/listen", { notifications: { taskIds: [taskId] } }, WITH_TASKS);
+      const stream = await fetch(b.url, { method: "POST", headers, body: JSON.stringify(body) });
+      expect(stream.headers.get("content-type")).toStartWith("text/event-stream");
+      type Notice = { method: string; params: { status?: string } };
+      // Status messages of the clone may come first (they too are told from A); the cancellation is the last.
+      const events = readSseEvents(stream, 20, 15_000, (event) => (event.data as Notice).params.status === "cancelled");
+      expect((await sendModern({ baseUrl: baseA }, "tasks/cancel", { taskId }, WITH_TASKS)).body.result?.resultType).toBe("complete");
+      const [ack, ...changes] = (await events).map((event) => event.data as Notice);
+      expect(ack).toMatchObject({ method: "notifications/subscriptions/acknowledged", params: { notifications: { taskIds: [taskId] } } });
+      expect(changes.at(-1)).toMatchObject({ method: "notifications/tasks", params: { taskId, status: "cancelled" } });
+    });
   });
 
   // Last: it evicts the sessions the tests above made.
@@ -192,7 +211,10 @@ describe.skipIf(!REDIS_SERVER)("a replica whose Redis goes away", () => {
       const body = (await down.json()) as { jsonrpc: string; error: { code: number; message: string } };
       expect(body.error.message).toStartWith("Service Unavailable: the session store (Redis) is unreachable");
       expect(body.error.message).not.toContain("Session not found");
-      const initialize = await fetch(server.url, { method: "POST", headers: sessionHeaders(), body: JSON.stringify(request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } })), signal: AbortSignal.timeout(STORE_DOWN_ANSWER_DEADLINE_MS) });
+      const deadline = () => AbortSignal.timeout(STORE_DOWN_ANSWER_DEADLINE_MS);
+      expect((await fetch(server.url, { headers: sessionHeaders(sessionId, { Accept: "text/event-stream" }), signal: deadline() })).status).toBe(503);
+      expect((await fetch(server.url, { method: "DELETE", headers: sessionHeaders(sessionId), signal: deadline() })).status).toBe(503);
+      const initialize = await postMcp(server.url, request("initialize", INITIALIZE_PARAMS), undefined, {}, deadline());
       expect(initialize.status).toBe(503);
 
       redis = await startRedis(port, dir);

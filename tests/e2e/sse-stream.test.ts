@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createSandbox, type RunningServer, type Sandbox } from "../helpers/binary.ts";
+import { openHttpSession as openSession } from "../helpers/http-session.ts";
 
 // Building and starting the binary take seconds on a busy 2-core machine.
 setDefaultTimeout(60_000);
@@ -15,27 +16,6 @@ const RESPONSE_WITHIN_MS = 2_000;
 const QUIET_MS = 12_000;
 /** The server sends a keep-alive comment within this time of opening the stream. */
 const FIRST_DATA_WITHIN_MS = 25_000;
-
-/** Opens a session with initialize and notifications/initialized; returns its id. */
-async function openSession(url: string): Promise<string> {
-  const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream" };
-  const initialize = await fetch(url, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "superset-e2e", version: "1.0.0" } } }),
-  });
-  expect(initialize.status).toBe(200);
-  await initialize.text();
-  const sessionId = initialize.headers.get("mcp-session-id");
-  expect(sessionId).toBeString();
-  const initialized = await fetch(url, {
-    method: "POST",
-    headers: { ...headers, "Mcp-Session-Id": sessionId!, "MCP-Protocol-Version": PROTOCOL_VERSION },
-    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-  });
-  expect(initialized.status).toBe(202);
-  return sessionId!;
-}
 
 /** GET of the session's stream; rejects when `signal` aborts before the response head arrives. */
 function openStream(url: string, sessionId: string, signal: AbortSignal): Promise<Response> {

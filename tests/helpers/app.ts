@@ -132,15 +132,15 @@ export async function toolResult(app: App, name: string, args: Record<string, un
   return response.result;
 }
 
-/** Reads an SSE body until `count` events arrived (or the stream ended); returns their ids and parsed data. */
-export async function readSseEvents(response: Response, count: number, timeoutMs = 2_000): Promise<{ id: string | null; data: unknown }[]> {
+/** Reads an SSE body until `count` events arrived, one matched `until`, or the stream ended; returns their ids and parsed data. */
+export async function readSseEvents(response: Response, count: number, timeoutMs = 2_000, until?: (event: { id: string | null; data: unknown }) => boolean): Promise<{ id: string | null; data: unknown }[]> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   const events: { id: string | null; data: unknown }[] = [];
   let buffer = "";
   const deadline = Date.now() + timeoutMs;
   try {
-    while (events.length < count) {
+    while (events.length < count && !(until && events.some(until))) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       const chunk = await Promise.race([reader.read(), Bun.sleep(remaining).then(() => null)]);

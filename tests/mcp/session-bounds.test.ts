@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { SessionRegistry } from "../../src/mcp/sessions.ts";
-import { createMemorySessionBackend, MAX_STREAMS_PER_SESSION } from "../../src/mcp/session-store/memory.ts";
-import type { SessionLimits } from "../../src/mcp/session-store/types.ts";
+import { createMemorySessionBackend } from "../../src/mcp/session-store/memory.ts";
+import { MAX_STREAMS_PER_SESSION, type SessionLimits } from "../../src/mcp/session-store/types.ts";
 import { manualClock } from "../helpers/clock.ts";
 import { readSseEvents } from "../helpers/app.ts";
 
@@ -70,6 +70,35 @@ describe("idle expiry (MCP_SESSION_IDLE_TIMEOUT_SECONDS)", () => {
     clock.advance(LIMITS.idleSeconds * 1000);
     await registry.create("bob", "2025-11-25");
     expect(await backend.replay(stream.id, 0)).toEqual({ sessionId: null, events: [], finished: false });
+  });
+});
+
+describe("a session whose GET stream is followed", () => {
+  test("is kept alive by the registry's rounds while the client listens, and idles out once it stopped", async () => {
+    const { clock, registry } = harness();
+    const session = await registry.create("alice", "2025-11-25");
+    const stream = await session.standaloneStream();
+    const response = (await registry.connect(session.id, stream.id, { afterSeq: null, isStandalone: true }))!;
+    for (let round = 0; round < 3; round++) {
+      clock.advance(LIMITS.idleSeconds * 900);
+      await registry.keepFollowedSessionsAlive();
+    }
+    expect(await registry.get(session.id)).not.toBeNull();
+    await response.body!.cancel();
+    clock.advance(LIMITS.idleSeconds * 1000);
+    await registry.keepFollowedSessionsAlive();
+    expect(await registry.get(session.id)).toBeNull();
+  });
+
+  test("has its connection ended by a round once the session is gone without a word (a signal lost)", async () => {
+    const { backend, registry } = harness();
+    const session = await registry.create("alice", "2025-11-25");
+    const stream = await session.standaloneStream();
+    const response = (await registry.connect(session.id, stream.id, { afterSeq: null, isStandalone: true }))!;
+    // Straight in the backend, as another replica's DELETE whose signal never arrived.
+    await backend.remove(session.id);
+    await registry.keepFollowedSessionsAlive();
+    expect(await new Response(response.body).text()).toBe(": stream open\n\n");
   });
 });
 

@@ -11,7 +11,7 @@ import { connectRedisStore, type RedisStore } from "../../src/store/redis.ts";
 import { StoreError } from "../../src/store/types.ts";
 import { createSessionRegistry } from "../../src/mcp/session-store/index.ts";
 import type { SessionRegistry } from "../../src/mcp/sessions.ts";
-import type { SessionLimits } from "../../src/mcp/session-store/types.ts";
+import { MAX_STREAMS_PER_SESSION, type SessionLimits } from "../../src/mcp/session-store/types.ts";
 import { readSseEvents } from "../helpers/app.ts";
 import { REDIS_URL, deleteKeys, inspector, keysUnder, redisAvailable, uniquePrefix } from "../helpers/redis.ts";
 
@@ -124,7 +124,7 @@ describe("sessions in Redis across two replicas", () => {
     const stream = await session.openStream();
     for (let n = 0; n < LIMITS.maxEvents + 3; n++) await stream.send({ jsonrpc: "2.0", method: "m", params: { n } });
     const keys = await keysUnder(raw, prefix);
-    for (const key of keys) expect(key).toMatch(new RegExp(`^${prefix}:(session|sessions-of|stream|events):[^:]+$`));
+    for (const key of keys) expect(key).toMatch(new RegExp(`^${prefix}:(session|sessions-of|stream|events|streams-of):[^:]+$`));
     expect(keys).toContain(`${prefix}:session:${session.id}`);
     const sessionTtl = Number(await raw.send("TTL", [`${prefix}:session:${session.id}`]));
     expect(sessionTtl).toBeGreaterThan(LIMITS.idleSeconds - 30);
@@ -133,6 +133,22 @@ describe("sessions in Redis across two replicas", () => {
     expect(eventsTtl).toBeGreaterThan(0);
     expect(eventsTtl).toBeLessThanOrEqual(LIMITS.eventTtlSeconds);
     expect(Number(await raw.send("LLEN", [`${prefix}:events:${stream.id}`]))).toBe(LIMITS.maxEvents);
+  });
+
+  test(`a session keeps at most ${MAX_STREAMS_PER_SESSION} POST streams: past it the oldest ended one is deleted with its log`, async () => {
+    const session = await a.create("owner-9", "2025-11-25");
+    const standalone = await session.standaloneStream();
+    const ids: string[] = [];
+    for (let i = 0; i < MAX_STREAMS_PER_SESSION + 3; i++) {
+      const stream = await session.openStream();
+      await stream.send({ jsonrpc: "2.0", id: i, result: {} });
+      await stream.end();
+      ids.push(stream.id);
+    }
+    for (const gone of ids.slice(0, 3)) expect(Number(await raw.send("EXISTS", [`${prefix}:stream:${gone}`, `${prefix}:events:${gone}`]))).toBe(0);
+    expect(Number(await raw.send("LLEN", [`${prefix}:streams-of:${session.id}`]))).toBe(MAX_STREAMS_PER_SESSION);
+    expect((await b.backend.replay(ids.at(-1)!, 0)).events).toHaveLength(1);
+    expect((await b.backend.replay(standalone.id, 0)).sessionId).toBe(session.id);
   });
 });
 

@@ -18,6 +18,8 @@ export function sessionLimitsOf(config: ResolvedConfig): SessionLimits {
 
 /** A registry over `sharedStore` when given, else over process memory. */
 export function createSessionRegistry(limits: SessionLimits, sharedStore: RedisStore | null): SessionRegistry {
-  if (!sharedStore) return new SessionRegistry(createMemorySessionBackend(limits));
-  return new SessionRegistry(createRedisSessionBackend(sharedStore, limits), redisBroadcast<SessionSignal>(sharedStore, SESSION_SIGNAL_CHANNEL));
+  // Four times per idle timeout, at most every five minutes: a followed session never idles out between two.
+  const keepAliveMs = Math.min(limits.idleSeconds / 4, 300) * 1000;
+  if (!sharedStore) return new SessionRegistry(createMemorySessionBackend(limits), null, keepAliveMs);
+  return new SessionRegistry(createRedisSessionBackend(sharedStore, limits), redisBroadcast<SessionSignal>(sharedStore, SESSION_SIGNAL_CHANNEL), keepAliveMs);
 }

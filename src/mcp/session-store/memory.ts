@@ -4,10 +4,7 @@
  * longest, the stream silent longest. Each call first drops what has aged out, so the memory held
  * is bounded by the live sessions, at most `maxSessionsPerPrincipal` per principal.
  */
-import type { SessionBackend, SessionLimits, SessionRecord, StoredEvent, StreamReplay } from "./types.ts";
-
-/** Streams one session keeps at most, for Last-Event-ID resumption; the oldest ended ones go first. */
-export const MAX_STREAMS_PER_SESSION = 32;
+import { MAX_STREAMS_PER_SESSION, type SessionBackend, type SessionLimits, type SessionRecord, type StoredEvent, type StreamReplay } from "./types.ts";
 
 interface HeldSession {
   record: SessionRecord;
@@ -21,6 +18,7 @@ interface HeldStream {
   finished: boolean;
   events: (StoredEvent & { atMs: number })[];
   lastActivityMs: number;
+  isStandalone: boolean;
 }
 
 /** Moves `key` to the end of `map` (most recent) with `value`. */
@@ -72,16 +70,21 @@ export function createMemorySessionBackend(limits: SessionLimits, now: () => num
     while (stream.events.length > limits.maxEvents || (stream.events[0] && stream.events[0].atMs <= at - eventTtlMs)) stream.events.shift();
   }
 
-  function startStream(sessionId: string, streamId: string): HeldStream | undefined {
+  function startStream(sessionId: string, streamId: string, isStandalone = false): HeldStream | undefined {
     const session = sessions.get(sessionId);
     if (!session) return undefined;
-    const stream: HeldStream = { sessionId, seq: 0, finished: false, events: [], lastActivityMs: now() };
+    const stream: HeldStream = { sessionId, seq: 0, finished: false, events: [], lastActivityMs: now(), isStandalone };
     streams.set(streamId, stream);
     session.streamIds.add(streamId);
     // Ended streams are kept only for resumption; past the bound the oldest of them go.
-    for (const id of session.streamIds) {
-      if (session.streamIds.size <= MAX_STREAMS_PER_SESSION) break;
-      if (streams.get(id)?.finished && id !== session.record.standaloneStreamId) dropStream(id);
+    const postStreams = () => [...session.streamIds].filter((id) => !streams.get(id)?.isStandalone);
+    let excess = postStreams().length - MAX_STREAMS_PER_SESSION;
+    for (const id of postStreams()) {
+      if (excess <= 0) break;
+      if (streams.get(id)?.finished) {
+        dropStream(id);
+        excess--;
+      }
     }
     return stream;
   }
@@ -117,9 +120,9 @@ export function createMemorySessionBackend(limits: SessionLimits, now: () => num
     async remove(id) {
       return dropSession(id);
     },
-    async openStream(sessionId, streamId) {
+    async openStream(sessionId, streamId, isStandalone) {
       sweep();
-      startStream(sessionId, streamId);
+      startStream(sessionId, streamId, isStandalone);
     },
     async append(sessionId, streamId, data) {
       // A stream silent for the event TTL was forgotten; an event on it starts it again (its numbers from 1).

@@ -8,7 +8,9 @@
  * - `sessions-of:<sha256 of the owner>`: a sorted set of the owner's session ids by last use, for
  *   the per-principal cap (the one idle longest is evicted) — same TTL;
  * - `stream:<id>`: a hash (session, seq, finished) and `events:<id>`: a list of "seq at data"
- *   entries trimmed to `maxEvents`; both expire `eventTtlSeconds` after the stream's last event.
+ *   entries trimmed to `maxEvents`; both expire `eventTtlSeconds` after the stream's last event;
+ * - `streams-of:<session id>`: a list of the session's POST streams, at most MAX_STREAMS_PER_SESSION
+ *   (the oldest ended ones are deleted with their logs), same TTL.
  *
  * Times come from Redis (TIME, in microseconds), so replicas whose clocks differ agree on which
  * session is idle longest and which events are too old.
@@ -18,7 +20,7 @@
  */
 import { sha256Hex } from "../../auth/digest.ts";
 import type { RedisStore } from "../../store/redis.ts";
-import { LOGGING_LEVELS, type LoggingLevel, type SessionBackend, type SessionLimits, type SessionRecord, type StreamReplay } from "./types.ts";
+import { LOGGING_LEVELS, MAX_STREAMS_PER_SESSION, type LoggingLevel, type SessionBackend, type SessionLimits, type SessionRecord, type StreamReplay } from "./types.ts";
 
 /** Redis's clock in microseconds, exact in a Lua number (a double) until the year 2255. */
 const NOW_US = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000000 + tonumber(t[2])`;
@@ -58,7 +60,23 @@ redis.call('DEL', KEYS[1])
 redis.call('ZREM', index, ARGV[1])
 return 1`;
 
-const OPEN_STREAM = `redis.call('HSET', KEYS[1], 'session', ARGV[1], 'seq', 0, 'finished', 0) redis.call('EXPIRE', KEYS[1], ARGV[2]) return 0`;
+const OPEN_STREAM = `
+redis.call('HSET', KEYS[1], 'session', ARGV[1], 'seq', 0, 'finished', 0)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+if ARGV[3] == '' then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+local ids = redis.call('LRANGE', KEYS[2], 0, -1)
+local excess = #ids - tonumber(ARGV[4])
+for _, id in ipairs(ids) do
+  if excess <= 0 then break end
+  if redis.call('HGET', ARGV[5] .. id, 'finished') ~= '0' then
+    redis.call('LREM', KEYS[2], 1, id)
+    redis.call('DEL', ARGV[5] .. id, ARGV[6] .. id)
+    excess = excess - 1
+  end
+end
+return 0`;
 
 const APPEND = `${NOW_US}
 if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
@@ -111,8 +129,10 @@ export function createRedisSessionBackend(store: RedisStore, limits: SessionLimi
     async remove(id) {
       return Number(await store.script(REMOVE, [sessionKey(id)], [id])) === 1;
     },
-    async openStream(sessionId, streamId) {
-      await store.script(OPEN_STREAM, [streamKey(streamId)], [sessionId, String(eventTtlSeconds)]);
+    async openStream(sessionId, streamId, isStandalone) {
+      // A POST stream is listed under its session, so past MAX_STREAMS_PER_SESSION the oldest ended one goes (ended or expired: not "0").
+      const args = [sessionId, String(eventTtlSeconds), isStandalone ? "" : streamId, String(MAX_STREAMS_PER_SESSION), store.keyName(streamKey("")), store.keyName(eventsKey(""))];
+      await store.script(OPEN_STREAM, [streamKey(streamId), `streams-of:${sessionId}`], args);
     },
     async append(sessionId, streamId, data) {
       const args = [sessionId, data, String(limits.maxEvents), String(eventTtlSeconds)];

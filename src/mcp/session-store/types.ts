@@ -9,6 +9,9 @@
  * events of the last `eventTtlSeconds` seconds, and a stream silent for `eventTtlSeconds` is gone.
  */
 
+/** POST streams one session keeps at most, for Last-Event-ID resumption; past it the oldest ended ones go. */
+export const MAX_STREAMS_PER_SESSION = 32;
+
 export const LOGGING_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;
 export type LoggingLevel = (typeof LOGGING_LEVELS)[number];
 
@@ -58,8 +61,8 @@ export interface SessionBackend {
   update(id: string, fields: Partial<Pick<SessionRecord, "logLevel" | "standaloneStreamId">>): Promise<void>;
   /** Ends a session and forgets its streams; false when there was none. */
   remove(id: string): Promise<boolean>;
-  /** Starts an empty stream of `sessionId`. */
-  openStream(sessionId: string, streamId: string): Promise<void>;
+  /** Starts an empty stream of `sessionId`; a POST stream (not the GET one) counts against MAX_STREAMS_PER_SESSION. */
+  openStream(sessionId: string, streamId: string, isStandalone: boolean): Promise<void>;
   /** Logs one event on a stream of `sessionId` and returns its number (1, 2, …); 0 when the session is gone. */
   append(sessionId: string, streamId: string, data: string): Promise<number>;
   /** Marks a stream as ended; its events stay for resumption until they age out. */
