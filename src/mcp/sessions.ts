@@ -15,6 +15,10 @@ import { McpSession } from "./session.ts";
 export { LOGGING_LEVELS, type LoggingLevel } from "./session-store/types.ts";
 export { McpSession, SessionStream } from "./session.ts";
 
+/** Session and stream ids are random UUIDs; anything else names nothing, and is not looked up (nor made a Redis key). */
+const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const isSessionOrStreamId = (value: string) => ID_PATTERN.test(value);
+
 /** How often sessions with a followed stream are touched when the registry is not told (five minutes). */
 const DEFAULT_KEEP_ALIVE_MS = 5 * 60 * 1000;
 
@@ -63,6 +67,7 @@ export class SessionRegistry {
 
   /** The live session `id`, its idle clock restarted; null when it ended, was evicted or idled out. */
   async get(id: string): Promise<McpSession | null> {
+    if (!isSessionOrStreamId(id)) return null;
     const record = await this.backend.touch(id);
     return record ? new McpSession(record, this) : null;
   }
@@ -79,6 +84,7 @@ export class SessionRegistry {
    * when the stream is unknown or not this session's.
    */
   async connect(sessionId: string, streamId: string, options: { afterSeq: number | null; isStandalone: boolean }): Promise<Response | null> {
+    if (!isSessionOrStreamId(streamId)) return null;
     const connection = new SseConnection(streamId, sessionId, options.isStandalone, (closed) => this.connections.get(streamId) === closed && this.connections.delete(streamId), options.afterSeq !== null);
     // Registered before the replay is read, so no live event falls between the two.
     this.connections.get(streamId)?.end();

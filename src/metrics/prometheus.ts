@@ -59,7 +59,7 @@ export function createPrometheusMetrics(toolNames: readonly string[]): Metrics {
   const schedulerDelay = new Histogram({ name: `${PREFIX}scheduler_delay_seconds`, help: "How late the scheduler claimed a due automation run after its scheduled time.", buckets: SCHEDULER_DELAY_BUCKETS_SECONDS, registers });
   const automationRuns = new Counter({ name: `${PREFIX}automation_runs_total`, help: "Automation runs that reached a status in this process: the dispatch's end (running, skipped_offline, dispatch_failed) or the run's end as its host reported it.", labelNames: ["status"], registers });
   let sources: Parameters<Metrics["watch"]>[0] = {};
-  new Gauge({ name: `${PREFIX}mcp_sessions_open`, help: "MCP sessions open in this process (stateful mode).", registers, collect() { this.set(sources.openSessions?.() ?? 0); } });
+  new Gauge({ name: `${PREFIX}mcp_sessions_open`, help: "Legacy MCP sessions open in this process (stateful mode); with the Redis store, those with a stream followed here.", registers, collect() { this.set(sources.openSessions?.() ?? 0); } });
   new Gauge({ name: `${PREFIX}hosts_online`, help: "Host agents connected to this process.", registers, collect() { this.set(sources.hostsOnline?.() ?? 0); } });
 
   // Series that exist from the start, so rate() and absent-alerts work before the first refusal or run.

@@ -121,6 +121,15 @@ describe("SSE streams", () => {
     expect(events.map((event) => event.id)).toEqual([`${stream.id}:2`, `${stream.id}:3`]);
   });
 
+  test("a session or stream id that is not a UUID names nothing and is not looked up", async () => {
+    const registry = memoryRegistry();
+    const session = await registry.create("owner", "2025-11-25");
+    for (const id of ["", "x".repeat(10_000), `${session.id} `, session.id.toUpperCase(), "../session"]) {
+      expect(await registry.get(id)).toBeNull();
+      expect(await registry.connect(session.id, id, { afterSeq: 0, isStandalone: false })).toBeNull();
+    }
+  });
+
   test("a malformed Last-Event-ID is ignored", () => {
     expect(parseEventId(null)).toBeNull();
     expect(parseEventId("no-sequence")).toBeNull();
