@@ -165,7 +165,7 @@ describe("host commands routed between replicas through Redis", () => {
       await redis.start();
       await waitFor("the presence to be written again", () => b.hub.isOnline(remote.registrationId));
     } finally {
-      await redis.stop();
+      await redis.dispose();
     }
   });
 
