@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { modernHeaders, modernToolCallBody, openSession, postHeaders, TASKS_LIST_BODY, TRIVIAL_CALL_BODY, verifyAnswer } from "./mcp.ts";
 import { freePort, logTail, memoryOf, startServer, stopServer, waitUntilServing } from "./processes.ts";
+import { benchStoreAndReplicas } from "./replicas.ts";
 import { formatReport, judge, median, writeRecord, type OursStartFigures, type TargetFigures } from "./report.ts";
 import { ensureWrk, runWrk, WRK_CONNECTIONS, WRK_THREADS } from "./wrk.ts";
 
@@ -28,7 +29,8 @@ const bun = process.execPath;
 const dir = mkdtempSync(join(tmpdir(), "superset-bench-"));
 const dbPath = join(dir, "bench.db");
 const oursPort = freePort();
-const oursCommand = [join(root, "dist/superset"), "mcp", "run", "--config", join(dir, "config.ts")];
+const oursCommandWith = (configPath: string) => [join(root, "dist/superset"), "mcp", "run", "--config", configPath];
+const oursCommand = oursCommandWith(join(dir, "config.ts"));
 const running = new Set<Subprocess>();
 const problems: string[] = [];
 let timedErrors = false;
@@ -88,9 +90,11 @@ async function load(target: string, server: Subprocess, url: string, headers: Re
  * Writes ours's config: dev mode over the bench database with the rate limit off (wrk's 50
  * connections share one address and would be limited within a second), plus `extra`.
  */
-function writeOursConfig(extra: Record<string, unknown> = {}): void {
-  const config = { DATABASE_URL: `sqlite://${dbPath}`, MCP_DEV_USERNAME: "admin", MCP_SERVICE_HOST: "127.0.0.1", MCP_SERVICE_PORT: oursPort, MCP_RATE_LIMIT: { enabled: false }, ...extra };
-  writeFileSync(join(dir, "config.ts"), `export default ${JSON.stringify(config, null, 2)};\n`);
+function writeOursConfig(extra: Record<string, unknown> = {}, port = oursPort, file = "config.ts"): string {
+  const config = { DATABASE_URL: `sqlite://${dbPath}`, MCP_DEV_USERNAME: "admin", MCP_SERVICE_HOST: "127.0.0.1", MCP_SERVICE_PORT: port, MCP_RATE_LIMIT: { enabled: false }, ...extra };
+  const path = join(dir, file);
+  writeFileSync(path, `export default ${JSON.stringify(config, null, 2)};\n`);
+  return path;
 }
 
 /** Loads ours once more, with `extra` config and a credential, on the seeded database: what a production setting costs or saves. */
@@ -206,13 +210,15 @@ async function main(): Promise<number> {
   const cached = await benchOursVariant("(a3) ours, cache on", { MCP_CACHE_CONFIG: { enabled: true } }, async () => ({}));
 
   const requests = await benchOursRequests();
+  const replicated = await benchStoreAndReplicas({ dir, load, start, stop, writeConfig: writeOursConfig, command: oursCommandWith });
 
-  const targets = [ours.figures, reference, limit, apiKeyAuth, cached, ...requests];
-  const aims = judge(targets, ours.start);
+  const targets = [ours.figures, reference, limit, apiKeyAuth, cached, ...requests, ...replicated.figures];
+  const aims = [...judge(targets, ours.start), ...replicated.aims];
   console.log(`\n${formatReport(targets, aims)}`);
+  for (const note of replicated.notes) console.log(note);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, bun: Bun.version, node: (await $`node --version`.text()).trim(), wrk: wrkVersion };
   const settings = { tasks: TASK_COUNT, threads: WRK_THREADS, connections: WRK_CONNECTIONS, warmupSeconds: WARMUP_SECONDS, measureSeconds: MEASURE_SECONDS, request: TASKS_LIST_BODY };
-  const path = writeRecord({ at: new Date().toISOString(), machine, settings, targets, ours: ours.start, aims, problems });
+  const path = writeRecord({ at: new Date().toISOString(), machine, settings, targets, ours: ours.start, aims, notes: replicated.notes, problems });
   for (const problem of problems) console.log(`PROBLEM: ${problem}`);
   console.log(`\nrecord: ${path}`);
   return timedErrors ? 1 : 0;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { and, eq, gt } from "drizzle-orm";
 import { createServices } from "../../src/services/index.ts";
 import { waitFor } from "../helpers/hosts.ts";
+import { dueAutomationRow } from "../helpers/automations.ts";
 import { createTeam } from "../helpers/fixtures.ts";
 import { sampleValue } from "../helpers/metrics.ts";
 import { modernRequest } from "../helpers/modern-client.ts";
@@ -35,24 +36,7 @@ describe("three replicas behind nginx", () => {
     const team = await createTeam(createServices(database.db), "replicas");
     organizationId = team.organization.id;
     due = new Date(Math.ceil((Date.now() + DUE_IN_MS) / 1000) * 1000);
-    const now = new Date();
-    const rows = Array.from({ length: DUE_AUTOMATIONS }, (_, i) => ({
-      id: crypto.randomUUID(),
-      organizationId,
-      ownerUserId: team.member.userId,
-      name: `burst ${i}`,
-      agent: "claude",
-      prompt: "Triage.",
-      promptVersion: 1,
-      rrule: "FREQ=HOURLY;BYMINUTE=0",
-      dtstart: new Date(Date.UTC(2030, 0, 1)),
-      timezone: "UTC",
-      enabled: true,
-      nextRunAt: due,
-      nextRunLocal: due.toISOString().slice(0, 19),
-      createdAt: now,
-      updatedAt: now,
-    }));
+    const rows = Array.from({ length: DUE_AUTOMATIONS }, (_, i) => dueAutomationRow(team.member, `burst ${i}`, due, new Date(Date.UTC(2030, 0, 1))));
     await database.db.orm.insert(database.db.tables.automations).values(rows);
   }
 

@@ -10,6 +10,31 @@ export function weekdays(overrides: Partial<NewAutomation> = {}): NewAutomation 
   return { name: "Triage", prompt: "Triage new issues.", agent: "claude", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=9;BYMINUTE=0", timezone: "Europe/Berlin", ...overrides };
 }
 
+/**
+ * A row of the automations table, enabled and due at `nextRunAt` (hourly at :00, UTC, for
+ * `claude`), for tests that insert many at once instead of creating each through the service.
+ */
+export function dueAutomationRow(owner: Actor, name: string, nextRunAt: Date, dtstart: Date, createdAt = new Date()) {
+  return {
+    id: crypto.randomUUID(),
+    organizationId: owner.organizationId,
+    ownerUserId: owner.userId,
+    name,
+    agent: "claude",
+    prompt: "Triage.",
+    promptVersion: 1,
+    rrule: "FREQ=HOURLY;BYMINUTE=0",
+    dtstart,
+    timezone: "UTC",
+    enabled: true,
+    nextRunAt,
+    // In UTC the wall time is the instant's own.
+    nextRunLocal: nextRunAt.toISOString().slice(0, 19),
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
+
 /** A host of `actor`, connected once, that reported one project and one worktree workspace of it. */
 export async function connectedHostWithRecords(services: Services, actor: Actor, name: string) {
   const { host } = await services.hosts.register({ organizationId: actor.organizationId, ownerUserId: actor.userId, name });

@@ -7,6 +7,8 @@ import { RedisClient, type Subprocess } from "bun";
 import { test } from "bun:test";
 import { waitFor } from "./hosts.ts";
 
+export { deleteKeys, keysUnder } from "./redis-keys.ts";
+
 /** TEST_REDIS_URL, or undefined when the Redis tests are to be skipped. */
 export const REDIS_URL = process.env.TEST_REDIS_URL || undefined;
 
@@ -35,28 +37,6 @@ export async function inspector(): Promise<RedisClient> {
   const client = new RedisClient(REDIS_URL!);
   await client.connect();
   return client;
-}
-
-/** Deletes every key under `prefix:` (SCAN, so a large Redis is not blocked). */
-export async function deleteKeys(client: RedisClient, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = (await client.send("SCAN", [cursor, "MATCH", `${prefix}:*`, "COUNT", "1000"])) as [string, string[]];
-    if (keys.length) await client.send("DEL", keys);
-    cursor = next;
-  } while (cursor !== "0");
-}
-
-/** The keys under `prefix:`, sorted. */
-export async function keysUnder(client: RedisClient, prefix: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, keys] = (await client.send("SCAN", [cursor, "MATCH", `${prefix}:*`, "COUNT", "1000"])) as [string, string[]];
-    found.push(...keys);
-    cursor = next;
-  } while (cursor !== "0");
-  return found.sort();
 }
 
 /** redis-server from Debian, for tests that stop and start a Redis of their own; null when not installed. */

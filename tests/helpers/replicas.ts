@@ -89,6 +89,8 @@ export interface ReplicaSet {
   fetch: typeof fetch;
   /** The replica nginx passed `response` to last (after a retry, the one that answered). */
   servedBy(response: Response): Replica;
+  /** A fetch like `fetch` that also records which replica served each answer, in order (for SDK clients' `fetch` option). */
+  recordingFetch(): { fetch: typeof fetch; served: Replica[] };
   /** SIGKILL to one replica; resolves once it has exited. */
   kill(index: number): Promise<void>;
   /** Starts a killed (or stopped) replica again on its port, with the same config. */
@@ -137,6 +139,14 @@ export async function startReplicaSet({ count = 3, redisUrl = REDIS_URL, config 
     cleanUps.push(() => nginx.stop());
 
     const byAddress = new Map(replicas.map((replica) => [replica.address, replica]));
+    const tlsFetch = ((input: string | URL | Request, init: RequestInit = {}) => fetch(input, { ...init, tls: { ca: certificates.ca } })) as typeof fetch;
+    const servedBy = (response: Response): Replica => {
+      // After a failed attempt nginx lists every upstream it tried: "a, b" (or "a : b" across groups).
+      const last = response.headers.get(UPSTREAM_HEADER)?.split(/[,:]\s/).pop()?.trim();
+      const replica = last ? byAddress.get(last) : undefined;
+      if (!replica) throw new Error(`The answer names no replica in ${UPSTREAM_HEADER}: ${JSON.stringify(response.headers.get(UPSTREAM_HEADER))}`);
+      return replica;
+    };
     return {
       url,
       replicas,
@@ -146,13 +156,16 @@ export async function startReplicaSet({ count = 3, redisUrl = REDIS_URL, config 
       database,
       keyPrefix,
       config: shared,
-      fetch: ((input: string | URL | Request, init: RequestInit = {}) => fetch(input, { ...init, tls: { ca: certificates.ca } })) as typeof fetch,
-      servedBy(response) {
-        // After a failed attempt nginx lists every upstream it tried: "a, b" (or "a : b" across groups).
-        const last = response.headers.get(UPSTREAM_HEADER)?.split(/[,:]\s/).pop()?.trim();
-        const replica = last ? byAddress.get(last) : undefined;
-        if (!replica) throw new Error(`The answer names no replica in ${UPSTREAM_HEADER}: ${JSON.stringify(response.headers.get(UPSTREAM_HEADER))}`);
-        return replica;
+      fetch: tlsFetch,
+      servedBy,
+      recordingFetch() {
+        const served: Replica[] = [];
+        const recording = (async (input: string | URL | Request, init?: RequestInit) => {
+          const response = await tlsFetch(input, init);
+          served.push(servedBy(response));
+          return response;
+        }) as typeof fetch;
+        return { fetch: recording, served };
       },
       async kill(index) {
         const { server } = replicas[index]!;

@@ -10,7 +10,7 @@ import type { HostRegistration } from "../../src/services/hosts.ts";
 import { createServices, type Services } from "../../src/services/index.ts";
 import type { RunToDispatch } from "../../src/scheduler/dispatch.ts";
 import { createScheduler, type Scheduler } from "../../src/scheduler/scheduler.ts";
-import { AGENTS, weekdays } from "../helpers/automations.ts";
+import { AGENTS, dueAutomationRow, weekdays } from "../helpers/automations.ts";
 import { manualClock, type ManualClock } from "../helpers/clock.ts";
 import { describeEachDatabase } from "../helpers/databases.ts";
 import { createTeam } from "../helpers/fixtures.ts";
@@ -216,23 +216,7 @@ describeEachDatabase("scheduler", (suite) => {
     const { services, team } = await setUp("2031-01-06T09:00:00.100Z");
     const due = new Date("2031-01-06T09:00:00Z");
     const now = new Date();
-    const rows = Array.from({ length: 2500 }, (_, i) => ({
-      id: crypto.randomUUID(),
-      organizationId: team.organization.id,
-      ownerUserId: team.member.userId,
-      name: `burst ${i}`,
-      agent: "claude",
-      prompt: "Triage.",
-      promptVersion: 1,
-      rrule: "FREQ=HOURLY;BYMINUTE=0",
-      dtstart: new Date(Date.UTC(2031, 0, 1, 0, i % 60)),
-      timezone: "UTC",
-      enabled: true,
-      nextRunAt: due,
-      nextRunLocal: "2031-01-06T09:00:00",
-      createdAt: now,
-      updatedAt: now,
-    }));
+    const rows = Array.from({ length: 2500 }, (_, i) => dueAutomationRow(team.member, `burst ${i}`, due, new Date(Date.UTC(2031, 0, 1, 0, i % 60)), now));
     const { automations, automationRuns } = suite.db.tables;
     for (let start = 0; start < rows.length; start += 500) await suite.db.orm.insert(automations).values(rows.slice(start, start + 500));
     const extra = suite.variant.name === "PostgreSQL" ? [openDatabase(suite.url), openDatabase(suite.url)] : [];
