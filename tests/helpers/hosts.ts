@@ -46,15 +46,6 @@ export async function registerHost(services: Services, actor: Actor, name = "bui
   return token;
 }
 
-/** Polls `check` every 25 ms until it returns true, or throws after `timeoutMs` with `what`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
-}
-
 export interface AgentOptions {
   baseUrl: string;
   token: string;

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { waitFor } from "./hosts.ts";
+import { eventually } from "./eventually.ts";
 
 export const NGINX = "/usr/sbin/nginx";
 export const SITE_CONFIG = resolve(import.meta.dir, "../../scripts/deploy/nginx.conf");
@@ -158,7 +158,7 @@ export async function startNginx(options: NginxPorts & { upstreamPort: number; c
   };
 
   try {
-    await waitFor(`nginx to listen on 127.0.0.1:${httpsPort}`, async () => {
+    await eventually(`nginx to listen on 127.0.0.1:${httpsPort}`, async () => {
       if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}:\n${await stderr}${await errorLog()}`);
       return accepts(httpsPort);
     }, READY_TIMEOUT_MS);

@@ -11,7 +11,7 @@ import type { Subprocess } from "bun";
 import { connectRedisStore, type RedisStore } from "../../src/store/redis.ts";
 import { StoreError } from "../../src/store/types.ts";
 import { freePort } from "../helpers/binary.ts";
-import { waitFor } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 const REDIS_SERVER = Bun.which("redis-server");
 
@@ -19,7 +19,7 @@ const REDIS_SERVER = Bun.which("redis-server");
 async function startRedis(port: number, dir: string): Promise<Subprocess> {
   const child = Bun.spawn([REDIS_SERVER!, "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], { stdout: "ignore", stderr: "ignore" });
   const probe = () => Bun.spawnSync(["redis-cli", "-h", "127.0.0.1", "-p", String(port), "ping"]).stdout.toString().trim() === "PONG";
-  await waitFor(`redis-server on port ${port}`, probe);
+  await eventually(`redis-server on port ${port}`, probe);
   return child;
 }
 
@@ -49,13 +49,13 @@ describe("the Redis store across a Redis restart", () => {
 
     redis.kill("SIGKILL");
     await redis.exited;
-    await waitFor("a command to fail", () => store!.get("k").then(() => false, (error) => error instanceof StoreError));
+    await eventually("a command to fail", () => store!.get("k").then(() => false, (error) => error instanceof StoreError));
     await expect(store.ping(500)).rejects.toThrow(StoreError);
     await expect(store.increment("n", 60)).rejects.toThrow(StoreError);
 
     redis = await startRedis(port, dir);
     // The client's backoff brings the connection back; nothing in the store is recreated.
-    await waitFor("the store to reconnect", () => store!.ping(500).then(() => true, () => false), 30_000);
+    await eventually("the store to reconnect", () => store!.ping(500).then(() => true, () => false), 30_000);
     expect(await store.increment("n", 60)).toBe(1);
   });
 });

@@ -12,9 +12,10 @@ import { DEFAULT_STATUSES } from "../../src/services/statuses.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { BUILTIN_AGENT_PRESETS } from "../../src/config/defaults.ts";
 import { call, callTool, createTestApp, DEV_USERNAME, initialize, toolResult, type TestApp, type ToolResult } from "../helpers/app.ts";
-import { inProcessAgent, listeningApp, registerHost, tempDataDir, waitFor } from "../helpers/hosts.ts";
+import { inProcessAgent, listeningApp, registerHost, tempDataDir } from "../helpers/hosts.ts";
 import { sampleArguments, sampleValue, type JsonSchema } from "../helpers/schema-samples.ts";
 import { expectWellFormedResult } from "../helpers/tool-results.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 // Copies of /work/shared/spec, so that the suite runs anywhere the repository is checked out.
 const SPEC_DIR = `${import.meta.dir}/spec`;
@@ -212,7 +213,7 @@ async function connectedHost() {
   const server = await listeningApp({ AGENT_PRESETS: { ...BUILTIN_AGENT_PRESETS, echo: { label: "Echo", command: "echo", args: [], promptTransport: "argv", promptArgs: [], resumeArgs: [], env: {} } } });
   const session = await initialize(server.app);
   const agent = inProcessAgent({ baseUrl: server.baseUrl, token: await registerHost(server.services, await devActor(server)) });
-  await waitFor("the host agent to connect", () => agent.isConnected());
+  await eventually("the host agent to connect", () => agent.isConnected());
   const hostId = agent.hostId;
   const make = async (name: string, args: Record<string, unknown>) => {
     const result = await toolResult(server.app, name, { hostId, ...args }, session);
