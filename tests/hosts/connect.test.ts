@@ -8,6 +8,9 @@ import { DEV_USERNAME, initialize, toolResult } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { inProcessAgent, listeningApp, randomHostId, registerHost, type ListeningApp } from "../helpers/hosts.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 let t: ListeningApp;
 let token: string;

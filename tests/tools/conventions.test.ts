@@ -3,7 +3,7 @@
  * give the arguments that make it succeed): metadata, schemas against the hosted server's
  * (spec/hosted-tools.json), registration order, refusals, results, and no writes by read-only tools.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import type { Database } from "../../src/db/client.ts";
@@ -16,6 +16,9 @@ import { inProcessAgent, listeningApp, registerHost, tempDataDir } from "../help
 import { sampleArguments, sampleValue, type JsonSchema } from "../helpers/schema-samples.ts";
 import { expectWellFormedResult } from "../helpers/tool-results.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 // Copies of /work/shared/spec, so that the suite runs anywhere the repository is checked out.
 const SPEC_DIR = `${import.meta.dir}/spec`;
