@@ -8,6 +8,7 @@
  */
 import { and, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client.ts";
+import { likePattern } from "./like.ts";
 
 const TRIGRAM_LENGTH = 3;
 
@@ -15,8 +16,6 @@ const TRIGRAM_LENGTH = 3;
 export function searchTerms(query: string): string[] {
   return query.toLowerCase().split(/\s+/).filter((term) => term.length > 0);
 }
-
-const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** An FTS5 string: inside double quotes every character is literal, and `"` is written twice. */
 const ftsString = (term: string) => `"${term.replaceAll('"', '""')}"`;

@@ -106,6 +106,23 @@ export function createAccountService({ db, now }: ServiceContext) {
     return user;
   }
 
+  /**
+   * The user (id or username) and organization (id or slug) when the user is active and a member
+   * of it; otherwise an invalid-input error saying what to fix before `purpose` (e.g. "creating an
+   * API key for them"), as the CLI and services that bind a credential to a member need.
+   */
+  async function requireActiveMember(idOrUsername: string, organizationIdOrSlug: string, purpose: string) {
+    const user = await requireUser(idOrUsername);
+    const organization = await requireOrganization(organizationIdOrSlug);
+    if (!user.isActive) throw invalid(`User "${user.username}" is disabled; enable them before ${purpose}.`);
+    const [membership] = await orm
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, user.id)));
+    if (!membership) throw invalid(`User "${user.username}" is not a member of organization "${organization.slug}"; add them to it before ${purpose}.`);
+    return { user, organization, role: membership.role };
+  }
+
   async function insertUnique<T>(what: string, insert: () => Promise<T>): Promise<T> {
     try {
       return await insert();
@@ -121,6 +138,7 @@ export function createAccountService({ db, now }: ServiceContext) {
     findUserById,
     requireOrganization,
     requireUser,
+    requireActiveMember,
 
     async createOrganization(input: { name: string; slug: string }): Promise<Organization> {
       if (!SLUG_PATTERN.test(input.slug)) throw invalid(`Organization slug "${input.slug}" must be lowercase letters and digits separated by single dashes.`);

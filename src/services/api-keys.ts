@@ -101,14 +101,7 @@ export function createApiKeyService(context: ServiceContext) {
     const scopes = checkedScopes(input.scopes);
     if (input.expiresAt && Number.isNaN(input.expiresAt.getTime())) throw invalid("The expiry date is not a valid date.");
     if (input.expiresAt && input.expiresAt.getTime() <= at.getTime()) throw invalid(`The expiry ${input.expiresAt.toISOString()} is not in the future; give a later date, or none for a key that does not expire.`);
-    const user = await accounts.requireUser(input.user);
-    const organization = await accounts.requireOrganization(input.organization);
-    if (!user.isActive) throw invalid(`User "${user.username}" is disabled; enable them before creating an API key for them.`);
-    const membership = await orm
-      .select({ role: memberships.role })
-      .from(memberships)
-      .where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, user.id)));
-    if (membership.length === 0) throw invalid(`User "${user.username}" is not a member of organization "${organization.slug}"; add them to it before creating an API key there.`);
+    const { user, organization } = await accounts.requireActiveMember(input.user, input.organization, "creating an API key for them");
     const generated = generateApiKey();
     const row = {
       id: newId(),

@@ -4,11 +4,12 @@
  * are for the owner and organization admins. Every change of schedule or state recomputes
  * `nextRunAt` from now and tells the scheduler (`onScheduleChange`), which re-aims its timer.
  */
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { compileSchedule, requireFutureOccurrence, ScheduleError, type CompiledSchedule } from "../scheduler/schedule.ts";
 import { scheduleText } from "../scheduler/schedule-text.ts";
 import { hasRole, requireRole, type Actor } from "./actor.ts";
-import { containsPattern, iso, isUuid, newId, type ServiceContext } from "./context.ts";
+import { containsIgnoringCase } from "../db/like.ts";
+import { iso, isUuid, newId, type ServiceContext } from "./context.ts";
 import { forbidden, invalid, notFound } from "./errors.ts";
 import type { AutomationPlacement, Placement } from "./automation-placement.ts";
 import { createPromptVersions } from "./automation-prompts.ts";
@@ -136,7 +137,7 @@ export function createAutomationService(context: ServiceContext, placement: Auto
 
     /** The organization's automations by name; `name` matches anywhere, case-insensitively. */
     async list(actor: Actor, filter: { name?: string }): Promise<Automation[]> {
-      const byName = filter.name ? sql`lower(${automations.name}) LIKE ${containsPattern(filter.name)} ESCAPE '\\'` : undefined;
+      const byName = filter.name ? containsIgnoringCase(automations.name, filter.name) : undefined;
       const rows = await orm.select().from(automations).where(and(eq(automations.organizationId, actor.organizationId), byName)).orderBy(asc(automations.name), asc(automations.createdAt));
       return rows.map(toAutomation);
     },

@@ -67,14 +67,7 @@ export function createHostService(context: ServiceContext) {
      */
     async register(input: { organizationId: string; ownerUserId: string; name?: string | null }): Promise<{ host: HostRegistration; token: string }> {
       const name = checkedName(input.name);
-      const organization = await accounts.requireOrganization(input.organizationId);
-      const owner = await accounts.requireUser(input.ownerUserId);
-      if (!owner.isActive) throw invalid(`User "${owner.username}" is disabled; enable them before registering a host for them.`);
-      const membership = await orm
-        .select({ role: memberships.role })
-        .from(memberships)
-        .where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, owner.id)));
-      if (membership.length === 0) throw invalid(`User "${owner.username}" is not a member of organization "${organization.slug}"; add them to it before registering a host for them.`);
+      const { user: owner, organization } = await accounts.requireActiveMember(input.ownerUserId, input.organizationId, "registering a host for them");
       const generated = generateHostToken();
       const at = now();
       const row = {

@@ -1,7 +1,8 @@
-import { and, asc, eq, or, sql, type AnyColumn } from "drizzle-orm";
+import { and, asc, eq, or, type AnyColumn } from "drizzle-orm";
 import type { MemberRole } from "../db/schema/values.ts";
 import type { Actor } from "./actor.ts";
-import { containsPattern, type ServiceContext } from "./context.ts";
+import { containsIgnoringCase } from "../db/like.ts";
+import type { ServiceContext } from "./context.ts";
 
 export interface Member {
   id: string;
@@ -20,8 +21,8 @@ export function createMemberService({ db }: ServiceContext) {
     async list(actor: Actor, options: { search?: string | null; limit: number }): Promise<Member[]> {
       const conditions = [eq(memberships.organizationId, actor.organizationId)];
       if (options.search) {
-        const pattern = containsPattern(options.search);
-        const matches = (column: AnyColumn) => sql`lower(${column}) LIKE ${pattern} ESCAPE '\\'`;
+        const search = options.search;
+        const matches = (column: AnyColumn) => containsIgnoringCase(column, search);
         conditions.push(or(matches(users.name), matches(users.username), matches(users.email))!);
       }
       return orm

@@ -12,11 +12,10 @@ import { isProcessAlive } from "../../src/agent/process-session.ts";
 import { startHostAgent } from "../../src/agent/run.ts";
 import type { Inventory, ServerFrame } from "../../src/hosts/protocol.ts";
 import { gitSync, removeTempDirs, tempDir, writeFile } from "../helpers/git-repos.ts";
-import { waitFor } from "../helpers/hosts.ts";
 import { processesWith, startStuckRemote } from "../helpers/stuck-remote.ts";
-import { eventually } from "./run-fixtures.ts";
 import { standInServer } from "./stand-in-server.ts";
 import { useEmptyHome } from "./terminal-helpers.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(60_000);
 useEmptyHome();
@@ -100,7 +99,7 @@ describe.skipIf(process.platform !== "linux")("abort", () => {
     server.send({ type: "abort", id: "ws-1" });
     await eventually("the script and its child to end", () => (pids.every((pid) => !isProcessAlive(pid)) ? true : undefined));
     // The undo closes the terminals, removes the worktree and then the record: the record going is its last step.
-    await waitFor("the workspace record to be removed", async () => !(await inventory()).workspaces.some((workspace) => workspace.id === "w-1"));
+    await eventually("the workspace record to be removed", async () => !(await inventory()).workspaces.some((workspace) => workspace.id === "w-1"));
     expect(existsSync(worktree)).toBe(false);
     expect((await inventory()).terminals).toEqual([]);
     expect(server.of("result").filter((frame) => frame.id === "ws-1")).toEqual([]);

@@ -4,6 +4,7 @@ import { runCommands } from "../../src/agent/commands/runs.ts";
 import { openRunOutbox } from "../../src/agent/run-outbox.ts";
 import { createRunTracker } from "../../src/agent/run-tracker.ts";
 import type { CommandParams, RunReport, WirePreset } from "../../src/hosts/protocol.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { tempDir } from "../helpers/git-repos.ts";
 import { FAKE_AGENT } from "./terminal-helpers.ts";
 import { workspaceFixture } from "./workspace-fixtures.ts";
@@ -17,17 +18,6 @@ export function fakePreset(env: Record<string, string> = {}): WirePreset {
 
 /** A file the fake agent writes its arguments to (read with fakeAgentArgs). */
 export const argsFile = () => join(tempDir(), "args");
-
-/** Polls `check` every 25 ms until it returns a value, or throws after `timeoutMs` naming `what`. */
-export async function eventually<T>(what: string, check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
-}
 
 /** run.start params for run number `n`: a fresh worktree of p1, the fake agent, generous limits. */
 export function startParams(n: number, overrides: Partial<StartParams> = {}): StartParams {

@@ -11,9 +11,10 @@ import { HOST_STOPPED_ERROR } from "../../src/agent/run-tracker.ts";
 import { startHostAgent } from "../../src/agent/run.ts";
 import type { ServerFrame } from "../../src/hosts/protocol.ts";
 import { removeTempDirs, tempDir } from "../helpers/git-repos.ts";
-import { eventually, fakePreset, startParams, type StartParams } from "./run-fixtures.ts";
+import { fakePreset, startParams, type StartParams } from "./run-fixtures.ts";
 import { standInServer, type StandInServer } from "./stand-in-server.ts";
 import { useEmptyHome } from "./terminal-helpers.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(60_000);
 useEmptyHome();

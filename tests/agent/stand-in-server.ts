@@ -1,7 +1,7 @@
 /** A stand-in for the server's /hosts/connect (Bun.serve): welcomes every hello, keeps every frame, and lets a test answer or drop the socket. */
 import type { ServerWebSocket } from "bun";
 import type { HostFrame, ServerFrame } from "../../src/hosts/protocol.ts";
-import { eventually } from "./run-fixtures.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 /** A frame the agent sent, with the number of the connection it came on (1 for the first). */
 export type Received = HostFrame & { connection: number };

@@ -6,6 +6,7 @@ import { isProcessAlive } from "../../src/agent/process-session.ts";
 import { createTerminalManager, stdinAsTyped } from "../../src/agent/terminals.ts";
 import type { TerminalEnd, TerminalLaunch } from "../../src/agent/types.ts";
 import { removeTempDirs, tempDir } from "../helpers/git-repos.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { thrown, useEmptyHome, waitForScreen } from "./terminal-helpers.ts";
 
 const terminals = createTerminalManager({ cols: 80, rows: 24, killGraceMs: 500 });
@@ -79,9 +80,9 @@ describe("terminal manager", () => {
     const terminal = start(["bash", "-c", "read -r _; printf '\\e]0;first title\\a'; read -r _; printf '\\e]2;second title\\e\\\\'; sleep 30"]);
     expect(terminals.get(terminal.terminalId)?.title).toBe("test");
     terminals.send(terminal.terminalId, "", true);
-    await waitFor(() => terminals.get(terminal.terminalId)?.title === "first title");
+    await eventually("the first title", () => terminals.get(terminal.terminalId)?.title === "first title", 5000);
     terminals.send(terminal.terminalId, "", true);
-    await waitFor(() => terminals.get(terminal.terminalId)?.title === "second title");
+    await eventually("the second title", () => terminals.get(terminal.terminalId)?.title === "second title", 5000);
   });
 
   test("each terminal is its own session, and close ends the whole process tree", async () => {
@@ -245,11 +246,3 @@ describe("terminal cap", () => {
     expect(capped.list()).toHaveLength(4);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition never became true");
-    await Bun.sleep(25);
-  }
-}

@@ -1,10 +1,13 @@
 /** `superset api-keys …`: create (the key printed once), list (prefix, never the key), revoke, and the refusals. */
-import { beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { parseExpiry } from "../../src/cli/api-keys.ts";
 import { UsageError } from "../../src/cli/command.ts";
 import { createServices } from "../../src/services/index.ts";
 import { cliWorkspace, type CliWorkspace } from "../helpers/cli.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 let workspace: CliWorkspace;
 

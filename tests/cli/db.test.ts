@@ -1,8 +1,11 @@
 /** `superset db migrate`. */
-import { expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cliWorkspace, runCli } from "../helpers/cli.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 test("db migrate creates and migrates the configured SQLite database, and is repeatable", async () => {
   const workspace = cliWorkspace();

@@ -1,5 +1,5 @@
 /** `--help` of every db, orgs, users, api-keys, keys, hosts and host command: exit 0, usage line, every option listed. */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { apiKeyCommands } from "../../src/cli/api-keys.ts";
 import { dbCommands } from "../../src/cli/db.ts";
 import { hostRunCommands } from "../../src/cli/host-run.ts";
@@ -8,6 +8,9 @@ import { keyCommands } from "../../src/cli/keys.ts";
 import { orgCommands } from "../../src/cli/orgs.ts";
 import { userCommands } from "../../src/cli/users.ts";
 import { runCli } from "../helpers/cli.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 const COMMANDS = [...dbCommands, ...orgCommands, ...userCommands, ...apiKeyCommands, ...keyCommands, ...hostCommands, ...hostRunCommands];
 

@@ -1,8 +1,11 @@
 /** `superset hosts …`: register (a working token printed once, with the command to run), list, grant, revoke-access, revoke, and the refusals. */
-import { beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createServices } from "../../src/services/index.ts";
 import { cliWorkspace, type CliWorkspace } from "../helpers/cli.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 let workspace: CliWorkspace;
 

@@ -11,6 +11,9 @@ import { openDatabase } from "../../src/db/client.ts";
 import { createServices } from "../../src/services/index.ts";
 import { runCli } from "../helpers/cli.ts";
 import { readEnvironmentFile } from "../helpers/systemd.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 const PASSWORD = "correct horse battery";
 const IS_ROOT = process.getuid?.() === 0;

@@ -3,12 +3,15 @@
  * the SECRET_KEY the server would use), keeps the previous one published for the access-token
  * lifetime plus the grace period, and list shows where each key stands.
  */
-import { beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createKeyRing, RETIRED_KEY_GRACE_SECONDS, SigningKeyDecryptionError } from "../../src/oauth/key-ring.ts";
 import { createServices } from "../../src/services/index.ts";
 import { cliWorkspace, runCli, type CliWorkspace } from "../helpers/cli.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 interface ListedKey {
   kid: string;

@@ -1,6 +1,9 @@
 /** `superset orgs create|list`. */
-import { beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { cliWorkspace, type CliWorkspace } from "../helpers/cli.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 let workspace: CliWorkspace;
 beforeAll(() => {

@@ -1,8 +1,11 @@
 /** `superset users …`: create, list, set-password, disable/enable, add-to-org, and the refusals. */
-import { beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createServices } from "../../src/services/index.ts";
 import { cliWorkspace, type CliWorkspace } from "../helpers/cli.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 let workspace: CliWorkspace;
 

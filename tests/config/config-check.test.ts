@@ -1,6 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { tempDir, writeConfig, writeObjectConfig } from "./fixtures.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 const ROOT = join(import.meta.dir, "..", "..");
 

@@ -1,6 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { tempDir, writeObjectConfig } from "./fixtures.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 // No config.ts there, so the repository's example config does not leak into these tests.
 const cwd = tempDir();

@@ -1,12 +1,10 @@
 /** Temporary config files for the config tests. */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir as newTempDir } from "../helpers/temp-dirs.ts";
 
-/** A fresh directory; each file gets its own, because Bun caches imported modules by path. */
-export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "superset-config-"));
-}
+/** A fresh directory (each file gets its own, because Bun caches imported modules by path), removed by removeTempDirs. */
+export const tempDir = (): string => newTempDir("superset-config-");
 
 /** Writes `source` as `<fresh dir>/<name>` and returns its absolute path. */
 export function writeConfig(source: string, name = "config.ts"): string {

@@ -1,9 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { defaultConfig } from "../../src/config/defaults.ts";
 import { ConfigError, loadConfig, publicBaseUrl } from "../../src/config/load.ts";
 import { tempDir, writeConfig, writeObjectConfig } from "./fixtures.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 describe("defaults", () => {
   test("without a file every key has its documented default", async () => {

@@ -1,9 +1,12 @@
 /** SECRET_KEY resolution: the configured key wins; dev mode generates one into the data folder once (mode 0600) and reads it afterwards. */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { devSecretKeyDir, resolveSecretKey } from "../../src/config/secret-key.ts";
 import { tempDir } from "./fixtures.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 const MODULE = join(import.meta.dir, "../../src/config/secret-key.ts");
 const DEV = { MCP_AUTH_ENABLED: false, SECRET_KEY: null };

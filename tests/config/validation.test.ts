@@ -1,9 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { defaultConfig } from "../../src/config/defaults.ts";
 import { ConfigError, loadConfig } from "../../src/config/load.ts";
 import { tempDir, writeConfig, writeObjectConfig } from "./fixtures.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 async function errorFor(config: Record<string, unknown>): Promise<{ path: string; message: string }> {
   const path = writeObjectConfig(config);

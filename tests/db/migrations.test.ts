@@ -15,6 +15,7 @@ import { migrate as migrateSqlite } from "drizzle-orm/bun-sqlite/migrator";
 import { openDatabase, type Database } from "../../src/db/client.ts";
 import { EMBEDDED_MIGRATION_FILES, materializeMigrations } from "../../src/db/migrations/index.ts";
 import { createServices } from "../../src/services/index.ts";
+import { LIST_FILE, renderMigrationList } from "../../scripts/db/migrations-list.ts";
 import { describeEachDatabase } from "../helpers/databases.ts";
 import { createTeam } from "../helpers/fixtures.ts";
 
@@ -41,6 +42,10 @@ const appliedCount = async (db: Database, url: string) =>
   Number((await query(db, url, `SELECT count(*) AS n FROM ${db.dialect === "sqlite" ? "__drizzle_migrations" : "drizzle.__drizzle_migrations"}`))[0]!.n);
 
 describe("embedded migrations", () => {
+  test("the committed list is what npm run db:migrations writes from the journals", () => {
+    expect(readFileSync(LIST_FILE, "utf8")).toBe(renderMigrationList());
+  });
+
   for (const dialect of DIALECTS) {
     test(`${dialect}: every journal entry is embedded with the file's exact text`, () => {
       const tags = journalTags(dialect);

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { COMMANDS } from "../../src/cli/index.ts";
 import { createSandbox, freePort, type Sandbox } from "../helpers/binary.ts";
-import { waitFor } from "../helpers/hosts.ts";
 import { environmentAssignments, parseUnit, readEnvironmentFile, singleValues } from "../helpers/systemd.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 const UNIT_PATH = join(import.meta.dir, "../../scripts/deploy/superset.service");
 const UNIT_TEXT = readFileSync(UNIT_PATH, "utf8");
@@ -185,12 +185,12 @@ describe("the unit's ExecStart on a config written by superset init", () => {
       if (child!.exitCode !== null) throw new Error(`the server exited with ${child!.exitCode}:\n${log}`);
       return fetch(`http://127.0.0.1:${port}/ready`).then((response) => response.status === 200, () => false);
     };
-    await waitFor(`GET /ready on port ${port} (log so far: ${log})`, ready, 30_000);
+    await eventually(`GET /ready on port ${port} (log so far: ${log})`, ready, 30_000);
     expect(await (await fetch(`http://127.0.0.1:${port}/ready`)).json()).toEqual({ status: "ready", database: "ok" });
   });
 
   test.skipIf(!canHarden)("under the unit's restrictions the files it writes belong to the service user, readable by it alone", async () => {
-    await waitFor("the database's write-ahead log", () => Bun.file(join(mapped(sandbox, "/var/lib/superset"), "superset.db-wal")).exists());
+    await eventually("the database's write-ahead log", () => Bun.file(join(mapped(sandbox, "/var/lib/superset"), "superset.db-wal")).exists());
     const nobody = Number(Bun.spawnSync(["id", "-u", serviceUser]).stdout.toString());
     const wal = statSync(join(mapped(sandbox, "/var/lib/superset"), "superset.db-wal"));
     expect(wal.uid).toBe(nobody);
@@ -198,7 +198,7 @@ describe("the unit's ExecStart on a config written by superset init", () => {
   });
 
   test("SIGTERM stops it with status 0", async () => {
-    await waitFor("the server to answer", () => fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false), 30_000);
+    await eventually("the server to answer", () => fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false), 30_000);
     child!.kill("SIGTERM");
     expect(await child!.exited).toBe(0);
   });

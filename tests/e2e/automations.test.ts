@@ -14,7 +14,8 @@ import { DEV_USERNAME, initialize, toolResult } from "../helpers/app.ts";
 import { manualClock, type ManualClock } from "../helpers/clock.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { removeTempDirs, tempDir } from "../helpers/git-repos.ts";
-import { agentProcess, listeningApp, registerHost, waitFor, type ListeningApp } from "../helpers/hosts.ts";
+import { agentProcess, listeningApp, registerHost, type ListeningApp } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(60_000);
 
@@ -37,7 +38,7 @@ async function call(name: string, args: Record<string, unknown>) {
 /** The automation's runs once `done` holds for them (polled: the host reports when its agent exits). */
 async function runsWhen(automationId: string, done: (runs: Record<string, any>[]) => boolean) {
   let runs: Record<string, any>[] = [];
-  await waitFor(`runs of ${automationId} to settle (agent log: ${agent.output()})`, async () => {
+  await eventually(`runs of ${automationId} to settle (agent log: ${agent.output()})`, async () => {
     runs = (await call("automations_logs", { automationId })).result;
     return done(runs);
   });
@@ -53,7 +54,7 @@ beforeAll(async () => {
   await scheduler.start();
   agent = agentProcess({ baseUrl: t.baseUrl, token: await registerHost(t.services, await actorFor(t.services, DEV_USERNAME), "build-box"), env: { HOME: tempDir("superset-home-") } });
   session = await initialize(t.app);
-  await waitFor(`the agent to connect (its log: ${agent.output()})`, async () => (await call("hosts_list", {})).result[0]?.online === true);
+  await eventually(`the agent to connect (its log: ${agent.output()})`, async () => (await call("hosts_list", {})).result[0]?.online === true);
 });
 
 afterAll(async () => {
@@ -124,7 +125,7 @@ describe("a daily triage automation at 9am Berlin time", () => {
 
   test("with the host offline, a due run is recorded as skipped_offline naming the host", async () => {
     await agent.stop();
-    await waitFor("the host to be offline", async () => (await call("hosts_list", {})).result[0]?.online === false);
+    await eventually("the host to be offline", async () => (await call("hosts_list", {})).result[0]?.online === false);
     const due = (await call("automations_get", { id: automationId })).result.nextRunAt;
     clock.set(due);
     const [latest] = await runsWhen(automationId, (runs) => runs[0]?.scheduledFor === due && runs[0]?.status === "skipped_offline");

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createSandbox, type Sandbox } from "../helpers/binary.ts";
-import { waitFor } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(60_000);
 
@@ -59,7 +59,7 @@ describe("db backup of a live SQLite database", () => {
         created.push(task.id);
       }
     })();
-    await waitFor("the first tasks to be written", () => created.length >= 5);
+    await eventually("the first tasks to be written", () => created.length >= 5);
 
     const backupFile = join(sandbox.root, "data/backup.db");
     const config = await sandbox.writeConfig(sandbox.baseConfig(), "backup.ts");

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { createSandbox, logMessages, type RunningServer, type Sandbox } from "../helpers/binary.ts";
 import { DATABASES, type TestDatabase } from "../helpers/databases.ts";
 import { holdRequest, type HeldRequest } from "../helpers/held-requests.ts";
-import { randomHostId, waitFor } from "../helpers/hosts.ts";
+import { randomHostId } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(120_000);
 
@@ -109,7 +110,7 @@ for (const variant of VARIANTS) {
       const agent = startAgent(sandbox, server, /sk_host_[A-Za-z0-9_-]{43}/.exec(registered.stdout)![0]);
       const held: HeldRequest[] = [];
       try {
-        await waitFor("the agent to connect", () => logMessages(agent.log()).includes("connected"));
+        await eventually("the agent to connect", () => logMessages(agent.log()).includes("connected"));
         const sessionId = await openSession(server.url);
 
         const stream = await fetch(server.url, { headers: { Accept: "text/event-stream", "Mcp-Session-Id": sessionId, "MCP-Protocol-Version": PROTOCOL_VERSION } });
@@ -127,7 +128,7 @@ for (const variant of VARIANTS) {
         await Promise.all([...inFlight, streamed].map((request) => request.accepted));
 
         server.kill("SIGTERM");
-        await waitFor("the server to log that it is draining", () => logRecords(server, DRAINING).length > 0);
+        await eventually("the server to log that it is draining", () => logRecords(server, DRAINING).length > 0);
         // The 50 calls, the streamed POST and the GET stream; the idle connection holds no request.
         expect(logRecords(server, DRAINING)[0]).toMatchObject({ level: "info", requests: IN_FLIGHT + 2, hostSockets: 1, timeoutSeconds: 30 });
 
@@ -156,7 +157,7 @@ for (const variant of VARIANTS) {
         for (const request of inFlight) expect(await request.closed).toEqual({ error: null });
         expect(await server.exited).toBe(0);
         expect(logRecords(server, /^Drain finished/)[0]).toMatchObject({ timedOut: false, cut: 0 });
-        await waitFor("the agent to be told the server is going away", () => agent.log().includes('"code":1001'));
+        await eventually("the agent to be told the server is going away", () => agent.log().includes('"code":1001'));
       } finally {
         for (const request of held) request.destroy();
         agent.child.kill("SIGTERM");

@@ -13,7 +13,8 @@ import { DEV_USERNAME, initialize, request, toolResult } from "../helpers/app.ts
 import { actorFor } from "../helpers/fixtures.ts";
 import { makeLocalRepo, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
 import { processesWith, startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
-import { agentProcess, listeningApp, registerHost, waitFor, type ListeningApp } from "../helpers/hosts.ts";
+import { agentProcess, listeningApp, registerHost, type ListeningApp } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(60_000);
 
@@ -32,7 +33,7 @@ beforeAll(async () => {
   t = await listeningApp();
   agent = agentProcess({ baseUrl: t.baseUrl, token: await registerHost(t.services, await actorFor(t.services, DEV_USERNAME), "build-box"), env: { HOME: tempDir("superset-home-") } });
   session = await initialize(t.app);
-  await waitFor(`the agent to connect (its log: ${agent.output()})`, async () => (await call("hosts_list", {})).value.result[0]?.online === true);
+  await eventually(`the agent to connect (its log: ${agent.output()})`, async () => (await call("hosts_list", {})).value.result[0]?.online === true);
 });
 
 afterAll(async () => {
@@ -55,7 +56,7 @@ async function cancelledClone(name: string, meta: Record<string, unknown>) {
   const before = remote.requests;
   const body = request("tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, gitUrl: url, name }, ...meta });
   const response = postMcp(body);
-  await waitFor("the clone to reach the remote", () => remote.requests > before);
+  await eventually("the clone to reach the remote", () => remote.requests > before);
   const pids = processesWith(url);
   expect(pids.length).toBeGreaterThan(0);
   const target = join(agent.dataDir, "projects", name);
@@ -70,8 +71,8 @@ describe.skipIf(process.platform !== "linux")("a client that cancels its call ab
     const response = await clone.response;
     expect(response.headers.get("content-type")).toStartWith("text/event-stream");
     await clone.cancel();
-    await waitFor("the clone's git processes to end", () => clone.pids.every((pid) => !isProcessAlive(pid)));
-    await waitFor("the partial clone to be removed", () => !existsSync(clone.target));
+    await eventually("the clone's git processes to end", () => clone.pids.every((pid) => !isProcessAlive(pid)));
+    await eventually("the partial clone to be removed", () => !existsSync(clone.target));
     expect((await call("projects_list", {})).value.result ?? []).toEqual([]);
   });
 
@@ -81,8 +82,8 @@ describe.skipIf(process.platform !== "linux")("a client that cancels its call ab
     const answer = (await (await clone.response).json()) as { result: { isError?: boolean; content: { text: string }[] } };
     expect(answer.result.isError).toBe(true);
     expect(answer.result.content[0]!.text).toStartWith("The call was cancelled before Host");
-    await waitFor("the clone's git processes to end", () => clone.pids.every((pid) => !isProcessAlive(pid)));
-    await waitFor("the partial clone to be removed", () => !existsSync(clone.target));
+    await eventually("the clone's git processes to end", () => clone.pids.every((pid) => !isProcessAlive(pid)));
+    await eventually("the partial clone to be removed", () => !existsSync(clone.target));
     const imported = await call("projects_create", { localPath: makeLocalRepo() });
     expect(imported.isError).toBeFalsy();
     const listed = (await call("projects_list", {})).value;

@@ -8,7 +8,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { join } from "node:path";
 import { createSandbox, type RunningServer, type Sandbox } from "../helpers/binary.ts";
-import { randomHostId, waitFor } from "../helpers/hosts.ts";
+import { randomHostId } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(60_000);
 
@@ -52,12 +53,12 @@ test("a machine registered with the CLI runs the agent from the same executable 
     stderr: "pipe",
   });
   try {
-    await waitFor("the agent to connect", async () => (await tool("hosts_list")).result.some((host: Structured) => host.id === hostId && host.online));
+    await eventually("the agent to connect", async () => (await tool("hosts_list")).result.some((host: Structured) => host.id === hostId && host.online));
     const { workspace } = await tool("workspaces_create", { hostId, name: "scratch" });
     expect(workspace).toMatchObject({ type: "session", branch: "main", worktreeExists: true });
     const { terminalId } = await tool("terminals_create", { hostId, workspaceId: workspace.id, command: "printf 'from the binary\\n'; git log --format=%s" });
     const ref = { hostId, workspaceId: workspace.id, terminalId };
-    await waitFor("the terminal's output", async () => (await tool("terminals_read", ref)).text.includes("from the binary"));
+    await eventually("the terminal's output", async () => (await tool("terminals_read", ref)).text.includes("from the binary"));
     const screen = await tool("terminals_read", ref);
     expect(screen.text.split("\n")).toContain("from the binary");
     expect(screen.cols).toBeGreaterThan(0);

@@ -13,7 +13,8 @@ import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { DEV_USERNAME, initialize, toolResult } from "../helpers/app.ts";
 import { actorFor, createTeam } from "../helpers/fixtures.ts";
 import { gitSync, makeRemote, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
-import { agentProcess, listeningApp, randomHostId, registerHost, tempDataDir, waitFor, type ListeningApp } from "../helpers/hosts.ts";
+import { agentProcess, listeningApp, randomHostId, registerHost, tempDataDir, type ListeningApp } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(90_000);
 afterAll(() => removeTempDirs());
@@ -41,11 +42,11 @@ describe("an agent killed mid-command", () => {
     const token = await registerHost(t.services, await actorFor(t.services, DEV_USERNAME));
     const options = { baseUrl: t.baseUrl, token, dataDir: tempDataDir(), hostId: randomHostId(), env: quietHome() };
     const first = agentProcess(options);
-    await waitFor("the first agent", () => isOnline(t, session, options.hostId));
+    await eventually("the first agent", () => isOnline(t, session, options.hostId));
     const { project } = (await hostTool(t, session, "projects_create", { hostId: options.hostId, gitUrl: remote.url })).value;
 
     const pending = hostTool(t, session, "workspaces_create", { hostId: options.hostId, projectId: project.id, name: "slow", branch: "slow" });
-    await waitFor("the setup to start", () => existsSync(marks));
+    await eventually("the setup to start", () => existsSync(marks));
     await first.kill();
     const second = agentProcess(options);
     const created = await pending;
@@ -93,7 +94,7 @@ describe("a command sent again after it was answered", () => {
       },
     });
     const agent = agentProcess({ baseUrl: `http://127.0.0.1:${server.port}`, token: `sk_host_${"x".repeat(43)}`, dataDir, env: quietHome() });
-    await waitFor("two answers", () => results.length >= 2, 30_000);
+    await eventually("two answers", () => results.length >= 2, 30_000);
     expect(results[1]).toEqual(results[0]);
     expect((results[0] as { ok: boolean }).ok).toBe(true);
     expect(readdirSync(join(dataDir, "sessions"))).toEqual([command.params.workspaceId]);
@@ -111,7 +112,7 @@ describe("two organizations", () => {
     const other = await createTeam(t.services, "other");
     const ours = agentProcess({ baseUrl: t.baseUrl, token: await registerHost(t.services, dev, "our-box"), env: quietHome() });
     const theirs = agentProcess({ baseUrl: t.baseUrl, token: await registerHost(t.services, other.owner, "their-box"), env: quietHome() });
-    await waitFor("both hosts", () => t.hosts.hub.onlineCount() === 2);
+    await eventually("both hosts", () => t.hosts.hub.onlineCount() === 2);
 
     // The other organization's owner makes a session workspace on their host, through the same tools.
     const asTheirOwner = (name: string, args: Record<string, unknown>) => callTool(ALL_TOOLS.find((tool) => tool.name === name)!, args, contextOf(t, other.owner));

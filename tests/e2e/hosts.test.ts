@@ -12,7 +12,8 @@ import { BUILTIN_AGENT_PRESETS } from "../../src/config/defaults.ts";
 import { DEV_USERNAME, initialize, readSseEvents, request, rpc, toolResult } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { gitSync, makeRemote, removeTempDirs, tempDir, type TestRemote } from "../helpers/git-repos.ts";
-import { agentProcess, listeningApp, registerHost, waitFor, type ListeningApp } from "../helpers/hosts.ts";
+import { agentProcess, listeningApp, registerHost, type ListeningApp } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(60_000);
 
@@ -45,7 +46,7 @@ beforeAll(async () => {
   const env = { HOME: tempDir("superset-home-") };
   agent = agentProcess({ baseUrl: t.baseUrl, token: await registerHost(t.services, await actorFor(t.services, DEV_USERNAME), "build-box"), env });
   session = await initialize(t.app);
-  await waitFor(`the agent to connect (its log: ${agent.output()})`, async () => (await call("hosts_list", {})).value.result[0]?.online === true);
+  await eventually(`the agent to connect (its log: ${agent.output()})`, async () => (await call("hosts_list", {})).value.result[0]?.online === true);
 });
 
 afterAll(async () => {
@@ -85,12 +86,12 @@ describe("a workspace for the auth feature on the build box", () => {
     expect(terminals.map((terminal: { label: string }) => terminal.label)).toContain("setup");
 
     // The exact argument vector the agent got: the preset's flags, then the prompt as one element, unchanged.
-    await waitFor("the fake agent to write its argv", () => existsSync(argvFile) && readFileSync(argvFile, "utf8").endsWith("\0"));
+    await eventually("the fake agent to write its argv", () => existsSync(argvFile) && readFileSync(argvFile, "utf8").endsWith("\0"));
     expect(readFileSync(argvFile, "utf8").split("\0").slice(0, -1)).toEqual(["--dangerously-skip-permissions", HOSTILE_PROMPT]);
     expect(existsSync(`/tmp/superset-pwned-${process.pid}`)).toBe(false);
 
     const terminal = { workspaceId: workspace.id, terminalId: agents[0].sessionId };
-    await waitFor("the agent's screen", async () => (await call("terminals_read", terminal)).value.text.includes("fake-agent done"));
+    await eventually("the agent's screen", async () => (await call("terminals_read", terminal)).value.text.includes("fake-agent done"));
     const screen = (await call("terminals_read", terminal)).value;
     expect(screen.text).toContain(`fake-agent cwd=${workspace.worktreePath}`);
     const listed = await succeed("terminals_list", { workspaceId: workspace.id });
@@ -107,7 +108,7 @@ describe("a workspace for the auth feature on the build box", () => {
     const ref = { workspaceId: workspace.id, terminalId };
     await succeed("terminals_send", { ...ref, text: "echo typed-", submit: false });
     await succeed("terminals_send", { ...ref, text: "then-entered" });
-    await waitFor("the echo", async () => /^typed-then-entered$/m.test((await call("terminals_read", ref)).value.text));
+    await eventually("the echo", async () => /^typed-then-entered$/m.test((await call("terminals_read", ref)).value.text));
     expect(await succeed("terminals_close", ref)).toEqual({ terminalId, status: "disposed" });
     expect((await call("terminals_read", ref)).isError).toBe(true);
   });
@@ -193,7 +194,7 @@ describe("a host that is away", () => {
   test("lists answer from last-known records; other tools fail at once naming the host", async () => {
     const live = (await succeed("workspaces_list", {})).result;
     await agent.kill();
-    await waitFor("the host to go offline", async () => (await call("hosts_list", {})).value.result[0].online === false);
+    await eventually("the host to go offline", async () => (await call("hosts_list", {})).value.result[0].online === false);
     const known = await succeed("workspaces_list", {});
     expect(known.source).toBe("last_known");
     expect(known.result.map((item: { id: string }) => item.id).sort()).toEqual(live.map((item: { id: string }) => item.id).sort());

@@ -16,9 +16,10 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createSandbox, freePort, logMessages, type RunningServer, type Sandbox } from "../helpers/binary.ts";
 import { makeRemote, removeTempDirs, type TestRemote } from "../helpers/git-repos.ts";
-import { randomHostId, waitFor } from "../helpers/hosts.ts";
+import { randomHostId } from "../helpers/hosts.ts";
 import { makeCertificates, NGINX, PUBLIC_NAME, startNginx, type RunningNginx, type TestCertificates } from "../helpers/nginx.ts";
 import { startOAuthServer, type OAuthServer } from "../helpers/oauth.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(60_000);
 
@@ -249,7 +250,7 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
   });
 
   test("a host agent connects over wss through nginx and is online", async () => {
-    await waitFor("the agent to connect through nginx", async () => (await tool("hosts_list")).result.some((host: Structured) => host.id === hostId && host.online), 30_000).catch((error: Error) => {
+    await eventually("the agent to connect through nginx", async () => (await tool("hosts_list")).result.some((host: Structured) => host.id === hostId && host.online), 30_000).catch((error: Error) => {
       throw new Error(`${error.message}; agent stderr:\n${agentLog}`);
     });
   });
@@ -283,7 +284,7 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
       await Bun.sleep(Math.max(0, stream.openedAt + PAST_DEFAULT_TIMEOUT_MS - Date.now(), silentCall!.startedAt + PAST_DEFAULT_TIMEOUT_MS - Date.now()));
       expect(stream.ended, `the GET stream closed (${stream.ended})`).toBeNull();
       const pastTimeout = Date.now();
-      await waitFor("a keep-alive on the GET stream after 70 s", () => stream.chunks.some((chunk) => chunk.at >= pastTimeout) || stream.ended !== null, 20_000);
+      await eventually("a keep-alive on the GET stream after 70 s", () => stream.chunks.some((chunk) => chunk.at >= pastTimeout) || stream.ended !== null, 20_000);
       expect(stream.ended).toBeNull();
       expect(stream.chunks.at(-1)!.text).toContain(": keepalive");
 

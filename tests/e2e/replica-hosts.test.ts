@@ -17,7 +17,8 @@ import { isProcessAlive } from "../../src/agent/process-session.ts";
 import { createServices } from "../../src/services/index.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { makeRemote, removeTempDirs, tempDir, type TestRemote } from "../helpers/git-repos.ts";
-import { agentProcess, registerHost, waitFor } from "../helpers/hosts.ts";
+import { agentProcess, registerHost } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { REDIS_URL } from "../helpers/redis.ts";
 import { replicasAvailable, startReplicaSet, type Replica, type ReplicaSet } from "../helpers/replicas.ts";
 import { processesWith, startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
@@ -85,7 +86,7 @@ describe("host tools through replicas that do not hold the host's socket", () =>
     registrationId = (await services.hosts.authenticateToken(token))!.registrationId;
     // Through nginx, trusting its test CA, as an agent reaches a real deployment.
     agent = agentProcess({ baseUrl: set.url, token, env: { HOME: tempDir("superset-home-"), NODE_EXTRA_CA_CERTS: set.certificates.caPath } });
-    await waitFor(`the agent to connect (its log: ${agent.output()})`, async () => (await holder()) !== undefined);
+    await eventually(`the agent to connect (its log: ${agent.output()})`, async () => (await holder()) !== undefined);
   });
 
   afterAll(async () => {
@@ -121,7 +122,7 @@ describe("host tools through replicas that do not hold the host's socket", () =>
     const { terminalId } = await succeed(b!, "terminals_create", { workspaceId: workspace.id });
     const ref = { workspaceId: workspace.id, terminalId };
     await succeed(c!, "terminals_send", { ...ref, text: "echo routed-$((6*7))" });
-    await waitFor("the echo on the terminal", async () => /^routed-42$/m.test((await succeed(b!, "terminals_read", ref)).text));
+    await eventually("the echo on the terminal", async () => /^routed-42$/m.test((await succeed(b!, "terminals_read", ref)).text));
     expect(await succeed(c!, "terminals_close", ref)).toEqual({ terminalId, status: "disposed" });
   });
 
@@ -131,15 +132,15 @@ describe("host tools through replicas that do not hold the host's socket", () =>
     const before = stuck.requests;
     const controller = new AbortController();
     const answer = call(b!, "projects_create", { gitUrl: url, name: "cancelled" }, { signal: controller.signal });
-    await waitFor("the clone to reach the remote", () => stuck.requests > before);
+    await eventually("the clone to reach the remote", () => stuck.requests > before);
     const pids = processesWith(url);
     expect(pids.length).toBeGreaterThan(0);
     const target = join(agent.dataDir, "projects", "cancelled");
     expect(existsSync(target)).toBe(true);
     controller.abort();
     await expect(answer).rejects.toThrow();
-    await waitFor("the clone's git processes to end", () => pids.every((pid) => !isProcessAlive(pid)));
-    await waitFor("the partial clone to be removed", () => !existsSync(target));
+    await eventually("the clone's git processes to end", () => pids.every((pid) => !isProcessAlive(pid)));
+    await eventually("the partial clone to be removed", () => !existsSync(target));
     expect(JSON.stringify((await succeed(c!, "projects_list")).result)).not.toContain("cancelled");
   });
 
@@ -148,7 +149,7 @@ describe("host tools through replicas that do not hold the host's socket", () =>
     const [b] = await others();
     const before = stuck.requests;
     const waiting = call(b!, "projects_create", { gitUrl: stuck.url("orphaned"), name: "orphaned" });
-    await waitFor("the clone to reach the remote", () => stuck.requests > before);
+    await eventually("the clone to reach the remote", () => stuck.requests > before);
     await set.kill(a.index);
     killed.add(a);
 
@@ -156,7 +157,7 @@ describe("host tools through replicas that do not hold the host's socket", () =>
     expect(failed.isError).toBe(true);
     expect(failed.content[0]!.text).toMatch(/^(Host "build-box" \([0-9a-f]{32}\) reconnected to another replica before it answered project\.create|The replica holding Host "build-box" \([0-9a-f]{32}\)'s connection went away)/);
 
-    await waitFor(`the agent on another replica (its log: ${agent.output()})`, async () => ![undefined, a].includes(await holder()), RECONNECT_DEADLINE_MS);
+    await eventually(`the agent on another replica (its log: ${agent.output()})`, async () => ![undefined, a].includes(await holder()), RECONNECT_DEADLINE_MS);
     for (const replica of set.replicas.filter((candidate) => candidate !== a)) {
       const { result } = await succeed(replica, "hosts_list");
       expect(result[0]).toMatchObject({ id: agent.hostId, online: true });

@@ -20,7 +20,8 @@ import { createSandbox, freePort, type RunningServer, type Sandbox } from "../he
 import { DATABASES } from "../helpers/databases.ts";
 import { DEV_USERNAME, INITIALIZE_PARAMS, readSseEvents, request } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
-import { inProcessAgent, registerHost, waitFor } from "../helpers/hosts.ts";
+import { inProcessAgent, registerHost } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { openHttpSession, postMcp, sessionHeaders } from "../helpers/http-session.ts";
 import { REDIS_SERVER, REDIS_URL, deleteKeys, inspector, redisAvailable, startRedis, uniquePrefix } from "../helpers/redis.ts";
 import { startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
@@ -131,7 +132,7 @@ describe("one legacy session served by two replicas", () => {
       const token = await registerHost(services, await actorFor(services, DEV_USERNAME), "replica-box");
       agent = inProcessAgent({ baseUrl: a.url.replace(/\/mcp$/, ""), token });
       const session = await openHttpSession(a.url);
-      await waitFor("the host to be online on A", async () => {
+      await eventually("the host to be online on A", async () => {
         const listed = (await (await postMcp(a.url, request("tools/call", { name: "hosts_list", arguments: {} }), session)).json()) as { result?: { structuredContent?: { result?: { online?: boolean }[] } } };
         return listed.result?.structuredContent?.result?.some((host) => host.online) === true;
       });
@@ -146,7 +147,7 @@ describe("one legacy session served by two replicas", () => {
       const before = remote.requests;
       const body = request("tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, gitUrl: remote.url("cancelled"), name: "cancelled" } });
       const pending = postMcp(a.url, body, sessionId);
-      await waitFor("the clone to reach the remote", () => remote.requests > before);
+      await eventually("the clone to reach the remote", () => remote.requests > before);
       const cancel = await postMcp(b.url, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: body.id, reason: "stopped on another replica" } }, sessionId);
       expect(cancel.status).toBe(202);
       const answer = (await (await pending).json()) as { result: { isError?: boolean; content: { text: string }[] } };
@@ -218,7 +219,7 @@ describe.skipIf(!REDIS_SERVER)("a replica whose Redis goes away", () => {
       expect(initialize.status).toBe(503);
 
       redis = await startRedis(port, dir);
-      await waitFor("a new session once Redis is back", () => openHttpSession(server.url).then(() => true, () => false), 30_000);
+      await eventually("a new session once Redis is back", () => openHttpSession(server.url).then(() => true, () => false), 30_000);
     } finally {
       await server.stop();
       redis.kill("SIGKILL");

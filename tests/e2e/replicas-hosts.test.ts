@@ -16,7 +16,8 @@ import { DEV_USERNAME, readSseEvents } from "../helpers/app.ts";
 import { openHttpSession, postMcp, sessionHeaders } from "../helpers/http-session.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { makeRemote, removeTempDirs, tempDir, type TestRemote } from "../helpers/git-repos.ts";
-import { randomHostId, registerHost, waitFor } from "../helpers/hosts.ts";
+import { randomHostId, registerHost } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { sampleValue } from "../helpers/metrics.ts";
 import { replicasAvailable, startReplicaSet, type Replica, type ReplicaSet } from "../helpers/replicas.ts";
 
@@ -95,7 +96,7 @@ describe("host tools through any replica", () => {
   let a: Replica;
 
   test("the agent connects through nginx to one replica; the other two list it online", async () => {
-    await waitFor(`the agent to connect (its log: ${agentLog})`, async () => (a = (await holder())!) !== null, RECONNECT_TIMEOUT_MS);
+    await eventually(`the agent to connect (its log: ${agentLog})`, async () => (a = (await holder())!) !== null, RECONNECT_TIMEOUT_MS);
     for (const replica of others(a)) {
       const { result } = await call(replica, "hosts_list");
       expect(result.find((host: Structured) => host.id === hostId), `replica ${replica.index}`).toMatchObject({ online: true });
@@ -117,7 +118,7 @@ describe("host tools through any replica", () => {
     const { terminalId } = await call(b, "terminals_create", { workspaceId: workspace.id });
     const terminal = { workspaceId: workspace.id, terminalId };
     await call(c, "terminals_send", { ...terminal, text: "echo through-$((40 + 2))" });
-    await waitFor("the echo, read through B", async () => (await call(b, "terminals_read", terminal)).text.includes("through-42"));
+    await eventually("the echo, read through B", async () => (await call(b, "terminals_read", terminal)).text.includes("through-42"));
     expect((await call(c, "terminals_read", terminal)).text).toContain("through-42");
     expect((await call(c, "terminals_list", { workspaceId: workspace.id })).sessions.map((item: Structured) => item.terminalId)).toContain(terminalId);
     expect(await call(b, "terminals_close", terminal)).toEqual({ terminalId, status: "disposed" });
@@ -153,7 +154,7 @@ describe("host tools through any replica", () => {
     const killed = a;
     await set.kill(killed.index);
     let moved: Replica | null = null;
-    await waitFor(`the agent to reconnect elsewhere (its log: ${agentLog})`, async () => (moved = await holder()) !== null, RECONNECT_TIMEOUT_MS);
+    await eventually(`the agent to reconnect elsewhere (its log: ${agentLog})`, async () => (moved = await holder()) !== null, RECONNECT_TIMEOUT_MS);
     expect(moved!.index).not.toBe(killed.index);
     const [remaining] = others(moved!).filter((replica) => replica !== killed);
     for (const replica of [moved!, remaining!]) {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { inArray } from "drizzle-orm";
 import { logMessages } from "../helpers/binary.ts";
-import { waitFor } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { openHttpSession, postMcp } from "../helpers/http-session.ts";
 import { modernRequest } from "../helpers/modern-client.ts";
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from "../helpers/redis-server.ts";
@@ -84,7 +84,7 @@ describe("three replicas while their Redis goes away and comes back", () => {
 
   test("down: every replica answers /ready 503 down [store], tool calls still answer, the limit fails open with a warning, session requests get 503", async () => {
     await redis.stop();
-    await waitFor("every replica to see the store down", async () => (await readiness()).every(({ status }) => status === 503), RECOVERY_TIMEOUT_MS);
+    await eventually("every replica to see the store down", async () => (await readiness()).every(({ status }) => status === 503), RECOVERY_TIMEOUT_MS);
     for (const { body } of await readiness()) expect(body).toEqual({ status: "unavailable", down: ["store"], database: "ok", store: "down" });
     const answers = await createTasks("during");
     expect(new Set(answers.map((answer) => answer.servedBy)).size).toBe(set.replicas.length);
@@ -101,7 +101,7 @@ describe("three replicas while their Redis goes away and comes back", () => {
 
   test("back: every replica is ready again without a restart and counts again; each task is in the database once", async () => {
     await redis.start();
-    await waitFor("every replica to be ready again", async () => (await readiness()).every(({ status }) => status === 200), RECOVERY_TIMEOUT_MS);
+    await eventually("every replica to be ready again", async () => (await readiness()).every(({ status }) => status === 200), RECOVERY_TIMEOUT_MS);
     const answers = await createTasks("after");
     expect(answers.every((answer) => answer.rateLimited)).toBe(true);
     // This Redis keeps nothing on disk, so it came back empty: the session is gone and the client is told to initialize again.

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { and, eq, gt } from "drizzle-orm";
 import { createServices } from "../../src/services/index.ts";
-import { waitFor } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { dueAutomationRow } from "../helpers/automations.ts";
 import { createTeam } from "../helpers/fixtures.ts";
 import { sampleValue } from "../helpers/metrics.ts";
@@ -82,7 +82,7 @@ describe("three replicas behind nginx", () => {
     const orm = set.database.db.orm;
     // Every replica was serving (its scheduler aimed at `due`) before the runs fell due.
     expect(Date.now()).toBeLessThan(due.getTime());
-    await waitFor(
+    await eventually(
       "every due automation to be claimed and moved on",
       async () => (await orm.select({ id: automations.id }).from(automations).where(and(eq(automations.organizationId, organizationId), gt(automations.nextRunAt, due)))).length === DUE_AUTOMATIONS,
       DUE_IN_MS + 30_000,

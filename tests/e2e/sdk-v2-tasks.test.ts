@@ -27,10 +27,11 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { createSandbox, type RunningServer, type Sandbox } from "../helpers/binary.ts";
 import { makeRemote, removeTempDirs } from "../helpers/git-repos.ts";
-import { randomHostId, waitFor } from "../helpers/hosts.ts";
+import { randomHostId } from "../helpers/hosts.ts";
 import { MODERN_VERSION, WITH_TASKS } from "../helpers/modern-client.ts";
 
 import { startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
+import { eventually } from "../helpers/eventually.ts";
 setDefaultTimeout(60_000);
 
 const CLIENT_INFO = { name: "e2e-sdk-v2-tasks", version: "1.0.0" };
@@ -108,7 +109,7 @@ beforeAll(async () => {
     stderr: "pipe",
   });
   void new Response(agent.stderr as ReadableStream).text().then((text) => (agentLog = text));
-  await waitFor(`the agent to connect (its log: ${agentLog})`, async () => (await tool("hosts_list")).result.some((host: Record<string, any>) => host.id === hostId && host.online));
+  await eventually(`the agent to connect (its log: ${agentLog})`, async () => (await tool("hosts_list")).result.some((host: Record<string, any>) => host.id === hostId && host.online));
 });
 
 afterAll(async () => {
@@ -133,7 +134,7 @@ describe.skipIf(process.platform !== "linux")("SDK v2 client and tasks on the bu
     expect(typeof task.taskId).toBe("string");
     expect(task.pollIntervalMs).toBeGreaterThan(0);
 
-    await waitFor("the clone task to finish", async () => (await getTask(task.taskId)).status !== "working");
+    await eventually("the clone task to finish", async () => (await getTask(task.taskId)).status !== "working");
     const finished: Task = await getTask(task.taskId);
     expect(finished).toMatchObject({ taskId: task.taskId, status: "completed" });
     expect(finished.result?.isError).toBeFalsy();
@@ -146,7 +147,7 @@ describe.skipIf(process.platform !== "linux")("SDK v2 client and tasks on the bu
     const url = remote.url("stuck");
     const before = remote.requests;
     const { taskId } = await createProjectTask({ gitUrl: url, name: "sdk-stuck" });
-    await waitFor("the clone to reach the remote", () => remote.requests > before);
+    await eventually("the clone to reach the remote", () => remote.requests > before);
     expect((await getTask(taskId)).status).toBe("working");
 
     const seen: v.InferOutput<typeof TaskNotificationSchema>[] = [];
@@ -156,7 +157,7 @@ describe.skipIf(process.platform !== "linux")("SDK v2 client and tasks on the bu
     const subscription = await client.listen({ taskIds: [taskId] } as SubscriptionFilter);
     try {
       expect(await cancelTask(taskId)).toBeDefined();
-      await waitFor("notifications/tasks with the cancelled status", () => seen.some((note) => note.taskId === taskId && note.status === "cancelled"));
+      await eventually("notifications/tasks with the cancelled status", () => seen.some((note) => note.taskId === taskId && note.status === "cancelled"));
       expect(seen.every((note) => note.taskId === taskId)).toBe(true);
     } finally {
       await subscription.close();

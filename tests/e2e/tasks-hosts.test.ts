@@ -13,8 +13,9 @@ import { DEV_USERNAME } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { makeRemote, removeTempDirs, tempDir } from "../helpers/git-repos.ts";
 import { processesWith, startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
-import { agentProcess, listeningApp, registerHost, waitFor, type ListeningApp } from "../helpers/hosts.ts";
+import { agentProcess, listeningApp, registerHost, type ListeningApp } from "../helpers/hosts.ts";
 import { sendModern, WITH_TASKS } from "../helpers/modern-client.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 setDefaultTimeout(60_000);
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   remote = startStuckRemote();
   t = await listeningApp();
   agent = agentProcess({ baseUrl: t.baseUrl, token: await registerHost(t.services, await actorFor(t.services, DEV_USERNAME), "build-box"), env: { HOME: tempDir("superset-home-") } });
-  await waitFor(`the agent to connect (its log: ${agent.output()})`, async () => {
+  await eventually(`the agent to connect (its log: ${agent.output()})`, async () => {
     const listed = await send("tools/call", { name: "hosts_list", arguments: {} });
     return listed.body.result?.structuredContent?.result?.[0]?.online === true;
   });
@@ -52,7 +53,7 @@ describe.skipIf(process.platform !== "linux")("long host work as tasks", () => {
     expect(task).toMatchObject({ resultType: "task", status: "working", ttlMs: 86_400_000, pollIntervalMs: expect.any(Number) });
     expect(task).not.toHaveProperty("result");
 
-    await waitFor("the task to finish", async () => (await getTask(task.taskId)).status !== "working");
+    await eventually("the task to finish", async () => (await getTask(task.taskId)).status !== "working");
     const finished = await getTask(task.taskId);
     expect(finished).toMatchObject({ resultType: "complete", taskId: task.taskId, status: "completed" });
     expect(finished.result.isError).toBeFalsy();
@@ -73,15 +74,15 @@ describe.skipIf(process.platform !== "linux")("long host work as tasks", () => {
     const before = remote.requests;
     const created = await createProject({ gitUrl: url, name: "stuck" });
     const { taskId } = created.body.result!;
-    await waitFor("the clone to reach the remote", () => remote.requests > before);
+    await eventually("the clone to reach the remote", () => remote.requests > before);
     const pids = processesWith(url);
     expect(pids.length).toBeGreaterThan(0);
     expect((await getTask(taskId)).status).toBe("working");
 
     const cancelled = await send("tasks/cancel", { taskId });
     expect(cancelled.body.result).toEqual({ resultType: "complete", _meta: expect.any(Object) });
-    await waitFor("the clone's git processes to end", () => pids.every((pid) => !isProcessAlive(pid)));
-    await waitFor("the partial clone to be removed", () => !existsSync(join(agent.dataDir, "projects", "stuck")));
+    await eventually("the clone's git processes to end", () => pids.every((pid) => !isProcessAlive(pid)));
+    await eventually("the partial clone to be removed", () => !existsSync(join(agent.dataDir, "projects", "stuck")));
     expect((await getTask(taskId)).status).toBe("cancelled");
     expect((await send("tasks/cancel", { taskId })).body.result).toMatchObject({ resultType: "complete" });
 
@@ -99,7 +100,7 @@ describe.skipIf(process.platform !== "linux")("long host work as tasks", () => {
     const { taskId } = created.body.result!;
     expect(created.body.result).toMatchObject({ resultType: "task", status: "working" });
     writeFileSync(releaseFile, "");
-    await waitFor("the workspace task to finish", async () => (await getTask(taskId)).status !== "working");
+    await eventually("the workspace task to finish", async () => (await getTask(taskId)).status !== "working");
     const finished = await getTask(taskId);
     expect(finished.status).toBe("completed");
     const { workspace } = finished.result.structuredContent;

@@ -1,8 +1,8 @@
 /** Runs the CLI as a user would: a subprocess of `src/main.ts` with a config file of its own. */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openDatabase, type Database } from "../../src/db/client.ts";
+import { tempDir } from "./temp-dirs.ts";
 
 const MAIN = join(import.meta.dir, "../../src/main.ts");
 
@@ -26,7 +26,7 @@ export interface CliWorkspace {
 
 /** A fresh workspace; its database file appears on the first command. */
 export function cliWorkspace(): CliWorkspace {
-  const dir = mkdtempSync(join(tmpdir(), "superset-cli-"));
+  const dir = tempDir("superset-cli-");
   const databaseUrl = `sqlite://${join(dir, "data", "superset.db")}`;
   const configPath = join(dir, "config.ts");
   writeFileSync(configPath, `export default ${JSON.stringify({ DATABASE_URL: databaseUrl, MCP_DEV_USERNAME: "admin" })};\n`);
@@ -49,7 +49,7 @@ export function cliWorkspace(): CliWorkspace {
 /** Runs `superset <args>` with a minimal environment (plus `env`), so no config or CI setting leaks in. */
 export async function runCli(args: string[], options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   const child = Bun.spawn([process.execPath, MAIN, ...args], {
-    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), "superset-cli-")),
+    cwd: options.cwd ?? tempDir("superset-cli-"),
     env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
     stdout: "pipe",

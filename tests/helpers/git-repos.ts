@@ -2,9 +2,9 @@
  * Real git repositories in temporary folders for the host agent's tests: a bare "remote" with a
  * default branch, an extra branch and a tag, cloned through a file:// URL like any other remote.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { tempDir } from "./temp-dirs.ts";
 
 // The machine running the tests may have no git identity and may sign commits by default.
 const IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"];
@@ -16,18 +16,8 @@ export function gitSync(cwd: string, args: string[]): string {
   return result.stdout.toString().trim();
 }
 
-/** A temporary folder removed by `removeTempDirs`. */
-const made: string[] = [];
-export function tempDir(prefix = "superset-agent-"): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-/** Removes every folder made by `tempDir` (call in afterAll). */
-export function removeTempDirs(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
+/** The one temp-folder helper, re-exported for the agent tests that take it from here. */
+export { removeTempDirs, tempDir } from "./temp-dirs.ts";
 
 /** Writes `content` at `path` inside `root`, making folders as needed. */
 export function writeFile(root: string, path: string, content: string, mode?: number): void {

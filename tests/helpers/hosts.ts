@@ -3,14 +3,13 @@
  * in this process (startHostAgent) or as a separate `superset host run` process that tests may
  * kill and restart.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startHostAgent } from "../../src/agent/run.ts";
 import type { ResolvedConfig } from "../../src/config/schema.ts";
 import type { Actor } from "../../src/services/actor.ts";
 import type { Services } from "../../src/services/index.ts";
 import { createTestApp, type TestApp } from "./app.ts";
+import { tempDir } from "./temp-dirs.ts";
 
 const REPO_ROOT = resolve(import.meta.dir, "../..");
 
@@ -35,7 +34,7 @@ export async function listeningApp(overrides: Partial<ResolvedConfig> = {}): Pro
 }
 
 /** A fresh folder for a host agent's data. */
-export const tempDataDir = (prefix = "superset-host-") => mkdtempSync(join(tmpdir(), prefix));
+export const tempDataDir = (prefix = "superset-host-") => tempDir(prefix);
 
 /** A random host id (32 hex characters), so several agents can run on one machine. */
 export const randomHostId = () => crypto.randomUUID().replaceAll("-", "");
@@ -44,15 +43,6 @@ export const randomHostId = () => crypto.randomUUID().replaceAll("-", "");
 export async function registerHost(services: Services, actor: Actor, name = "build-box"): Promise<string> {
   const { token } = await services.hosts.register({ organizationId: actor.organizationId, ownerUserId: actor.userId, name });
   return token;
-}
-
-/** Polls `check` every 25 ms until it returns true, or throws after `timeoutMs` with `what`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
 }
 
 export interface AgentOptions {

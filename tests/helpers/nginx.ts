@@ -10,7 +10,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { acceptsConnections } from "./binary.ts";
-import { waitFor } from "./hosts.ts";
+import { eventually } from "./eventually.ts";
 
 export const NGINX = "/usr/sbin/nginx";
 export const SITE_CONFIG = resolve(import.meta.dir, "../../scripts/deploy/nginx.conf");
@@ -164,7 +164,7 @@ export async function startNginx(options: NginxPorts & Pick<SiteValues, "upstrea
   };
 
   try {
-    await waitFor(`nginx to listen on 127.0.0.1:${httpsPort}`, async () => {
+    await eventually(`nginx to listen on 127.0.0.1:${httpsPort}`, async () => {
       if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}:\n${await stderr}${await errorLog()}`);
       return acceptsConnections(httpsPort);
     }, READY_TIMEOUT_MS);

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { acceptsConnections, freePort } from "./binary.ts";
-import { waitFor } from "./hosts.ts";
+import { eventually } from "./eventually.ts";
 
 export const REDIS_SERVER = "/usr/bin/redis-server";
 const READY_TIMEOUT_MS = 10_000;
@@ -56,7 +56,7 @@ export async function startPrivateRedis(tls?: RedisTls): Promise<PrivateRedis> {
   const start = async () => {
     const spawned = Bun.spawn(args, { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     child = spawned;
-    await waitFor(`redis-server to answer on port ${port}`, async () => {
+    await eventually(`redis-server to answer on port ${port}`, async () => {
       if (spawned.exitCode !== null) throw new Error(`redis-server exited with code ${spawned.exitCode}:\n${await Bun.file(join(dir, "redis.log")).text().catch(() => "")}`);
       return acceptsConnections(port);
     }, READY_TIMEOUT_MS);

@@ -5,7 +5,7 @@
  */
 import { RedisClient, type Subprocess } from "bun";
 import { test } from "bun:test";
-import { waitFor } from "./hosts.ts";
+import { eventually } from "./eventually.ts";
 
 export { deleteKeys, keysUnder } from "./redis-keys.ts";
 
@@ -46,6 +46,6 @@ export const REDIS_SERVER = Bun.which("redis-server");
 export async function startRedis(port: number, dir: string): Promise<Subprocess> {
   const child = Bun.spawn([REDIS_SERVER!, "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], { stdout: "ignore", stderr: "ignore" });
   const probe = () => Bun.spawnSync(["redis-cli", "-h", "127.0.0.1", "-p", String(port), "ping"]).stdout.toString().trim() === "PONG";
-  await waitFor(`redis-server on port ${port}`, probe);
+  await eventually(`redis-server on port ${port}`, probe);
   return child;
 }

@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CloseCode, type ServerFrame } from "../../src/hosts/protocol.ts";
 import { DEV_USERNAME, initialize, toolResult } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
-import { inProcessAgent, listeningApp, randomHostId, registerHost, waitFor, type ListeningApp } from "../helpers/hosts.ts";
+import { inProcessAgent, listeningApp, randomHostId, registerHost, type ListeningApp } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 let t: ListeningApp;
 let token: string;
@@ -76,11 +80,11 @@ describe("/hosts/connect", () => {
   test("hosts_list shows the agent online while it is connected, and offline with lastSeenAt after", async () => {
     const session = await initialize(t.app);
     const agent = inProcessAgent({ baseUrl: t.baseUrl, token, hostId: boundHostId });
-    await waitFor("the agent to connect", () => agent.isConnected());
+    await eventually("the agent to connect", () => agent.isConnected());
     const listed = (await toolResult(t.app, "hosts_list", {}, session)).structuredContent as { result: { id: string; online: boolean; lastSeenAt: string | null }[] };
     expect(listed.result).toEqual([expect.objectContaining({ id: boundHostId, name: "socket-box", online: true })]);
     await agent.stop();
-    await waitFor("the host to go offline", async () => {
+    await eventually("the host to go offline", async () => {
       const after = (await toolResult(t.app, "hosts_list", {}, session)).structuredContent as typeof listed;
       return after.result[0]!.online === false && after.result[0]!.lastSeenAt !== null;
     });

@@ -10,6 +10,7 @@ import { createHostHub } from "../../src/hosts/hub.ts";
 import type { HostRegistration } from "../../src/services/hosts.ts";
 import type { Services } from "../../src/services/index.ts";
 import { recordingLink, testHost } from "../helpers/host-links.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 const host = testHost();
 
@@ -138,12 +139,12 @@ describe("host hub", () => {
     h.receive(host.registrationId, { type: "heartbeat" });
     now += 31_000;
     h.receive(host.registrationId, { type: "heartbeat" });
-    await Bun.sleep(10);
+    await eventually("the presence write", () => seen.length > 0);
     expect(seen).toEqual([host.registrationId]);
     revoked = true;
     now += 61_000;
     h.receive(host.registrationId, { type: "heartbeat" });
-    await Bun.sleep(10);
+    await eventually("the revoked host's close", () => socket.closes.length > 0);
     expect(socket.closes).toEqual([{ code: 4001, reason: "This host was revoked; register the machine again with superset hosts register." }]);
     expect(h.isConnectedHere(host.registrationId)).toBe(false);
     revoked = false;
@@ -180,7 +181,7 @@ describe("host hub", () => {
     const report = { status: "succeeded" as const, exitCode: 0, startedAt: "2026-11-21T09:00:00.000Z", finishedAt: "2026-11-21T09:01:00.000Z", durationMs: 60_000, output: "done", error: null };
     h.receive(host.registrationId, { type: "run", report: { ...report, runId: "run-1" } });
     h.receive(host.registrationId, { type: "run", report: { ...report, runId: "unstorable" } });
-    await Bun.sleep(10);
+    await eventually("the run-1 acknowledgement", () => socket.frames.some((frame) => frame.type === "runAck"));
     expect(reports).toEqual([{ registrationId: host.registrationId, runId: "run-1" }]);
     expect(socket.frames.filter((frame) => frame.type === "runAck")).toEqual([{ type: "runAck", runId: "run-1" }]);
     // A socket that is not attached (never said hello, or replaced) reports nothing.

@@ -12,7 +12,7 @@ import { createHostRouter } from "../../src/hosts/routing.ts";
 import type { Services } from "../../src/services/index.ts";
 import { connectRedisStore } from "../../src/store/redis.ts";
 import { recordingLink, testHost } from "../helpers/host-links.ts";
-import { waitFor } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { REDIS_URL, deleteKeys, inspector, redisAvailable, uniquePrefix } from "../helpers/redis.ts";
 import { startPrivateRedis } from "../helpers/redis-server.ts";
 
@@ -47,7 +47,7 @@ describe("host commands routed between replicas through Redis", () => {
     const host = testHost();
     const socket = recordingLink();
     replicas[0]!.hub.attach(host, socket.link);
-    await waitFor("B to see the host online", () => replicas[1]!.hub.isOnline(host.registrationId));
+    await eventually("B to see the host online", () => replicas[1]!.hub.isOnline(host.registrationId));
     return { a: replicas[0]!, b: replicas[1]!, c: replicas[2], host, socket };
   }
 
@@ -67,22 +67,22 @@ describe("host commands routed between replicas through Redis", () => {
 
     const progress: [number, number | undefined, string | undefined][] = [];
     const answer = b.hub.command(host, "terminal.read", { workspaceId: "w", terminalId: "t" }, { onProgress: (value, total, message) => progress.push([value, total, message]) });
-    await waitFor("the command on A's socket", () => socket.commands().length === 1);
+    await eventually("the command on A's socket", () => socket.commands().length === 1);
     const [command] = socket.commands();
     expect(command).toMatchObject({ name: "terminal.read", params: { workspaceId: "w", terminalId: "t" } });
     a.hub.receive(host.registrationId, { type: "progress", id: command!.id, progress: 1, total: 2, message: "reading" });
-    await waitFor("the progress on B", () => progress.length === 1);
+    await eventually("the progress on B", () => progress.length === 1);
     expect(progress).toEqual([[1, 2, "reading"]]);
     a.hub.receive(host.registrationId, { type: "result", id: command!.id, ok: true, result: screen });
     expect(await answer).toEqual(screen);
 
     const failing = b.hub.command(host, "workspace.delete", { id: "w" });
-    await waitFor("the second command on A's socket", () => socket.commands().length === 2);
+    await eventually("the second command on A's socket", () => socket.commands().length === 2);
     a.hub.receive(host.registrationId, { type: "result", id: socket.commands()[1]!.id, ok: false, error: { code: "invalid", message: "The main workspace cannot be deleted." } });
     expect(await failing.catch((e) => [(e as { kind: string }).kind, (e as Error).message])).toEqual(["invalid", "The main workspace cannot be deleted."]);
 
     a.hub.detach(host.registrationId, socket.link);
-    await waitFor("B to see the host offline", async () => !(await b.hub.isOnline(host.registrationId)));
+    await eventually("B to see the host offline", async () => !(await b.hub.isOnline(host.registrationId)));
     expect(((await b.hub.command(host, "inventory", {}).catch((e) => e)) as Error).message).toStartWith('Host "build-box" (0123456789abcdef0123456789abcdef) is offline since 2026-11-20T08:00:00.000Z;');
   });
 
@@ -90,12 +90,12 @@ describe("host commands routed between replicas through Redis", () => {
     const { a, b, host, socket } = await hostOnA();
     const controller = new AbortController();
     const answer = b.hub.command(host, "project.create", { projectId: "p", gitUrl: "https://example.test/r.git" }, { signal: controller.signal });
-    await waitFor("the command on A's socket", () => socket.commands().length === 1);
+    await eventually("the command on A's socket", () => socket.commands().length === 1);
     controller.abort();
     const error = (await answer.catch((e) => e)) as { kind: string; message: string };
     expect(error.kind).toBe("cancelled");
     expect(error.message).toStartWith('The call was cancelled before Host "build-box"');
-    await waitFor("the abort frame on A's socket", () => socket.frames.some((frame) => frame.type === "abort"));
+    await eventually("the abort frame on A's socket", () => socket.frames.some((frame) => frame.type === "abort"));
     expect(socket.frames.find((frame) => frame.type === "abort")).toEqual({ type: "abort", id: socket.commands()[0]!.id });
   });
 
@@ -103,18 +103,18 @@ describe("host commands routed between replicas through Redis", () => {
     const { a, b, c: third, host, socket: onA } = await hostOnA(3);
     const c = third!;
     const waiting = b.hub.command(host, "workspace.update", { id: "w", name: "renamed" });
-    await waitFor("the command on A's socket", () => onA.commands().length === 1);
+    await eventually("the command on A's socket", () => onA.commands().length === 1);
 
     const onC = recordingLink();
     c.hub.attach(host, onC.link);
     const error = (await waiting.catch((e) => e)) as Error;
     expect(error.message).toStartWith('Host "build-box" (0123456789abcdef0123456789abcdef) reconnected to another replica before it answered workspace.update;');
-    await waitFor("A to close its stale socket", () => onA.closes.length === 1);
+    await eventually("A to close its stale socket", () => onA.closes.length === 1);
     expect(onA.closes[0]!.code).toBe(4008);
     expect(a.hub.isConnectedHere(host.registrationId)).toBe(false);
 
     const answer = b.hub.command(host, "terminal.read", { workspaceId: "w", terminalId: "t" });
-    await waitFor("the command on C's socket", () => onC.commands().length === 1);
+    await eventually("the command on C's socket", () => onC.commands().length === 1);
     c.hub.receive(host.registrationId, { type: "result", id: onC.commands()[0]!.id, ok: true, result: screen });
     expect(await answer).toEqual(screen);
   });
@@ -122,7 +122,7 @@ describe("host commands routed between replicas through Redis", () => {
   test("the replica holding the host vanishes mid-call: B's call fails with a sentence instead of hanging; a holder nobody listens for fails at once", async () => {
     const { a, b, host, socket } = await hostOnA();
     const waiting = b.hub.command(host, "inventory", {});
-    await waitFor("the command on A's socket", () => socket.commands().length === 1);
+    await eventually("the command on A's socket", () => socket.commands().length === 1);
     // As kill -9 does: A's connections end without a goodbye, and its presence key expires (deleted here rather than waited for).
     a.store.close();
     const raw = await inspector();
@@ -144,7 +144,7 @@ describe("host commands routed between replicas through Redis", () => {
       a.hub.attach(remote, recordingLink().link);
       const here = recordingLink();
       b.hub.attach(local, here.link);
-      await waitFor("B to see the remote host online", () => b.hub.isOnline(remote.registrationId));
+      await eventually("B to see the remote host online", () => b.hub.isOnline(remote.registrationId));
       await redis.stop();
 
       const error = (await b.hub.command(remote, "inventory", {}).catch((e) => e)) as { kind: string; message: string };
@@ -159,7 +159,7 @@ describe("host commands routed between replicas through Redis", () => {
 
       // Back, empty: the refresh writes the presence again and B routes to A once more.
       await redis.start();
-      await waitFor("the presence to be written again", () => b.hub.isOnline(remote.registrationId));
+      await eventually("the presence to be written again", () => b.hub.isOnline(remote.registrationId));
     } finally {
       await redis.dispose();
     }
@@ -173,7 +173,7 @@ describe("host commands routed between replicas through Redis", () => {
     }
     raw.close();
     const answer = b.hub.command(host, "terminal.read", { workspaceId: "w", terminalId: "t" });
-    await waitFor("the command on A's socket", () => socket.commands().length === 1);
+    await eventually("the command on A's socket", () => socket.commands().length === 1);
     expect(socket.commands().map((command) => command.name)).toEqual(["terminal.read"]);
     a.hub.receive(host.registrationId, { type: "result", id: socket.commands()[0]!.id, ok: true, result: screen });
     expect(await answer).toEqual(screen);

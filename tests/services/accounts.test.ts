@@ -26,6 +26,22 @@ describeEachDatabase("accounts service", (suite) => {
     expect(listed).toEqual({ ...created, members: 1 });
   });
 
+  test("requireActiveMember: the user and organization of an active member, else a sentence saying what to fix first", async () => {
+    const { accounts } = suite.services;
+    const organization = await accounts.createOrganization({ name: "Members", slug: uniqueName("members") });
+    const user = await accounts.createUser({ username: uniqueName("m") });
+    const outsider = await expectServiceError(accounts.requireActiveMember(user.username, organization.slug, "giving them a key"), "invalid");
+    expect(outsider.message).toBe(`User "${user.username}" is not a member of organization "${organization.slug}"; add them to it before giving them a key.`);
+    await accounts.setMembership(user.username, organization.slug, "admin");
+    const member = await accounts.requireActiveMember(user.id, organization.id, "giving them a key");
+    expect({ user: member.user.id, organization: member.organization.id, role: member.role }).toEqual({ user: user.id, organization: organization.id, role: "admin" });
+    await accounts.setActive(user.username, false);
+    const disabled = await expectServiceError(accounts.requireActiveMember(user.username, organization.slug, "giving them a key"), "invalid");
+    expect(disabled.message).toBe(`User "${user.username}" is disabled; enable them before giving them a key.`);
+    await expectServiceError(accounts.requireActiveMember("no-such-user", organization.slug, "giving them a key"), "not_found");
+    await expectServiceError(accounts.requireActiveMember(user.username, "no-such-org", "giving them a key"), "not_found");
+  });
+
   test("organizations: bad slug or empty name is invalid, a duplicate slug a conflict", async () => {
     const { accounts } = suite.services;
     await expectServiceError(accounts.createOrganization({ name: "X", slug: "Bad Slug" }), "invalid");

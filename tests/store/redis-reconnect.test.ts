@@ -11,7 +11,7 @@ import type { Subprocess } from "bun";
 import { connectRedisStore, type RedisStore } from "../../src/store/redis.ts";
 import { StoreError } from "../../src/store/types.ts";
 import { freePort } from "../helpers/binary.ts";
-import { waitFor } from "../helpers/hosts.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { REDIS_SERVER, startRedis } from "../helpers/redis.ts";
 
 
@@ -41,13 +41,13 @@ describe("the Redis store across a Redis restart", () => {
 
     redis.kill("SIGKILL");
     await redis.exited;
-    await waitFor("a command to fail", () => store!.get("k").then(() => false, (error) => error instanceof StoreError));
+    await eventually("a command to fail", () => store!.get("k").then(() => false, (error) => error instanceof StoreError));
     await expect(store.ping(500)).rejects.toThrow(StoreError);
     await expect(store.increment("n", 60)).rejects.toThrow(StoreError);
 
     redis = await startRedis(port, dir);
     // The client's backoff brings the connection back; nothing in the store is recreated.
-    await waitFor("the store to reconnect", () => store!.ping(500).then(() => true, () => false), 30_000);
+    await eventually("the store to reconnect", () => store!.ping(500).then(() => true, () => false), 30_000);
     expect(await store.increment("n", 60)).toBe(1);
   });
 
@@ -66,9 +66,9 @@ describe("the Redis store across a Redis restart", () => {
       const publisher = await connectRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: "resubscribe" });
       try {
         // PUBLISH answers how many subscribers got it: 1 once the subscription is back.
-        await waitFor("the subscription to come back", async () => Number(await publisher.script("return redis.call('PUBLISH', KEYS[1], 'after')", ["signals"], [])) === 1, 30_000);
+        await eventually("the subscription to come back", async () => Number(await publisher.script("return redis.call('PUBLISH', KEYS[1], 'after')", ["signals"], [])) === 1, 30_000);
         await publisher.publish("signals", "last");
-        await waitFor("the last message", () => received.includes("last"));
+        await eventually("the last message", () => received.includes("last"));
         expect(received.filter((message) => message === "last")).toEqual(["last"]);
       } finally {
         publisher.close();

@@ -4,7 +4,7 @@
  * (spec/hosted-tools.json), registration order, refusals, results, and no writes by read-only tools.
  * Each descriptor is also kept in a file of its own, compared by snapshots.test.ts.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import type { Database } from "../../src/db/client.ts";
@@ -13,9 +13,13 @@ import { DEFAULT_STATUSES } from "../../src/services/statuses.ts";
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { BUILTIN_AGENT_PRESETS } from "../../src/config/defaults.ts";
 import { call, callTool, createTestApp, DEV_USERNAME, initialize, toolResult, type TestApp, type ToolResult } from "../helpers/app.ts";
-import { inProcessAgent, listeningApp, registerHost, tempDataDir, waitFor } from "../helpers/hosts.ts";
+import { inProcessAgent, listeningApp, registerHost, tempDataDir } from "../helpers/hosts.ts";
 import { sampleArguments, sampleValue, type JsonSchema } from "../helpers/schema-samples.ts";
 import { expectWellFormedResult } from "../helpers/tool-results.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { removeTempDirs } from "../helpers/temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 // Copies of the product's tool catalog and the hosted server's schemas, kept beside this file so the suite needs nothing else.
 const SPEC_DIR = `${import.meta.dir}/spec`;
@@ -209,7 +213,7 @@ async function connectedHost() {
   const server = await listeningApp({ AGENT_PRESETS: { ...BUILTIN_AGENT_PRESETS, echo: { label: "Echo", command: "echo", args: [], promptTransport: "argv", promptArgs: [], resumeArgs: [], env: {} } } });
   const session = await initialize(server.app);
   const agent = inProcessAgent({ baseUrl: server.baseUrl, token: await registerHost(server.services, await devActor(server)) });
-  await waitFor("the host agent to connect", () => agent.isConnected());
+  await eventually("the host agent to connect", () => agent.isConnected());
   const hostId = agent.hostId;
   const make = async (name: string, args: Record<string, unknown>) => {
     const result = await toolResult(server.app, name, { hostId, ...args }, session);

@@ -1,14 +1,12 @@
 /** PostgreSQL tables (Bun's SQL client). Column names and JS types match ./sqlite.ts one for one. */
 import { sql } from "drizzle-orm";
-import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { customType } from "drizzle-orm/pg-core";
 import type { HostAccessRole, MemberRole, OAuthTokenEndpointAuthMethod, RunStatus, RunTrigger, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
+import { at, boolean, createdAt, index, integer, json, primaryKey, table, text, uniqueIndex, updatedAt, uuid } from "./postgres-columns.ts";
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
-const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
-const createdAt = () => at("created_at").notNull().defaultNow();
-const updatedAt = () => at("updated_at").notNull().defaultNow();
 
-export const organizations = pgTable("organizations", {
+export const organizations = table("organizations", {
   id: uuid("id").primaryKey(),
   name: text("name").notNull(),
   slug: text("slug").notNull().unique(),
@@ -16,7 +14,7 @@ export const organizations = pgTable("organizations", {
   updatedAt: updatedAt(),
 });
 
-export const users = pgTable("users", {
+export const users = table("users", {
   id: uuid("id").primaryKey(),
   username: text("username").notNull().unique(),
   name: text("name").notNull(),
@@ -28,7 +26,7 @@ export const users = pgTable("users", {
   updatedAt: updatedAt(),
 });
 
-export const memberships = pgTable(
+export const memberships = table(
   "memberships",
   {
     organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
@@ -39,7 +37,7 @@ export const memberships = pgTable(
   (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );
 
-export const taskStatuses = pgTable(
+export const taskStatuses = table(
   "task_statuses",
   {
     id: uuid("id").primaryKey(),
@@ -52,7 +50,7 @@ export const taskStatuses = pgTable(
   (t) => [uniqueIndex("task_statuses_org_name_idx").on(t.organizationId, t.name)],
 );
 
-export const tasks = pgTable(
+export const tasks = table(
   "tasks",
   {
     id: uuid("id").primaryKey(),
@@ -66,7 +64,7 @@ export const tasks = pgTable(
     creatorId: uuid("creator_id").references(() => users.id, { onDelete: "set null" }),
     estimate: integer("estimate"),
     dueDate: at("due_date"),
-    labels: jsonb("labels").$type<string[]>(),
+    labels: json<string[]>("labels"),
     prUrl: text("pr_url"),
     branch: text("branch"),
     startedAt: at("started_at"),
@@ -89,7 +87,7 @@ export const tasks = pgTable(
  * out of `tasks` so both dialects share one row type; maintained by the triggers of the search
  * migration.
  */
-export const taskSearch = pgTable(
+export const taskSearch = table(
   "task_search",
   {
     taskId: uuid("task_id").primaryKey().references(() => tasks.id, { onDelete: "cascade" }),
@@ -103,7 +101,7 @@ export const taskSearch = pgTable(
  * The slug suffix last handed out per organization and slug base (docs/tools.md#slugs): creators of
  * one title each take the next number atomically, so concurrent creates never pick the same slug.
  */
-export const taskSlugCounters = pgTable(
+export const taskSlugCounters = table(
   "task_slug_counters",
   {
     organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
@@ -117,7 +115,7 @@ export const taskSlugCounters = pgTable(
  * API keys (docs/authentication.md#api-keys): each bound to one user in one organization. Only the SHA-256 of
  * the key and its display prefix are stored; `scopes` is space-separated like an OAuth scope.
  */
-export const apiKeys = pgTable(
+export const apiKeys = table(
   "api_keys",
   {
     id: uuid("id").primaryKey(),
@@ -141,7 +139,7 @@ export const apiKeys = pgTable(
  * display prefix are stored. A machine id is unique among an organization's live registrations,
  * so a revoked one does not stop the machine from being registered again.
  */
-export const hosts = pgTable(
+export const hosts = table(
   "hosts",
   {
     id: uuid("id").primaryKey(),
@@ -162,7 +160,7 @@ export const hosts = pgTable(
 );
 
 /** Who may use a host: its owner (role "owner") and the users granted access (role "user"). */
-export const hostAccess = pgTable(
+export const hostAccess = table(
   "host_access",
   {
     hostId: uuid("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
@@ -175,7 +173,7 @@ export const hostAccess = pgTable(
 );
 
 /** The projects a host last reported: a copy so lists answer while the host is briefly away. */
-export const hostProjects = pgTable(
+export const hostProjects = table(
   "host_projects",
   {
     id: uuid("id").primaryKey(),
@@ -193,7 +191,7 @@ export const hostProjects = pgTable(
 );
 
 /** The workspaces a host last reported; one it no longer reports is archived, not deleted. */
-export const hostWorkspaces = pgTable(
+export const hostWorkspaces = table(
   "host_workspaces",
   {
     id: uuid("id").primaryKey(),
@@ -220,7 +218,7 @@ export const hostWorkspaces = pgTable(
  * scheduler's claim reads `enabled` and `next_run_at`; `next_run_local` is the wall time the rule
  * produced for `next_run_at`, from which the next occurrence is searched instead of from dtstart.
  */
-export const automations = pgTable(
+export const automations = table(
   "automations",
   {
     id: uuid("id").primaryKey(),
@@ -246,7 +244,7 @@ export const automations = pgTable(
 );
 
 /** Every version of an automation's prompt; rapid edits by one author merge into one version. */
-export const automationPromptVersions = pgTable(
+export const automationPromptVersions = table(
   "automation_prompt_versions",
   {
     automationId: uuid("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
@@ -264,7 +262,7 @@ export const automationPromptVersions = pgTable(
  * the claim: of several schedulers that find the same occurrence due, one inserts the row.
  * `output_tail` is the end of `output`, kept apart so lists never read whole outputs.
  */
-export const automationRuns = pgTable(
+export const automationRuns = table(
   "automation_runs",
   {
     id: uuid("id").primaryKey(),
@@ -302,7 +300,7 @@ export const automationRuns = pgTable(
  * private JWK is stored encrypted with SECRET_KEY (src/oauth/key-ring.ts). The current key is the
  * one not retired; a retired key stays published while tokens it signed may be alive.
  */
-export const signingKeys = pgTable("signing_keys", {
+export const signingKeys = table("signing_keys", {
   id: text("id").primaryKey(),
   algorithm: text("algorithm").notNull(),
   publicJwk: text("public_jwk").notNull(),
@@ -312,7 +310,7 @@ export const signingKeys = pgTable("signing_keys", {
 });
 
 /** Clients registered through RFC 7591; only the SHA-256 of a confidential client's secret is stored. */
-export const oauthClients = pgTable("oauth_clients", {
+export const oauthClients = table("oauth_clients", {
   id: text("id").primaryKey(),
   secretHash: text("secret_hash"),
   name: text("name").notNull(),
@@ -323,7 +321,7 @@ export const oauthClients = pgTable("oauth_clients", {
 });
 
 /** One consent: a connection of a client to a user in one organization, and one refresh-token family. */
-export const oauthGrants = pgTable(
+export const oauthGrants = table(
   "oauth_grants",
   {
     id: uuid("id").primaryKey(),
@@ -340,7 +338,7 @@ export const oauthGrants = pgTable(
 );
 
 /** Authorization codes by the SHA-256 of the code; `used_at` makes them single use. */
-export const oauthCodes = pgTable("oauth_codes", {
+export const oauthCodes = table("oauth_codes", {
   hash: text("hash").primaryKey(),
   grantId: uuid("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
   redirectUri: text("redirect_uri").notNull(),
@@ -351,7 +349,7 @@ export const oauthCodes = pgTable("oauth_codes", {
 });
 
 /** Refresh tokens by their SHA-256; `rotated_at` marks one already exchanged (its reuse revokes the grant). */
-export const oauthRefreshTokens = pgTable(
+export const oauthRefreshTokens = table(
   "oauth_refresh_tokens",
   {
     hash: text("hash").primaryKey(),
@@ -364,7 +362,7 @@ export const oauthRefreshTokens = pgTable(
 );
 
 /** Signed-in browser sessions of the web pages, by the SHA-256 of the cookie value. */
-export const webSessions = pgTable(
+export const webSessions = table(
   "web_sessions",
   {
     hash: text("hash").primaryKey(),

@@ -1,48 +1,44 @@
 /** SQLite tables (bun:sqlite). Column names and JS types match ./postgres.ts one for one. */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { HostAccessRole, MemberRole, OAuthTokenEndpointAuthMethod, RunStatus, RunTrigger, StatusType, TaskPriority, WorkspaceType } from "./values.ts";
+import { at, boolean, createdAt, index, integer, json, primaryKey, table, text, uniqueIndex, updatedAt, uuid } from "./sqlite-columns.ts";
 
-const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
-const createdAt = () => timestamp("created_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
-const updatedAt = () => timestamp("updated_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
-
-export const organizations = sqliteTable("organizations", {
-  id: text("id").primaryKey(),
+export const organizations = table("organizations", {
+  id: uuid("id").primaryKey(),
   name: text("name").notNull(),
   slug: text("slug").notNull().unique(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
 
-export const users = sqliteTable("users", {
-  id: text("id").primaryKey(),
+export const users = table("users", {
+  id: uuid("id").primaryKey(),
   username: text("username").notNull().unique(),
   name: text("name").notNull(),
   email: text("email"),
   passwordHash: text("password_hash"),
-  isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
-  defaultOrganizationId: text("default_organization_id").references(() => organizations.id, { onDelete: "set null" }),
+  isActive: boolean("is_active").notNull().default(true),
+  defaultOrganizationId: uuid("default_organization_id").references(() => organizations.id, { onDelete: "set null" }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
 
-export const memberships = sqliteTable(
+export const memberships = table(
   "memberships",
   {
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     role: text("role").$type<MemberRole>().notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );
 
-export const taskStatuses = sqliteTable(
+export const taskStatuses = table(
   "task_statuses",
   {
-    id: text("id").primaryKey(),
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     color: text("color").notNull(),
     type: text("type").$type<StatusType>().notNull(),
@@ -51,28 +47,28 @@ export const taskStatuses = sqliteTable(
   (t) => [uniqueIndex("task_statuses_org_name_idx").on(t.organizationId, t.name)],
 );
 
-export const tasks = sqliteTable(
+export const tasks = table(
   "tasks",
   {
-    id: text("id").primaryKey(),
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
     slug: text("slug").notNull(),
     title: text("title").notNull(),
     description: text("description"),
-    statusId: text("status_id").notNull().references(() => taskStatuses.id),
+    statusId: uuid("status_id").notNull().references(() => taskStatuses.id),
     priority: text("priority").$type<TaskPriority>().notNull(),
-    assigneeId: text("assignee_id").references(() => users.id, { onDelete: "set null" }),
-    creatorId: text("creator_id").references(() => users.id, { onDelete: "set null" }),
+    assigneeId: uuid("assignee_id").references(() => users.id, { onDelete: "set null" }),
+    creatorId: uuid("creator_id").references(() => users.id, { onDelete: "set null" }),
     estimate: integer("estimate"),
-    dueDate: timestamp("due_date"),
-    labels: text("labels", { mode: "json" }).$type<string[]>(),
+    dueDate: at("due_date"),
+    labels: json<string[]>("labels"),
     prUrl: text("pr_url"),
     branch: text("branch"),
-    startedAt: timestamp("started_at"),
-    completedAt: timestamp("completed_at"),
+    startedAt: at("started_at"),
+    completedAt: at("completed_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
-    deletedAt: timestamp("deleted_at"),
+    deletedAt: at("deleted_at"),
   },
   (t) => [
     uniqueIndex("tasks_org_slug_idx").on(t.organizationId, t.slug),
@@ -85,10 +81,10 @@ export const tasks = sqliteTable(
  * The slug suffix last handed out per organization and slug base (docs/tools.md#slugs): creators of
  * one title each take the next number atomically, so concurrent creates never pick the same slug.
  */
-export const taskSlugCounters = sqliteTable(
+export const taskSlugCounters = table(
   "task_slug_counters",
   {
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
     base: text("base").notNull(),
     lastSuffix: integer("last_suffix").notNull(),
   },
@@ -99,20 +95,20 @@ export const taskSlugCounters = sqliteTable(
  * API keys (docs/authentication.md#api-keys): each bound to one user in one organization. Only the SHA-256 of
  * the key and its display prefix are stored; `scopes` is space-separated like an OAuth scope.
  */
-export const apiKeys = sqliteTable(
+export const apiKeys = table(
   "api_keys",
   {
-    id: text("id").primaryKey(),
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
     keyHash: text("key_hash").notNull().unique(),
     scopes: text("scopes").notNull(),
     createdAt: createdAt(),
-    lastUsedAt: timestamp("last_used_at"),
-    expiresAt: timestamp("expires_at"),
-    revokedAt: timestamp("revoked_at"),
+    lastUsedAt: at("last_used_at"),
+    expiresAt: at("expires_at"),
+    revokedAt: at("revoked_at"),
   },
   (t) => [index("api_keys_org_created_idx").on(t.organizationId, t.createdAt), index("api_keys_user_created_idx").on(t.userId, t.createdAt)],
 );
@@ -123,76 +119,76 @@ export const apiKeys = sqliteTable(
  * display prefix are stored. A machine id is unique among an organization's live registrations,
  * so a revoked one does not stop the machine from being registered again.
  */
-export const hosts = sqliteTable(
+export const hosts = table(
   "hosts",
   {
-    id: text("id").primaryKey(),
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    ownerUserId: text("owner_user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    ownerUserId: uuid("owner_user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     tokenHash: text("token_hash").notNull().unique(),
     tokenPrefix: text("token_prefix").notNull(),
     machineId: text("machine_id"),
     platform: text("platform"),
     agentVersion: text("agent_version"),
-    lastSeenAt: timestamp("last_seen_at"),
+    lastSeenAt: at("last_seen_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
-    revokedAt: timestamp("revoked_at"),
+    revokedAt: at("revoked_at"),
   },
   (t) => [uniqueIndex("hosts_org_machine_idx").on(t.organizationId, t.machineId).where(sql`${t.revokedAt} IS NULL`)],
 );
 
 /** Who may use a host: its owner (role "owner") and the users granted access (role "user"). */
-export const hostAccess = sqliteTable(
+export const hostAccess = table(
   "host_access",
   {
-    hostId: text("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     role: text("role").$type<HostAccessRole>().notNull(),
-    grantedByUserId: text("granted_by_user_id").references(() => users.id, { onDelete: "set null" }),
+    grantedByUserId: uuid("granted_by_user_id").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.hostId, t.userId] }), index("host_access_user_idx").on(t.userId)],
 );
 
 /** The projects a host last reported: a copy so lists answer while the host is briefly away. */
-export const hostProjects = sqliteTable(
+export const hostProjects = table(
   "host_projects",
   {
-    id: text("id").primaryKey(),
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    hostId: text("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     repoPath: text("repo_path").notNull(),
     repoUrl: text("repo_url"),
     defaultBranch: text("default_branch").notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
-    syncedAt: timestamp("synced_at").notNull(),
+    syncedAt: at("synced_at").notNull(),
   },
   (t) => [index("host_projects_host_idx").on(t.hostId)],
 );
 
 /** The workspaces a host last reported; one it no longer reports is archived, not deleted. */
-export const hostWorkspaces = sqliteTable(
+export const hostWorkspaces = table(
   "host_workspaces",
   {
-    id: text("id").primaryKey(),
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    hostId: text("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
-    projectId: text("project_id"),
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id"),
     name: text("name").notNull(),
     branch: text("branch").notNull(),
     type: text("type").$type<WorkspaceType>().notNull(),
     worktreePath: text("worktree_path").notNull(),
-    worktreeExists: integer("worktree_exists", { mode: "boolean" }).notNull(),
-    taskId: text("task_id"),
-    createdByUserId: text("created_by_user_id"),
+    worktreeExists: boolean("worktree_exists").notNull(),
+    taskId: uuid("task_id"),
+    createdByUserId: uuid("created_by_user_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
-    archivedAt: timestamp("archived_at"),
-    syncedAt: timestamp("synced_at").notNull(),
+    archivedAt: at("archived_at"),
+    syncedAt: at("synced_at").notNull(),
   },
   (t) => [index("host_workspaces_host_idx").on(t.hostId)],
 );
@@ -202,24 +198,24 @@ export const hostWorkspaces = sqliteTable(
  * scheduler's claim reads `enabled` and `next_run_at`; `next_run_local` is the wall time the rule
  * produced for `next_run_at`, from which the next occurrence is searched instead of from dtstart.
  */
-export const automations = sqliteTable(
+export const automations = table(
   "automations",
   {
-    id: text("id").primaryKey(),
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    ownerUserId: text("owner_user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    id: uuid("id").primaryKey(),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    ownerUserId: uuid("owner_user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     agent: text("agent").notNull(),
     targetHostId: text("target_host_id"),
-    projectId: text("project_id"),
-    workspaceId: text("workspace_id"),
+    projectId: uuid("project_id"),
+    workspaceId: uuid("workspace_id"),
     prompt: text("prompt").notNull(),
     promptVersion: integer("prompt_version").notNull(),
     rrule: text("rrule").notNull(),
-    dtstart: timestamp("dtstart").notNull(),
+    dtstart: at("dtstart").notNull(),
     timezone: text("timezone").notNull(),
-    enabled: integer("enabled", { mode: "boolean" }).notNull(),
-    nextRunAt: timestamp("next_run_at"),
+    enabled: boolean("enabled").notNull(),
+    nextRunAt: at("next_run_at"),
     nextRunLocal: text("next_run_local"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -228,13 +224,13 @@ export const automations = sqliteTable(
 );
 
 /** Every version of an automation's prompt; rapid edits by one author merge into one version. */
-export const automationPromptVersions = sqliteTable(
+export const automationPromptVersions = table(
   "automation_prompt_versions",
   {
-    automationId: text("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
+    automationId: uuid("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
     version: integer("version").notNull(),
     prompt: text("prompt").notNull(),
-    authorUserId: text("author_user_id").references(() => users.id, { onDelete: "set null" }),
+    authorUserId: uuid("author_user_id").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -246,27 +242,27 @@ export const automationPromptVersions = sqliteTable(
  * the claim: of several schedulers that find the same occurrence due, one inserts the row.
  * `output_tail` is the end of `output`, kept apart so lists never read whole outputs.
  */
-export const automationRuns = sqliteTable(
+export const automationRuns = table(
   "automation_runs",
   {
-    id: text("id").primaryKey(),
-    automationId: text("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    id: uuid("id").primaryKey(),
+    automationId: uuid("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
     trigger: text("trigger").$type<RunTrigger>().notNull(),
-    scheduledFor: timestamp("scheduled_for").notNull(),
+    scheduledFor: at("scheduled_for").notNull(),
     coveredCount: integer("covered_count").notNull(),
-    coveredUntil: timestamp("covered_until"),
+    coveredUntil: at("covered_until"),
     title: text("title").notNull(),
     hostId: text("host_id"),
-    hostRegistrationId: text("host_registration_id").references(() => hosts.id, { onDelete: "set null" }),
+    hostRegistrationId: uuid("host_registration_id").references(() => hosts.id, { onDelete: "set null" }),
     workspaceId: text("workspace_id"),
     terminalId: text("terminal_id"),
     status: text("status").$type<RunStatus>().notNull(),
     error: text("error"),
     exitCode: integer("exit_code"),
-    dispatchedAt: timestamp("dispatched_at"),
-    startedAt: timestamp("started_at"),
-    finishedAt: timestamp("finished_at"),
+    dispatchedAt: at("dispatched_at"),
+    startedAt: at("started_at"),
+    finishedAt: at("finished_at"),
     durationMs: integer("duration_ms"),
     output: text("output"),
     outputTail: text("output_tail"),
@@ -284,17 +280,17 @@ export const automationRuns = sqliteTable(
  * private JWK is stored encrypted with SECRET_KEY (src/oauth/key-ring.ts). The current key is the
  * one not retired; a retired key stays published while tokens it signed may be alive.
  */
-export const signingKeys = sqliteTable("signing_keys", {
+export const signingKeys = table("signing_keys", {
   id: text("id").primaryKey(),
   algorithm: text("algorithm").notNull(),
   publicJwk: text("public_jwk").notNull(),
   privateKey: text("private_key").notNull(),
   createdAt: createdAt(),
-  retiredAt: timestamp("retired_at"),
+  retiredAt: at("retired_at"),
 });
 
 /** Clients registered through RFC 7591; only the SHA-256 of a confidential client's secret is stored. */
-export const oauthClients = sqliteTable("oauth_clients", {
+export const oauthClients = table("oauth_clients", {
   id: text("id").primaryKey(),
   secretHash: text("secret_hash"),
   name: text("name").notNull(),
@@ -305,54 +301,54 @@ export const oauthClients = sqliteTable("oauth_clients", {
 });
 
 /** One consent: a connection of a client to a user in one organization, and one refresh-token family. */
-export const oauthGrants = sqliteTable(
+export const oauthGrants = table(
   "oauth_grants",
   {
-    id: text("id").primaryKey(),
+    id: uuid("id").primaryKey(),
     clientId: text("client_id").notNull().references(() => oauthClients.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
     scopes: text("scopes").notNull(),
     resource: text("resource").notNull(),
     createdAt: createdAt(),
-    lastUsedAt: timestamp("last_used_at"),
-    revokedAt: timestamp("revoked_at"),
+    lastUsedAt: at("last_used_at"),
+    revokedAt: at("revoked_at"),
   },
   (t) => [index("oauth_grants_user_idx").on(t.userId)],
 );
 
 /** Authorization codes by the SHA-256 of the code; `used_at` makes them single use. */
-export const oauthCodes = sqliteTable("oauth_codes", {
+export const oauthCodes = table("oauth_codes", {
   hash: text("hash").primaryKey(),
-  grantId: text("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
+  grantId: uuid("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
   redirectUri: text("redirect_uri").notNull(),
   codeChallenge: text("code_challenge").notNull(),
-  expiresAt: timestamp("expires_at").notNull(),
-  usedAt: timestamp("used_at"),
+  expiresAt: at("expires_at").notNull(),
+  usedAt: at("used_at"),
   createdAt: createdAt(),
 });
 
 /** Refresh tokens by their SHA-256; `rotated_at` marks one already exchanged (its reuse revokes the grant). */
-export const oauthRefreshTokens = sqliteTable(
+export const oauthRefreshTokens = table(
   "oauth_refresh_tokens",
   {
     hash: text("hash").primaryKey(),
-    grantId: text("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
-    expiresAt: timestamp("expires_at").notNull(),
-    rotatedAt: timestamp("rotated_at"),
+    grantId: uuid("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
+    expiresAt: at("expires_at").notNull(),
+    rotatedAt: at("rotated_at"),
     createdAt: createdAt(),
   },
   (t) => [index("oauth_refresh_tokens_grant_idx").on(t.grantId)],
 );
 
 /** Signed-in browser sessions of the web pages, by the SHA-256 of the cookie value. */
-export const webSessions = sqliteTable(
+export const webSessions = table(
   "web_sessions",
   {
     hash: text("hash").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
-    expiresAt: timestamp("expires_at").notNull(),
+    expiresAt: at("expires_at").notNull(),
   },
   (t) => [index("web_sessions_user_idx").on(t.userId)],
 );

@@ -7,7 +7,7 @@ import { callAsTask, runsAsTask, taskCreatedResult } from "../../../src/mcp/task
 import { ALL_TOOLS } from "../../../src/tools/index.ts";
 import type { ToolCall } from "../../../src/mcp/tool-calls.ts";
 import type { ToolContext } from "../../../src/tools/types.ts";
-import { waitFor } from "../../helpers/hosts.ts";
+import { eventually } from "../../helpers/eventually.ts";
 
 const declared = { extensions: { [TASKS_EXTENSION]: {} } };
 
@@ -90,9 +90,9 @@ describe("tools/call as a task", () => {
     expect(created).not.toHaveProperty("requestState");
     const taskId = (created as ReturnType<typeof taskCreatedResult>).taskId;
     given!.progress!(5, 10, "Receiving objects");
-    await waitFor("the status message", async () => (await tasks.store.get("user:alice", taskId))?.statusMessage === "Receiving objects");
+    await eventually("the status message", async () => (await tasks.store.get("user:alice", taskId))?.statusMessage === "Receiving objects");
     held.resolve();
-    await waitFor("completion", async () => (await tasks.store.get("user:alice", taskId))?.status === "completed");
+    await eventually("completion", async () => (await tasks.store.get("user:alice", taskId))?.status === "completed");
     expect(given!.callId).toBe("c1");
   });
 });

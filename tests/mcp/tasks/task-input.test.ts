@@ -6,7 +6,7 @@ import { createTasks, TASK_METHODS, TASKS_EXTENSION, type TaskCaller } from "../
 import { createTaskRunner, type InputRequiredAnswer, type TaskCallExtras } from "../../../src/mcp/tasks/task-runner.ts";
 import { createTaskStore, TASK_ANSWERS_MAX_CHARS, type TaskInput } from "../../../src/mcp/tasks/task-store.ts";
 import type { CallToolResult } from "../../../src/mcp/tool-calls.ts";
-import { waitFor } from "../../helpers/hosts.ts";
+import { eventually } from "../../helpers/eventually.ts";
 
 const done = (text: string): CallToolResult => ({ content: [{ type: "text", text }] });
 const elicit = (message: string) => ({ method: "elicitation/create", params: { mode: "form", message, requestedSchema: { type: "object", properties: {} } } });
@@ -72,15 +72,15 @@ describe("task runner: a call that asks for input", () => {
     const started = await runner.start({ ownerKey: "k", callId: "i1", call: asking.call });
     if (!("task" in started)) throw new Error("expected a task");
     const { taskId } = started.task;
-    await waitFor("the first questions", async () => (await tasks.get("k", taskId))?.status === "input_required");
+    await eventually("the first questions", async () => (await tasks.get("k", taskId))?.status === "input_required");
     expect((await tasks.get("k", taskId))?.inputRequests).toEqual({ a: elicit("A?"), b: elicit("B?") });
     expect(await runner.answer("someone-else", taskId, { a: accept({}) })).toBeNull();
     await runner.answer("k", taskId, { a: accept({ n: 1 }) });
     expect(await tasks.get("k", taskId)).toMatchObject({ status: "input_required", inputRequests: { b: elicit("B?") } });
     await runner.answer("k", taskId, { b: accept({ n: 2 }) });
-    await waitFor("the second round", async () => Object.hasOwn((await tasks.get("k", taskId))?.inputRequests ?? {}, "c"));
+    await eventually("the second round", async () => Object.hasOwn((await tasks.get("k", taskId))?.inputRequests ?? {}, "c"));
     await runner.answer("k", taskId, { c: accept({ n: 3 }) });
-    await waitFor("the completion", async () => (await tasks.get("k", taskId))?.status === "completed");
+    await eventually("the completion", async () => (await tasks.get("k", taskId))?.status === "completed");
     expect(asking.inputs).toEqual([undefined, { inputResponses: { a: accept({ n: 1 }), b: accept({ n: 2 }) }, requestState: "round-1" }, { inputResponses: { c: accept({ n: 3 }) } }]);
     const task = await tasks.get("k", taskId);
     expect(task?.result).toEqual(done(JSON.stringify({ inputResponses: { c: accept({ n: 3 }) } })));
@@ -92,10 +92,10 @@ describe("task runner: a call that asks for input", () => {
     const asking = askingCall([{ resultType: "input_required", inputRequests: { a: elicit("A?") } }]);
     const started = await runner.start({ ownerKey: "k", callId: "i2", call: asking.call });
     if (!("task" in started)) throw new Error("expected a task");
-    await waitFor("the question", async () => (await tasks.get("k", started.task.taskId))?.status === "input_required");
+    await eventually("the question", async () => (await tasks.get("k", started.task.taskId))?.status === "input_required");
     // Straight into the shared record, as a replica that does not run the task would.
     await tasks.answer("k", started.task.taskId, { a: accept({}) });
-    await waitFor("the completion", async () => (await tasks.get("k", started.task.taskId))?.status === "completed");
+    await eventually("the completion", async () => (await tasks.get("k", started.task.taskId))?.status === "completed");
   });
 
   test("a cancel while it waits ends the run and the task stays cancelled", async () => {
@@ -103,9 +103,9 @@ describe("task runner: a call that asks for input", () => {
     const asking = askingCall([{ resultType: "input_required", inputRequests: { a: elicit("A?") } }]);
     const started = await runner.start({ ownerKey: "k", callId: "i3", call: asking.call });
     if (!("task" in started)) throw new Error("expected a task");
-    await waitFor("the question", async () => (await tasks.get("k", started.task.taskId))?.status === "input_required");
+    await eventually("the question", async () => (await tasks.get("k", started.task.taskId))?.status === "input_required");
     await runner.cancel("k", started.task.taskId);
-    await waitFor("the run to end", () => runner.runningCount() === 0);
+    await eventually("the run to end", () => runner.runningCount() === 0);
     await runner.answer("k", started.task.taskId, { a: accept({}) });
     expect((await tasks.get("k", started.task.taskId))?.status).toBe("cancelled");
     expect(asking.inputs).toEqual([undefined]);
@@ -120,13 +120,13 @@ describe("tasks/update", () => {
     const started = await alice.tasks.runner.start({ ownerKey: "user:alice", callId: "u1", call: askingCall([{ resultType: "input_required", inputRequests: { a: elicit("A?") } }]).call });
     if (!("task" in started)) throw new Error("expected a task");
     const { taskId } = started.task;
-    await waitFor("the question", async () => (await alice.tasks.store.get("user:alice", taskId))?.status === "input_required");
+    await eventually("the question", async () => (await alice.tasks.store.get("user:alice", taskId))?.status === "input_required");
     for (const inputResponses of [5, [], { a: "yes" }, { a: null }]) {
       const error = await TASK_METHODS["tasks/update"]({ taskId, inputResponses }, alice).catch((caught) => caught);
       expect(error).toBeInstanceOf(RpcError);
       expect((error as RpcError).code).toBe(-32602);
     }
     expect(await TASK_METHODS["tasks/update"]({ taskId, inputResponses: { a: accept({}) } }, alice)).toEqual({ resultType: "complete" });
-    await waitFor("the completion", async () => (await alice.tasks.store.get("user:alice", taskId))?.status === "completed");
+    await eventually("the completion", async () => (await alice.tasks.store.get("user:alice", taskId))?.status === "completed");
   });
 });

@@ -4,7 +4,7 @@ import { createMemoryStore } from "../../../src/store/memory.ts";
 import { createTaskStore } from "../../../src/mcp/tasks/task-store.ts";
 import { createTaskRunner, statusMessageOf, type TaskCallExtras } from "../../../src/mcp/tasks/task-runner.ts";
 import type { CallToolResult } from "../../../src/mcp/tool-calls.ts";
-import { waitFor } from "../../helpers/hosts.ts";
+import { eventually } from "../../helpers/eventually.ts";
 
 const done = (text: string): CallToolResult => ({ content: [{ type: "text", text }] });
 
@@ -42,9 +42,9 @@ describe("task runner", () => {
       expect(await tasks.get("k", started.task.taskId)).toMatchObject({ status: "working" });
       expect(runner.runningCount()).toBe(1);
       held.resolve(result);
-      await waitFor("completion", async () => (await statusOf(tasks, started.task.taskId)) === "completed");
+      await eventually("completion", async () => (await statusOf(tasks, started.task.taskId)) === "completed");
       expect((await tasks.get("k", started.task.taskId))?.result).toEqual(result);
-      await waitFor("the run to end", () => runner.runningCount() === 0);
+      await eventually("the run to end", () => runner.runningCount() === 0);
     }
   });
 
@@ -54,7 +54,7 @@ describe("task runner", () => {
     const started = await runner.start({ ownerKey: "k", callId: "c2", call: held.call });
     if (!("task" in started)) throw new Error("expected a task");
     held.reject(new Error("boom"));
-    await waitFor("failure", async () => (await statusOf(tasks, started.task.taskId)) === "failed");
+    await eventually("failure", async () => (await statusOf(tasks, started.task.taskId)) === "failed");
     const task = await tasks.get("k", started.task.taskId);
     expect(task?.error).toEqual({ code: -32603, message: "Internal error (call id c2)." });
     expect(task).not.toHaveProperty("result");
@@ -68,7 +68,7 @@ describe("task runner", () => {
     held.extras().progress(10, 100, "Receiving objects: 10%");
     held.extras().progress(20, 100, "Receiving objects: 20%");
     held.extras().progress(50, 100);
-    await waitFor("the newest status message", async () => (await tasks.get("k", started.task.taskId))?.statusMessage === "50%");
+    await eventually("the newest status message", async () => (await tasks.get("k", started.task.taskId))?.statusMessage === "50%");
     held.resolve(done("ok"));
   });
 
@@ -98,7 +98,7 @@ describe("task runner", () => {
     const cancelled = await runner.cancel("k", started.task.taskId);
     expect(cancelled?.status).toBe("cancelled");
     expect(held.extras().signal.aborted).toBe(true);
-    await waitFor("the run to end", () => runner.runningCount() === 0);
+    await eventually("the run to end", () => runner.runningCount() === 0);
     expect(await tasks.get("k", started.task.taskId)).toEqual(cancelled!);
     expect(await runner.cancel("k", started.task.taskId)).toEqual(cancelled!);
   });
@@ -109,7 +109,7 @@ describe("task runner", () => {
     const started = await runner.start({ ownerKey: "k", callId: "c7", call: held.call });
     if (!("task" in started)) throw new Error("expected a task");
     await tasks.update(started.task.taskId, { status: "cancelled" });
-    await waitFor("the abort", () => held.extras().signal.aborted);
+    await eventually("the abort", () => held.extras().signal.aborted);
   });
 
   test("the request's signal aborts the call only until it became a task", async () => {
@@ -148,14 +148,14 @@ describe("task changes", () => {
     const started = await runner.start({ ownerKey: "k", callId: "n1", call: held.call });
     if (!("task" in started)) throw new Error("expected a task");
     held.extras().progress(1, 2, "Cloning");
-    await waitFor("the message", () => heard.length === 2);
+    await eventually("the message", () => heard.length === 2);
     held.resolve(done("ok"));
-    await waitFor("the completion", () => heard.length === 3);
+    await eventually("the completion", () => heard.length === 3);
     const other = heldCall();
     const second = await runner.start({ ownerKey: "k", callId: "n2", call: other.call });
     if (!("task" in second)) throw new Error("expected a task");
     await runner.cancel("k", second.task.taskId);
-    await waitFor("the run to end", () => runner.runningCount() === 0);
+    await eventually("the run to end", () => runner.runningCount() === 0);
     expect(heard).toEqual(["k working", "k working Cloning", "k completed Cloning", "k working", "k cancelled Cancelled by the client."]);
   });
 });
@@ -167,14 +167,14 @@ describe("stopAll", () => {
     const finished = await runner.start({ ownerKey: "k", callId: "s1", call: first.call });
     if (!("task" in finished)) throw new Error("expected a task");
     first.resolve(done("first"));
-    await waitFor("the first task to complete", async () => (await statusOf(tasks, finished.task.taskId)) === "completed");
+    await eventually("the first task to complete", async () => (await statusOf(tasks, finished.task.taskId)) === "completed");
     const held = heldCall();
     const started = await runner.start({ ownerKey: "k", callId: "s2", call: held.call });
     if (!("task" in started)) throw new Error("expected a task");
     await runner.stopAll();
     expect(held.extras().signal.aborted).toBe(true);
     expect(await tasks.get("k", started.task.taskId)).toMatchObject({ status: "failed", error: { code: -32603, message: "The server stopped before this task finished; call the tool again." } });
-    await waitFor("the run to end", () => runner.runningCount() === 0);
+    await eventually("the run to end", () => runner.runningCount() === 0);
     expect((await tasks.get("k", started.task.taskId))?.status).toBe("failed");
     expect((await tasks.get("k", finished.task.taskId))?.status).toBe("completed");
   });
