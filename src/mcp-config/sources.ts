@@ -1,6 +1,6 @@
 /**
  * The project-level MCP config files of the clients, where each keeps its servers and how it
- * turns one off. Seed 004's `/mcp` reads the first three; the others are the project files of
+ * turns one off. The workspace `/mcp` listing of the desktop app reads the first three; the others are the project files of
  * the clients `superset connect` writes (their documented project scope).
  */
 import { isRecord, type EntrySpelling } from "./entry.ts";

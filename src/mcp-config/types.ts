@@ -3,7 +3,7 @@
 export type ServerTransport = "local" | "remote";
 export type ServerState = "enabled" | "disabled" | "invalid";
 
-/** One server of one config file, as seed 004's `/mcp` command shows it; secrets redacted. */
+/** One server of one config file, as a workspace's `/mcp` listing shows it; secrets redacted. */
 export interface ConfiguredServer {
   name: string;
   /** local: a command the client starts; remote: a URL it connects to. */

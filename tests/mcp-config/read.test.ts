@@ -21,7 +21,7 @@ const folder = (files: Record<string, string>) => {
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
 describe("each client's file", () => {
-  test("seed 004's three files and the four project files of connect's clients, one server each", () => {
+  test("the desktop app's three files and the four project files of connect's clients, one server each", () => {
     const dir = folder({
       ".mcp.json": json({ mcpServers: { claude: { type: "http", url: "https://a.example/mcp" } } }),
       ".amp/settings.json": json({ "amp.mcpServers": { amp: { command: "npx", args: ["-y", "some-server"] } } }),

@@ -1,5 +1,5 @@
 /**
- * Slugs under concurrency and collisions (tools.md §Slug), on both databases: creates of one
+ * Slugs under concurrency and collisions (docs/tools.md#slugs), on both databases: creates of one
  * title in flight together all succeed with distinct slugs, a slug another base already took is
  * skipped, and slugs made before the counter existed (an upgraded database) are respected.
  */

@@ -50,7 +50,7 @@ const xdgConfig = ({ env, home }: Surroundings) => env.XDG_CONFIG_HOME || join(h
 const signInLater = (connection: Connection, how: string) =>
   connection.auth.kind === "api-key" ? [] : [`${connection.auth.kind === "oauth" ? "Sign in" : "If the server has sign-in on, sign in"}: ${how}`];
 
-/** Claude Desktop's config file per OS (its documentation and seed 000). */
+/** Claude Desktop's config file per OS (its documentation). */
 export function claudeDesktopConfigPath({ platform, env, home }: Surroundings): string {
   if (platform === "darwin") return join(home, "Library", "Application Support", "Claude", "claude_desktop_config.json");
   if (platform === "win32") return join(env.APPDATA || join(home, "AppData", "Roaming"), "Claude", "claude_desktop_config.json");
