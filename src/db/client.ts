@@ -44,6 +44,12 @@ export interface Database {
    * text, PostgreSQL gives Date objects and parsed JSON.
    */
   prepareValues(query: BuiltQuery): ValuesQuery;
+  /**
+   * A value that differs after any write anyone committed since it was read, or null when the
+   * database has no cheap exact one (PostgreSQL) or a transaction is open on this connection (its
+   * writes may still roll back). Lets a read be reused until the data may have changed.
+   */
+  changeStamp(): string | null;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -70,10 +76,15 @@ function openSqlite(path: string): Database {
   client.run("PRAGMA foreign_keys = ON");
   client.run("PRAGMA busy_timeout = 5000");
   const orm = drizzleSqlite({ client, schema: sqliteSchema });
+  const stamp = client.prepare("SELECT total_changes(), data_version FROM pragma_data_version");
   return {
     dialect: "sqlite",
     orm,
     tables: sqliteSchema,
+    changeStamp() {
+      // total_changes() counts this connection's writes; data_version moves when another connection commits one.
+      return client.inTransaction ? null : (stamp.values()[0]!.join(":"));
+    },
     prepareValues(query) {
       const { sql: text, params } = query.toSQL();
       const statement = client.prepare(text);
@@ -102,6 +113,7 @@ function openPostgres(url: string): Database {
   return {
     dialect: "postgres",
     ...shareDialect(orm, postgresSchema),
+    changeStamp: () => null,
     prepareValues(query) {
       const { sql: text, params } = query.toSQL();
       // Bun's SQL client prepares a parameterised query on first use on each connection.

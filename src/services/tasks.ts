@@ -8,6 +8,7 @@ import { invalid, isUniqueViolation, notFound } from "./errors.ts";
 import type { StatusService } from "./statuses.ts";
 import { firstFreeSlug, slugBase } from "./task-slug.ts";
 import { listItemDecoder } from "./task-rows.ts";
+import { createReadMemo } from "./read-memo.ts";
 
 /** A task as tools return it (tools.md §Tasks). */
 export interface Task {
@@ -62,6 +63,8 @@ export interface TaskFields {
 }
 
 const SLUG_ATTEMPTS = 5;
+/** Unsearched list pages kept while nothing was written (read-memo.ts): a few KB each. */
+const LIST_MEMO_ENTRIES = 256;
 /** The optional equality filters of tasks_list, in a fixed order (it names prepared queries). */
 const LIST_FILTERS = ["statusId", "priority", "assigneeId", "creatorId"] as const;
 
@@ -153,6 +156,8 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
     return db.prepareValues(query);
   }
 
+  type ListPage = { items: TaskListItem[]; nextOffset: number | null };
+  const pages = createReadMemo<ListPage>(db, LIST_MEMO_ENTRIES);
   const preparedLists = new Map<string, ReturnType<typeof listQuery>>();
   function preparedList(shape: ListFilter[]) {
     const key = shape.join(",");
@@ -175,12 +180,17 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
         offset: filters.offset,
       };
       const shape = LIST_FILTERS.filter((key) => values[key]);
+      const read = async (query: ReturnType<typeof listQuery>): Promise<ListPage> => {
+        const rows = await query(values);
+        const items: TaskListItem[] = [];
+        for (let i = 0; i < rows.length && i < filters.limit; i++) items.push(toListItem(rows[i]!));
+        return { items, nextOffset: rows.length > filters.limit ? filters.offset + filters.limit : null };
+      };
       const search = filters.search ? taskSearchCondition(db, filters.search) : undefined;
-      // Without a search the query depends only on which filters are present: prepared once per shape.
-      const rows = await (search ? listQuery(shape, search) : preparedList(shape))(values);
-      const items: TaskListItem[] = [];
-      for (let i = 0; i < rows.length && i < filters.limit; i++) items.push(toListItem(rows[i]!));
-      return { items, nextOffset: rows.length > filters.limit ? filters.offset + filters.limit : null };
+      if (search) return read(listQuery(shape, search));
+      // Without a search the query depends only on which filters are present: prepared once per shape,
+      // and its page is the same for every member until something is written.
+      return pages.get(JSON.stringify(values), () => read(preparedList(shape)));
     },
 
     /** One live task by UUID or slug, or null. */
