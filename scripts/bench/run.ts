@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: throughput, latency and memory of ours against (b) the official SDK the usual
- * way and (c) a bare Bun.serve, with wrk on loopback (50 connections), one target at a time.
+ * way (v1 on Node with express), (d) the newest official SDK (v2 on Bun) and (c) a bare Bun.serve, with wrk on loopback (50 connections), one target at a time.
  * Ours is the built executable on SQLite with 10,000 tasks; every target answers the same
  * `tools/call tasks_list {limit: 20}`. See README.md beside this file for how to read the figures.
  *
@@ -201,6 +201,8 @@ async function main(): Promise<number> {
   const ours = await benchOurs();
   const referencePort = freePort();
   const reference = await benchOther("(b) SDK+express", "reference", ["node", join(import.meta.dir, "reference-sdk.mjs"), dbPath, String(referencePort)], referencePort, "/mcp", ours.structured);
+  const v2Port = freePort();
+  const referenceV2 = await benchOther("(d) SDK v2 on Bun", "reference-v2", [bun, join(import.meta.dir, "reference-sdk-v2.ts"), dbPath, String(v2Port)], v2Port, "/mcp", ours.structured);
   const answerFile = join(dir, "answer.json");
   writeFileSync(answerFile, ours.answer);
   const limitPort = freePort();
@@ -212,7 +214,7 @@ async function main(): Promise<number> {
   const requests = await benchOursRequests();
   const replicated = await benchStoreAndReplicas({ dir, load, start, stop, writeConfig: writeOursConfig, command: oursCommandWith });
 
-  const targets = [ours.figures, reference, limit, apiKeyAuth, cached, ...requests, ...replicated.figures];
+  const targets = [ours.figures, reference, limit, referenceV2, apiKeyAuth, cached, ...requests, ...replicated.figures];
   const aims = [...judge(targets, ours.start), ...replicated.aims];
   console.log(`\n${formatReport(targets, aims)}`);
   for (const note of replicated.notes) console.log(note);

@@ -7,6 +7,8 @@ import { iso, isUuid, newId, type ServiceContext } from "./context.ts";
 import { invalid, notFound } from "./errors.ts";
 import type { StatusService } from "./statuses.ts";
 import { firstFreeSuffix, slugBase, slugWithSuffix } from "./task-slug.ts";
+import { listItemDecoder } from "./task-rows.ts";
+import { createReadMemo } from "./read-memo.ts";
 
 /** A task as tools return it (docs/tools.md#tasks). */
 export interface Task {
@@ -60,6 +62,8 @@ export interface TaskFields {
   prUrl?: string | null;
 }
 
+/** Unsearched list pages kept while nothing was written (read-memo.ts): a few KB each. */
+const LIST_MEMO_ENTRIES = 256;
 /** The optional equality filters of tasks_list, in a fixed order (it names prepared queries). */
 const LIST_FILTERS = ["statusId", "priority", "assigneeId", "creatorId"] as const;
 
@@ -152,12 +156,14 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
   type ListFilter = (typeof LIST_FILTERS)[number];
   const filterColumn = { statusId: tasks.statusId, priority: tasks.priority, assigneeId: tasks.assigneeId, creatorId: tasks.creatorId };
 
+  const fields = { ...getTableColumns(tasks), assigneeName: assignee.name, creatorName: creator.name, statusName: taskStatuses.name };
+  const toListItem = listItemDecoder(Object.keys(fields));
+
   function listQuery(shape: ListFilter[], search?: SQL) {
     const conditions = [eq(tasks.organizationId, sql.placeholder("organizationId")), isNull(tasks.deletedAt), search];
     for (const key of shape) conditions.push(eq(filterColumn[key], sql.placeholder(key)));
-    return orm
-      // Flat columns rather than a nested { task } object: drizzle maps them in about half the time.
-      .select({ ...getTableColumns(tasks), assigneeName: assignee.name, creatorName: creator.name, statusName: taskStatuses.name })
+    const query = orm
+      .select(fields)
       .from(tasks)
       .innerJoin(taskStatuses, eq(taskStatuses.id, tasks.statusId))
       .leftJoin(assignee, eq(assignee.id, tasks.assigneeId))
@@ -165,10 +171,12 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
       .where(and(...conditions))
       .orderBy(desc(tasks.createdAt), desc(tasks.id))
       .limit(sql.placeholder("limit"))
-      .offset(sql.placeholder("offset"))
-      .prepare();
+      .offset(sql.placeholder("offset"));
+    return db.prepareValues(query);
   }
 
+  type ListPage = { items: TaskListItem[]; nextOffset: number | null };
+  const pages = createReadMemo<ListPage>(db, LIST_MEMO_ENTRIES);
   const preparedLists = new Map<string, ReturnType<typeof listQuery>>();
   function preparedList(shape: ListFilter[]) {
     const key = shape.join(",");
@@ -191,19 +199,17 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
         offset: filters.offset,
       };
       const shape = LIST_FILTERS.filter((key) => values[key]);
-      const search = filters.search ? taskSearchCondition(db, filters.search) : undefined;
-      // Without a search the query depends only on which filters are present: prepared once per shape.
-      const rows = search ? await listQuery(shape, search).execute(values) : await preparedList(shape).execute(values);
-      const page = rows.slice(0, filters.limit);
-      return {
-        items: page.map((row) => ({
-          task: toTask(row),
-          assignee: row.assigneeId && row.assigneeName !== null ? { id: row.assigneeId, name: row.assigneeName } : null,
-          creator: row.creatorId && row.creatorName !== null ? { id: row.creatorId, name: row.creatorName } : null,
-          statusName: row.statusName,
-        })),
-        nextOffset: rows.length > filters.limit ? filters.offset + filters.limit : null,
+      const read = async (query: ReturnType<typeof listQuery>): Promise<ListPage> => {
+        const rows = await query(values);
+        const items: TaskListItem[] = [];
+        for (let i = 0; i < rows.length && i < filters.limit; i++) items.push(toListItem(rows[i]!));
+        return { items, nextOffset: rows.length > filters.limit ? filters.offset + filters.limit : null };
       };
+      const search = filters.search ? taskSearchCondition(db, filters.search) : undefined;
+      if (search) return read(listQuery(shape, search));
+      // Without a search the query depends only on which filters are present: prepared once per shape,
+      // and its page is the same for every member until something is written.
+      return pages.get(JSON.stringify(values), () => read(preparedList(shape)));
     },
 
     /** One live task by UUID or slug, or null. */
