@@ -25,22 +25,13 @@ import {
   type RunReport,
   type ServerFrame,
 } from "./protocol.ts";
+import type { CommandOptions, Progress } from "./command-options.ts";
 import { HostNotHereError, type HostRouter } from "./routing.ts";
 
 /** One socket to one agent, as the hub needs it (a WebSocket in production, a pipe in tests). */
 export interface HostLink {
   send(frame: ServerFrame): void;
   close(code: number, reason: string): void;
-}
-
-export type Progress = (progress: number, total?: number, message?: string) => void;
-
-export interface CommandOptions {
-  onProgress?: Progress;
-  /** Defaults to HOST_COMMAND_TIMEOUT. */
-  timeoutMs?: number;
-  /** The caller went away: the call fails at once as cancelled and the host is told to stop the command. */
-  signal?: AbortSignal;
 }
 
 interface Connection {

@@ -15,7 +15,7 @@ import { log } from "../log.ts";
 import { ServiceError } from "../services/errors.ts";
 import type { HostRegistration } from "../services/hosts.ts";
 import type { RedisStore } from "../store/redis.ts";
-import type { CommandOptions, Progress } from "./hub.ts";
+import type { CommandOptions, Progress } from "./command-options.ts";
 import type { HostPresence } from "./presence.ts";
 import { COMMANDS, type CommandName } from "./protocol.ts";
 import { replicaChannel, type RoutedMessage } from "./routing-messages.ts";

@@ -13,7 +13,7 @@ import { log } from "../log.ts";
 import { ServiceError } from "../services/errors.ts";
 import type { HostRegistration } from "../services/hosts.ts";
 import type { RedisStore } from "../store/redis.ts";
-import type { CommandOptions } from "./hub.ts";
+import type { CommandOptions } from "./command-options.ts";
 import { createHostPresence, PRESENCE_REFRESH_SECONDS } from "./presence.ts";
 import type { CommandName } from "./protocol.ts";
 import { createRoutingCaller, type HostSentences } from "./routing-caller.ts";

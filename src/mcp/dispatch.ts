@@ -1,4 +1,5 @@
 /** The MCP methods this server answers, over an authenticated principal and (in stateful mode) a session. */
+import type { McpMethod } from "./methods.ts";
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./protocol.ts";
 import { InsufficientScopeError } from "../auth/errors.ts";
 import { hasToolScope } from "../auth/principal.ts";
@@ -66,10 +67,8 @@ const METHODS: Record<string, MethodHandler> = Object.assign(Object.create(null)
     }
     return {};
   },
-} satisfies Record<string, MethodHandler>);
+} satisfies Record<McpMethod, MethodHandler>);
 
-/** The JSON-RPC methods this server answers; any other gets MethodNotFound. */
-export const MCP_METHODS: readonly string[] = Object.keys(METHODS);
 
 /** Answers one request; protocol failures become JSON-RPC errors. Only a scope challenge is thrown, for the transport's 403. */
 export async function dispatchRequest(request: JsonRpcRequest, context: CallContext): Promise<JsonRpcResponse> {

@@ -6,7 +6,6 @@
 import type { ResolvedConfig } from "../config/schema.ts";
 import type { RunStatus } from "../db/schema/values.ts";
 import type { JsonRpcResponse } from "../mcp/jsonrpc.ts";
-import type { ToolCallLayer } from "../mcp/tool-calls.ts";
 
 /** How an MCP request ended, as the `outcome` label of superset_mcp_requests_total. */
 export type McpOutcome = "ok" | "tool_error" | "protocol_error" | "internal_error" | "unauthorized" | "forbidden" | "rate_limited";
@@ -71,14 +70,4 @@ export async function createMetrics(config: Pick<ResolvedConfig, "MCP_METRICS_EN
   if (!config.MCP_METRICS_ENABLED) return NO_METRICS;
   const { createPrometheusMetrics } = await import("./prometheus.ts");
   return createPrometheusMetrics(toolNames);
-}
-
-/** The outermost tool-call layer when metrics are on: times each call and records its outcome. */
-export function toolCallTiming(metrics: Metrics): ToolCallLayer {
-  return (next) => async (call) => {
-    const started = performance.now();
-    const result = await next(call);
-    metrics.toolCall(call.tool.name, result.isError === true, (performance.now() - started) / 1000);
-    return result;
-  };
 }

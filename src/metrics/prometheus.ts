@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { RUN_STATUSES, type RunStatus } from "../db/schema/values.ts";
-import { MCP_METHODS } from "../mcp/dispatch.ts";
+import { MCP_METHODS } from "../mcp/methods.ts";
 import { ErrorCode } from "../mcp/protocol.ts";
 import { LIMITERS, type McpOutcome, type Metrics } from "./index.ts";
 
@@ -45,7 +45,7 @@ export function createPrometheusMetrics(toolNames: readonly string[]): Metrics {
   for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
   const registers = [registry];
   const tools = new Set(toolNames);
-  const methods = new Set(MCP_METHODS);
+  const methods = new Set<string>(MCP_METHODS);
   const statuses = new Set<string>(RUN_STATUSES);
   // Requests whose JSON-RPC outcome was recorded, so the endpoint's answer is not counted twice.
   const answered = new WeakSet<Request>();

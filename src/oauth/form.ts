@@ -6,9 +6,6 @@
  */
 import { readFormBody } from "../server/form-body.ts";
 
-/** Far more than any legitimate request (a refresh token and a verifier are under 200 bytes each). */
-export const MAX_FORM_BYTES = 16 * 1024;
-
 export type FormRead = { ok: true; params: Record<string, string> } | { ok: false; reason: string };
 
 /** Parameters of a query string or form body, each at most once. */
@@ -22,7 +19,7 @@ export function singleValued(search: URLSearchParams): FormRead {
 }
 
 export async function readForm(request: Request): Promise<FormRead> {
-  const body = await readFormBody(request, MAX_FORM_BYTES);
-  if (!body.ok) return { ok: false, reason: body.problem === "media-type" ? "the body must be application/x-www-form-urlencoded" : `the body is larger than ${MAX_FORM_BYTES} bytes` };
+  const body = await readFormBody(request);
+  if (!body.ok) return body;
   return singleValued(body.params);
 }

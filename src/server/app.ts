@@ -34,7 +34,8 @@ import { createShutdownSwitch, drainGate, type ShutdownSwitch } from "./shutdown
 import { metricsRoute } from "./routes/metrics.ts";
 import { serverCardRoutes } from "./routes/server-card.ts";
 import { requestMetrics } from "./pipeline/request-metrics.ts";
-import { NO_METRICS, toolCallTiming, type Metrics } from "../metrics/index.ts";
+import { NO_METRICS, type Metrics } from "../metrics/index.ts";
+import { toolCallTiming } from "./pipeline/tool-call-timing.ts";
 import { composeLayers } from "../mcp/tool-calls.ts";
 import { createTasks } from "../mcp/tasks/methods.ts";
 import { installTasks, notifyTaskChange } from "../mcp/tasks/install.ts";

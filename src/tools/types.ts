@@ -5,7 +5,7 @@
 import type * as v from "valibot";
 import type { ToolScope } from "../auth/scopes.ts";
 import type { HostAccess } from "../hosts/access.ts";
-import type { Progress } from "../hosts/hub.ts";
+import type { Progress } from "../hosts/command-options.ts";
 import type { RuntimeInfo } from "../runtime-info.ts";
 import type { Actor } from "../services/actor.ts";
 import type { Services } from "../services/index.ts";

@@ -6,20 +6,14 @@ import * as v from "valibot";
 import { readFormBody } from "../server/form-body.ts";
 import { errorPage } from "./pages/error.ts";
 
-/** The largest form body accepted; the biggest form (an API key) is well under 1 KiB. */
-export const MAX_FORM_BYTES = 16 * 1024;
-
 /** A form's fields: one value, or several for a repeated name (checkboxes). */
 export type FormObject = Record<string, string | string[]>;
 
 /** The posted form, or the error page to answer with (415 for another encoding, 413 when too big). */
 export async function readForm(request: Request): Promise<FormObject | Response> {
-  const body = await readFormBody(request, MAX_FORM_BYTES);
+  const body = await readFormBody(request);
   if (body.ok) return fieldsOf(body.params);
-  if (body.problem === "media-type") {
-    return errorPage({ status: 415, title: "Unsupported form", message: "This page accepts only forms sent by a browser (application/x-www-form-urlencoded); reload the page and submit it again." });
-  }
-  return errorPage({ status: 413, title: "Form too large", message: `The form is larger than ${MAX_FORM_BYTES / 1024} KiB; shorten what you typed and submit it again.` });
+  return errorPage({ status: body.status, title: "Form not accepted", message: `The form could not be read: ${body.reason}. Reload the page, shorten what you typed if it is long, and submit it again.` });
 }
 
 /** The query string of a GET as fields. */

@@ -5,10 +5,9 @@
  * the server serving.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { join } from "node:path";
 import { createSandbox, type RunningServer, type Sandbox } from "../helpers/binary.ts";
+import { connectSdkClient } from "../helpers/sdk-client.ts";
 import { createSigningKey, signToken, startIdentityProvider, type IdentityProvider, type SigningKey } from "../helpers/identity-provider.ts";
 
 setDefaultTimeout(60_000);
@@ -34,11 +33,7 @@ async function createKey(...extra: string[]): Promise<string> {
 
 const authConfig = () => ({ ...sandbox.baseConfig(), MCP_AUTH_ENABLED: true, MCP_DEV_USERNAME: undefined, SECRET_KEY: "e2e-secret-".repeat(5) });
 
-async function connect(url: string, headers: Record<string, string>): Promise<Client> {
-  const client = new Client({ name: "superset-e2e-auth", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-  return client;
-}
+const connect = async (url: string, headers: Record<string, string>) => (await connectSdkClient(url, "superset-e2e-auth", { requestInit: { headers } })).client;
 
 const post = (url: string, headers: Record<string, string>) =>
   fetch(url, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) });

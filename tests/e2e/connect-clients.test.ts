@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { createSandbox, type RunningServer, type Sandbox } from "../helpers/binary.ts";
 import { npmPackageFile, npmTool } from "../helpers/npm-tools.ts";
 import { startOAuthServer, USERNAME, type OAuthServer } from "../helpers/oauth.ts";
+import { runProcess } from "../helpers/run-process.ts";
 
 setDefaultTimeout(120_000);
 
@@ -112,10 +113,7 @@ function freshHome() {
 }
 
 async function run(command: string[], cwd: string, env: Record<string, string>): Promise<string> {
-  const child = Bun.spawn(command, { cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  clearTimeout(timer);
+  const { exitCode: code, stdout, stderr } = await runProcess(command, { cwd, env, timeoutMs: 90_000 });
   // opencode colours its output even with NO_COLOR.
   return `exit ${code}\n${stdout}\n${stderr}`.replace(/\u001b\[[0-9;]*m/g, "");
 }

@@ -7,24 +7,14 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createSandbox, type Sandbox } from "../helpers/binary.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { callTool as call, connectSdkClient } from "../helpers/sdk-client.ts";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 
 setDefaultTimeout(60_000);
 
-async function connect(url: string): Promise<Client> {
-  const client = new Client({ name: "superset-e2e-backup", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const result = await client.callTool({ name, arguments: args });
-  expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-  return result.structuredContent as Record<string, unknown>;
-}
+const connect = async (url: string) => (await connectSdkClient(url, "superset-e2e-backup")).client;
 
 /** The ids of every task tasks_list shows, page by page. */
 async function listedTaskIds(client: Client): Promise<Set<string>> {

@@ -4,12 +4,12 @@
  * session workspace and reads a real terminal on that host through the server.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { join } from "node:path";
 import { createSandbox, type RunningServer, type Sandbox } from "../helpers/binary.ts";
 import { randomHostId } from "../helpers/hosts.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { connectSdkClient } from "../helpers/sdk-client.ts";
 
 setDefaultTimeout(60_000);
 
@@ -20,8 +20,7 @@ let client: Client;
 beforeAll(async () => {
   sandbox = await createSandbox();
   server = await sandbox.start();
-  client = new Client({ name: "superset-e2e-hosts", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  ({ client } = await connectSdkClient(server.url, "superset-e2e-hosts"));
 });
 
 afterAll(async () => {

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandbox, type RunningServer, type Sandbox } from "../helpers/binary.ts";
 import { npmTool } from "../helpers/npm-tools.ts";
+import { runProcess } from "../helpers/run-process.ts";
 
 // Building and starting the binary and running external clients take seconds on a busy 2-core machine.
 setDefaultTimeout(60_000);
@@ -37,16 +38,7 @@ describe.skipIf(!INSPECTOR)("MCP Inspector CLI against the built binary", () => 
 
   /** `mcp-inspector --cli <url> --transport http --method <method> …`, which must succeed; its stdout parsed as JSON. */
   async function inspect(method: string, ...args: string[]): Promise<Record<string, unknown>> {
-    const child = Bun.spawn([INSPECTOR!, "--cli", server.url, "--transport", "http", "--method", method, ...args], {
-      cwd: home,
-      env: { ...process.env, HOME: home },
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
-    clearTimeout(timer);
+    const { exitCode, stdout, stderr } = await runProcess([INSPECTOR!, "--cli", server.url, "--transport", "http", "--method", method, ...args], { cwd: home, env: { ...process.env, HOME: home }, timeoutMs: 60_000 });
     expect(exitCode, `mcp-inspector --method ${method} ${args.join(" ")} exited ${exitCode}:\n${stderr}${stdout}`).toBe(0);
     return JSON.parse(stdout) as Record<string, unknown>;
   }

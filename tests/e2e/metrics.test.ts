@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { createSandbox, type RunningServer, type Sandbox } from "../helpers/binary.ts";
 import { INITIALIZE_PARAMS } from "../helpers/app.ts";
 import { sampleValue } from "../helpers/metrics.ts";
+import { runProcess } from "../helpers/run-process.ts";
 
 setDefaultTimeout(60_000);
 
@@ -69,8 +70,7 @@ describe.skipIf(!hasPromtool && !underCi)("a scrape of the running binary", () =
     expect(sampleValue(text, "superset_mcp_sessions_open")).toBe(1);
     expect(sampleValue(text, "process_resident_memory_bytes")).toBeGreaterThan(0);
 
-    const check = Bun.spawn([PROMTOOL, "check", "metrics"], { stdin: new TextEncoder().encode(text), stdout: "pipe", stderr: "pipe" });
-    const [exitCode, out, err] = await Promise.all([check.exited, new Response(check.stdout).text(), new Response(check.stderr).text()]);
+    const { exitCode, stdout: out, stderr: err } = await runProcess([PROMTOOL, "check", "metrics"], { input: new TextEncoder().encode(text) });
     expect(`${out}${err}`).toBe("");
     expect(exitCode).toBe(0);
   });

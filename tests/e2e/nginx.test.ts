@@ -20,6 +20,7 @@ import { randomHostId } from "../helpers/hosts.ts";
 import { makeCertificates, NGINX, PUBLIC_NAME, startNginx, type RunningNginx, type TestCertificates } from "../helpers/nginx.ts";
 import { startOAuthServer, type OAuthServer } from "../helpers/oauth.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { runProcess } from "../helpers/run-process.ts";
 
 setDefaultTimeout(60_000);
 
@@ -160,8 +161,7 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
   /** One TLS handshake with `openssl s_client`: what was negotiated and whether the chain verified. */
   async function handshake(tlsVersion: "-tls1_2" | "-tls1_3") {
     const args = ["s_client", "-connect", `127.0.0.1:${proxy.httpsPort}`, "-servername", PUBLIC_NAME, "-CAfile", certificates.caPath, "-verify_return_error", "-alpn", "h2,http/1.1", tlsVersion];
-    const child = Bun.spawn(["openssl", ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const [exitCode, stdout] = await Promise.all([child.exited, new Response(child.stdout).text()]);
+    const { exitCode, stdout } = await runProcess(["openssl", ...args]);
     return { exitCode, stdout };
   }
 
@@ -237,8 +237,7 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
     const post = async (source: string, forwardedFor: string) => {
       const args = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--interface", source, "--cacert", certificates.caPath, "--resolve", `${PUBLIC_NAME}:${authProxy.httpsPort}:127.0.0.1`];
       const headers = ["-H", "Content-Type: application/json", "-H", "Accept: application/json, text/event-stream", "-H", `X-Forwarded-For: ${forwardedFor}`, "-H", `X-Real-IP: ${forwardedFor}`];
-      const child = Bun.spawn([...args, ...headers, "--data", '{"jsonrpc":"2.0","id":1,"method":"ping"}', `${authProxy.url}/mcp`], { stdout: "pipe", stderr: "pipe" });
-      const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+      const { exitCode, stdout, stderr } = await runProcess([...args, ...headers, "--data", '{"jsonrpc":"2.0","id":1,"method":"ping"}', `${authProxy.url}/mcp`]);
       expect(exitCode, stderr).toBe(0);
       return Number(stdout);
     };

@@ -8,22 +8,20 @@
  * both; and a Redis that goes away makes a session request a quick 503 that names the store.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { RedisClient } from "bun";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { openDatabase, type Database } from "../../src/db/client.ts";
 import { createServices } from "../../src/services/index.ts";
-import { createSandbox, freePort, type RunningServer, type Sandbox } from "../helpers/binary.ts";
+import { createSandbox, type RunningServer, type Sandbox } from "../helpers/binary.ts";
 import { DATABASES } from "../helpers/databases.ts";
 import { DEV_USERNAME, INITIALIZE_PARAMS, readSseEvents, request } from "../helpers/app.ts";
 import { actorFor } from "../helpers/fixtures.ts";
 import { inProcessAgent, registerHost } from "../helpers/hosts.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { openHttpSession, postMcp, sessionHeaders } from "../helpers/http-session.ts";
-import { REDIS_SERVER, REDIS_URL, deleteKeys, inspector, redisAvailable, startRedis, uniquePrefix } from "../helpers/redis.ts";
+import { REDIS_URL, deleteKeys, inspector, redisAvailable, uniquePrefix } from "../helpers/redis.ts";
+import { hasRedisServer, startPrivateRedis } from "../helpers/redis-server.ts";
 import { startStuckRemote, type StuckRemote } from "../helpers/stuck-remote.ts";
 import { modernRequest, sendModern, WITH_TASKS } from "../helpers/modern-client.ts";
 
@@ -184,28 +182,23 @@ describe("one legacy session served by two replicas", () => {
   });
 });
 
-describe.skipIf(!REDIS_SERVER)("a replica whose Redis goes away", () => {
+describe.skipIf(!hasRedisServer())("a replica whose Redis goes away", () => {
   let sandbox: Sandbox;
-  let dir: string;
 
   beforeAll(async () => {
     sandbox = await createSandbox();
-    dir = await mkdtemp(join(tmpdir(), "superset-redis-"));
   });
   afterAll(async () => {
     await sandbox?.dispose();
-    await rm(dir, { recursive: true, force: true });
   });
 
   test("answers a session request at once with 503 naming the session store, and serves the session again once Redis is back", async () => {
-    const port = freePort();
-    let redis = await startRedis(port, dir);
-    const server = await sandbox.start({ config: { SCHEDULER_ENABLED: false, MCP_STORE_CONFIG: storeConfig(`redis://127.0.0.1:${port}`) } });
+    const redis = await startPrivateRedis();
+    const server = await sandbox.start({ config: { SCHEDULER_ENABLED: false, MCP_STORE_CONFIG: storeConfig(redis.url) } });
     try {
       const sessionId = await openHttpSession(server.url);
       // The session lives in this Redis's memory only (no persistence): a restart forgets it, so it is checked while Redis is down, then a new one after.
-      redis.kill("SIGKILL");
-      await redis.exited;
+      await redis.stop();
       const down = await postMcp(server.url, request("ping"), sessionId, {}, AbortSignal.timeout(STORE_DOWN_ANSWER_DEADLINE_MS));
       expect(down.status).toBe(503);
       expect(down.headers.get("retry-after")).toBe("5");
@@ -218,12 +211,11 @@ describe.skipIf(!REDIS_SERVER)("a replica whose Redis goes away", () => {
       const initialize = await postMcp(server.url, request("initialize", INITIALIZE_PARAMS), undefined, {}, deadline());
       expect(initialize.status).toBe(503);
 
-      redis = await startRedis(port, dir);
+      await redis.start();
       await eventually("a new session once Redis is back", () => openHttpSession(server.url).then(() => true, () => false), 30_000);
     } finally {
       await server.stop();
-      redis.kill("SIGKILL");
-      await redis.exited;
+      await redis.dispose();
     }
   });
 });

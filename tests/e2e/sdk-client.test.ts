@@ -5,9 +5,8 @@
  */
 import { ALL_TOOLS } from "../../src/tools/index.ts";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createSandbox, hasNodeModulesAbove, type RunningServer, type Sandbox } from "../helpers/binary.ts";
+import { callTool as call, connectSdkClient, type SdkConnection as Connection } from "../helpers/sdk-client.ts";
 
 // Building and starting the binary and running external clients take seconds on a busy 2-core machine.
 setDefaultTimeout(60_000);
@@ -30,27 +29,11 @@ interface Status {
   type: string;
 }
 
-interface Connection {
-  client: Client;
-  transport: StreamableHTTPClientTransport;
-}
-
 /** A connected client that has listed the tools, so callTool validates output against their schemas. */
 async function connect(url: string): Promise<Connection> {
-  const client = new Client({ name: "superset-e2e", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL(url));
-  await client.connect(transport);
-  await client.listTools();
-  return { client, transport };
-}
-
-/** Calls a tool that must succeed and returns its structuredContent. */
-async function call<T>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
-  const result = await client.callTool({ name, arguments: args });
-  const text = (result.content as { type: string; text?: string }[]).map((item) => item.text).join(" ");
-  expect(result.isError, `${name} failed: ${text}`).toBeFalsy();
-  expect(result.structuredContent, `${name} returned no structuredContent`).toBeDefined();
-  return result.structuredContent as T;
+  const connection = await connectSdkClient(url, "superset-e2e");
+  await connection.client.listTools();
+  return connection;
 }
 
 describe("SDK client against the built binary", () => {

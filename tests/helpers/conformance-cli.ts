@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Glob } from "bun";
+import { runProcess } from "./run-process.ts";
 
 const SUITES = {
   alpha: resolve(import.meta.dir, "../../node_modules/@modelcontextprotocol/conformance-alpha/dist/index.js"),
@@ -35,10 +36,8 @@ export async function runScenario(url: string, scenario: string, { force = false
   try {
     // The CLI needs Node 22 APIs; Bun (this test's runtime) has them.
     const version = suite === "alpha" ? ["--spec-version", "2026-07-28"] : [];
-    const child = Bun.spawn([process.execPath, SUITES[suite], "server", "--url", url, "--scenario", scenario, ...version, "--output-dir", "results", ...(force ? ["--force"] : [])], { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 80_000);
-    const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
-    clearTimeout(timer);
+    const command = [process.execPath, SUITES[suite], "server", "--url", url, "--scenario", scenario, ...version, "--output-dir", "results", ...(force ? ["--force"] : [])];
+    const { exitCode, stdout, stderr } = await runProcess(command, { cwd, timeoutMs: 80_000 });
     // The CLI colours its report with fixed escape codes whatever the terminal.
     const output = `exit code ${exitCode}\n${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
     const files = [...new Glob(`results/server-${scenario}-*/checks.json`).scanSync({ cwd })];

@@ -13,6 +13,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { runProcess } from "./run-process.ts";
 
 const CACHE_ROOT = resolve(import.meta.dir, "../../node_modules/.cache/superset-test-tools");
 /** A cold install of a large CLI on a busy 2-core machine takes about a minute; past this it is hung. */
@@ -92,16 +93,7 @@ async function install(spec: string, dir: string): Promise<string | undefined> {
     // npm's default retries back off for minutes per request offline; one short retry lets it
     // fall back to its cache, or give up, within seconds.
     const options = ["--prefix", staging, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=warn", "--fetch-retries=1", "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=5000"];
-    const child = Bun.spawn([npm, "install", ...options, spec], {
-      cwd: staging,
-      env: npmEnvironment(),
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), INSTALL_TIMEOUT_MS);
-    const [exitCode, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
-    clearTimeout(timer);
+    const { exitCode, stdout, stderr } = await runProcess([npm, "install", ...options, spec], { cwd: staging, env: npmEnvironment(), timeoutMs: INSTALL_TIMEOUT_MS });
     const output = `${stderr}${stdout}`.trim();
     if (exitCode !== 0) return `npm install exited ${exitCode}${output ? `:\n${output}` : ""}`;
     // The engine warnings a newer-Node CLI brings belong here, in the test log.

@@ -3,9 +3,8 @@
  * its keys afterwards, so suites sharing one Redis never see each other's keys. Without
  * TEST_REDIS_URL a suite is one skipped test saying so, or, when CI is set, a failing one.
  */
-import { RedisClient, type Subprocess } from "bun";
+import { RedisClient } from "bun";
 import { test } from "bun:test";
-import { eventually } from "./eventually.ts";
 
 export { deleteKeys, keysUnder } from "./redis-keys.ts";
 
@@ -37,15 +36,4 @@ export async function inspector(): Promise<RedisClient> {
   const client = new RedisClient(REDIS_URL!);
   await client.connect();
   return client;
-}
-
-/** redis-server from Debian, for tests that stop and start a Redis of their own; null when not installed. */
-export const REDIS_SERVER = Bun.which("redis-server");
-
-/** A redis-server on `port` without persistence (working dir `dir`), answering PING. */
-export async function startRedis(port: number, dir: string): Promise<Subprocess> {
-  const child = Bun.spawn([REDIS_SERVER!, "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], { stdout: "ignore", stderr: "ignore" });
-  const probe = () => Bun.spawnSync(["redis-cli", "-h", "127.0.0.1", "-p", String(port), "ping"]).stdout.toString().trim() === "PONG";
-  await eventually(`redis-server on port ${port}`, probe);
-  return child;
 }

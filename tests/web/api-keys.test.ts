@@ -210,6 +210,15 @@ describe("organizations and roles", () => {
     expectSecurityHeaders(response);
     expect(await response.text()).toContain("MCP_API_KEYS_ENABLED");
   });
+
+  test("MCP_API_KEYS_ENABLED false: a signed-out visitor gets the same 404, not a sign-in redirect, on every keys route", async () => {
+    const t = await authOnApp({ MCP_API_KEYS_ENABLED: false });
+    const browser = new Browser(t.app);
+    for (const response of [await browser.get("/settings/api-keys"), await browser.get("/settings/api-keys/revoke?id=x"), await browser.post("/settings/api-keys", { name: "x" }), await browser.post("/settings/api-keys/revoke", { id: "x" })]) {
+      expect(response.status).toBe(404);
+      expect(await response.text()).toContain("MCP_API_KEYS_ENABLED");
+    }
+  });
 });
 
 describe("dev mode", () => {

@@ -6,7 +6,7 @@
  * that answers input_required parks the task in that status with its questions; once every one
  * is answered (tasks/update, here or on another replica) the call runs again with the answers.
  */
-import type { Progress } from "../../hosts/hub.ts";
+import type { Progress } from "../../hosts/command-options.ts";
 import { log } from "../../log.ts";
 import { ErrorCode } from "../protocol.ts";
 import type { CallToolResult } from "../tool-calls.ts";

@@ -14,7 +14,8 @@ import { API_KEY_EXPIRY_CHOICES, apiKeysPage, DEFAULT_API_KEY_EXPIRY, revokeApiK
 import { errorPage } from "../pages/error.ts";
 import { htmlResponse, seeOther } from "../respond.ts";
 import type { SignedInUser } from "../web-auth.ts";
-import { foreignHostRefusal, pathOf, signedInFormOr, signedInUserOr, signOutTokenFor, type WebRouteOptions } from "./shared.ts";
+import { foreignHostRefusal, signOutTokenFor, type WebRouteOptions } from "./shared.ts";
+import { signedInMacros } from "./signed-in.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Organization slugs and ids are far shorter; longer is no organization. */
@@ -49,8 +50,9 @@ function valuesOf(fields: FormObject): ApiKeyFormValues {
 export function apiKeyRoutes(options: WebRouteOptions) {
   const { config, services, webAuth } = options;
 
+  /** A hook that runs before the sign-in check, so a signed-out visitor also learns that keys are off. */
   const keysTurnedOff = () =>
-    errorPage({ status: 404, title: "API keys are off", message: "API keys are turned off on this server (MCP_API_KEYS_ENABLED); connect a client through OAuth instead." });
+    config.MCP_API_KEYS_ENABLED ? undefined : errorPage({ status: 404, title: "API keys are off", message: "API keys are turned off on this server (MCP_API_KEYS_ENABLED); connect a client through OAuth instead." });
 
   /** The actor for the user in the organization named (slug or id), else in their default or first one; or the page saying why not. */
   async function actorOr(user: SignedInUser, organization: string): Promise<Actor | Response> {
@@ -88,24 +90,23 @@ export function apiKeyRoutes(options: WebRouteOptions) {
   }
 
   return new Elysia({ name: "web-api-keys" })
+    .use(signedInMacros(options))
     .onBeforeHandle(foreignHostRefusal(options))
-    .get("/settings/api-keys", async function showApiKeys({ request }) {
-      if (!config.MCP_API_KEYS_ENABLED) return keysTurnedOff();
-      const user = await signedInUserOr(options, request, pathOf(request));
-      if (user instanceof Response) return user;
-      const query = validateForm(listQuerySchema, queryOf(request));
-      if (!query.ok) return errorPage({ status: 400, title: "Bad address", message: Object.values(query.errors)[0]! });
-      const actor = await actorOr(user, query.value.organization);
-      if (actor instanceof Response) return actor;
-      return listPage(request, user, actor, { notice: query.value.done === "revoked" ? "The API key was revoked; clients using it are refused from now on." : null });
-    })
+    .onBeforeHandle(keysTurnedOff)
+    .get(
+      "/settings/api-keys",
+      async function showApiKeys({ request, user }) {
+        const query = validateForm(listQuerySchema, queryOf(request));
+        if (!query.ok) return errorPage({ status: 400, title: "Bad address", message: Object.values(query.errors)[0]! });
+        const actor = await actorOr(user, query.value.organization);
+        if (actor instanceof Response) return actor;
+        return listPage(request, user, actor, { notice: query.value.done === "revoked" ? "The API key was revoked; clients using it are refused from now on." : null });
+      },
+      { signedIn: true },
+    )
     .post(
       "/settings/api-keys",
-      async function createApiKey({ request }) {
-        if (!config.MCP_API_KEYS_ENABLED) return keysTurnedOff();
-        const form = await signedInFormOr(options, request, "/settings/api-keys");
-        if (form instanceof Response) return form;
-        const { user, fields } = form;
+      async function createApiKey({ request, user, fields }) {
         const parsed = validateForm(createSchema, fields);
         const actor = await actorOr(user, parsed.ok ? parsed.value.organization : typeof fields.organization === "string" ? fields.organization.slice(0, ORGANIZATION_FIELD_MAX_LENGTH) : "");
         if (actor instanceof Response) return actor;
@@ -123,29 +124,26 @@ export function apiKeyRoutes(options: WebRouteOptions) {
           return listPage(request, user, actor, { status: error.kind === "forbidden" ? 403 : 400, errors: { form: error.message }, values: valuesOf(fields) });
         }
       },
-      { parse: "none" },
+      { parse: "none", signedInForm: "/settings/api-keys" },
     )
-    .get("/settings/api-keys/revoke", async function confirmApiKeyRevocation({ request }) {
-      if (!config.MCP_API_KEYS_ENABLED) return keysTurnedOff();
-      const user = await signedInUserOr(options, request, pathOf(request));
-      if (user instanceof Response) return user;
-      const query = validateForm(revokeSchema, queryOf(request));
-      if (!query.ok) return errorPage({ status: 400, title: "Bad address", message: Object.values(query.errors)[0]! });
-      const actor = await actorOr(user, query.value.organization);
-      if (actor instanceof Response) return actor;
-      const apiKey = (await services.apiKeys.listForActor(actor)).find((key) => key.id === query.value.id.toLowerCase());
-      if (!apiKey) return errorPage({ status: 404, title: "API key not found", message: "There is no such active API key of yours in this organization; it may already be revoked." });
-      const csrf = webAuth.csrfToken(request);
-      const page = revokeApiKeyPage({ user, organization: organizationOf(user, actor), apiKey, csrfToken: csrf.token, signOutToken: signOutTokenFor(config, csrf.token) });
-      return htmlResponse(page, { setCookie: csrf.setCookie });
-    })
+    .get(
+      "/settings/api-keys/revoke",
+      async function confirmApiKeyRevocation({ request, user }) {
+        const query = validateForm(revokeSchema, queryOf(request));
+        if (!query.ok) return errorPage({ status: 400, title: "Bad address", message: Object.values(query.errors)[0]! });
+        const actor = await actorOr(user, query.value.organization);
+        if (actor instanceof Response) return actor;
+        const apiKey = (await services.apiKeys.listForActor(actor)).find((key) => key.id === query.value.id.toLowerCase());
+        if (!apiKey) return errorPage({ status: 404, title: "API key not found", message: "There is no such active API key of yours in this organization; it may already be revoked." });
+        const csrf = webAuth.csrfToken(request);
+        const page = revokeApiKeyPage({ user, organization: organizationOf(user, actor), apiKey, csrfToken: csrf.token, signOutToken: signOutTokenFor(config, csrf.token) });
+        return htmlResponse(page, { setCookie: csrf.setCookie });
+      },
+      { signedIn: true },
+    )
     .post(
       "/settings/api-keys/revoke",
-      async function revokeApiKey({ request }) {
-        if (!config.MCP_API_KEYS_ENABLED) return keysTurnedOff();
-        const form = await signedInFormOr(options, request, "/settings/api-keys");
-        if (form instanceof Response) return form;
-        const { user, fields } = form;
+      async function revokeApiKey({ user, fields }) {
         const parsed = validateForm(revokeSchema, fields);
         if (!parsed.ok) return errorPage({ status: 400, title: "Bad form", message: Object.values(parsed.errors)[0]! });
         const actor = await actorOr(user, parsed.value.organization);
@@ -158,6 +156,6 @@ export function apiKeyRoutes(options: WebRouteOptions) {
         }
         return seeOther(`/settings/api-keys?${new URLSearchParams({ organization: organizationOf(user, actor).slug, done: "revoked" })}`);
       },
-      { parse: "none" },
+      { parse: "none", signedInForm: "/settings/api-keys" },
     );
 }

@@ -6,7 +6,8 @@ import { connectionsPage } from "../pages/connections.ts";
 import { errorPage } from "../pages/error.ts";
 import { htmlResponse, seeOther } from "../respond.ts";
 import type { SignedInUser } from "../web-auth.ts";
-import { foreignHostRefusal, pathOf, signedInFormOr, signedInUserOr, signOutTokenFor, type WebRouteOptions } from "./shared.ts";
+import { foreignHostRefusal, signOutTokenFor, type WebRouteOptions } from "./shared.ts";
+import { signedInMacros } from "./signed-in.ts";
 
 const revokeSchema = v.object({ id: v.pipe(textField("The connection id", 100), v.minLength(1, "The form names no connection; reload the page and try again.")) });
 
@@ -22,19 +23,19 @@ export function connectionRoutes(options: WebRouteOptions) {
   }
 
   return new Elysia({ name: "web-connections" })
+    .use(signedInMacros(options))
     .onBeforeHandle(foreignHostRefusal(options))
-    .get("/settings/connections", async function showConnections({ request }) {
-      const user = await signedInUserOr(options, request, pathOf(request));
-      if (user instanceof Response) return user;
-      const done = queryOf(request).done;
-      return page(request, user, done === "revoked" ? "The connection was revoked; that client must ask for your consent again." : null);
-    })
+    .get(
+      "/settings/connections",
+      async function showConnections({ request, user }) {
+        const done = queryOf(request).done;
+        return page(request, user, done === "revoked" ? "The connection was revoked; that client must ask for your consent again." : null);
+      },
+      { signedIn: true },
+    )
     .post(
       "/settings/connections/revoke",
-      async function revokeConnection({ request }) {
-        const form = await signedInFormOr(options, request, "/settings/connections");
-        if (form instanceof Response) return form;
-        const { user, fields } = form;
+      async function revokeConnection({ user, fields }) {
         if (!oauthServerOn) return errorPage({ status: 404, title: "OAuth is off", message: "The built-in OAuth server is off on this server, so there is no connection to revoke." });
         const parsed = validateForm(revokeSchema, fields);
         if (!parsed.ok) return errorPage({ status: 400, title: "Bad form", message: Object.values(parsed.errors)[0]!, back: { href: "/settings/connections", label: "Back to connections" } });
@@ -42,6 +43,6 @@ export function connectionRoutes(options: WebRouteOptions) {
         if (!revoked) return errorPage({ status: 404, title: "Connection not found", message: "There is no such active connection of yours; it may already be revoked.", back: { href: "/settings/connections", label: "Back to connections" } });
         return seeOther("/settings/connections?done=revoked");
       },
-      { parse: "none" },
+      { parse: "none", signedInForm: "/settings/connections" },
     );
 }
