@@ -2,6 +2,7 @@
 import { afterAll, beforeAll } from "bun:test";
 import { join } from "node:path";
 import type { TerminalManager } from "../../src/agent/types.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { tempDir } from "../helpers/git-repos.ts";
 
 /** The fake agent script (tests/fixtures/fake-agent.sh). */
@@ -9,14 +10,16 @@ export const FAKE_AGENT = join(import.meta.dir, "../fixtures/fake-agent.sh");
 
 /** Reads terminal `terminalId` until `pattern` matches its text; fails with the last screen after `timeoutMs`. */
 export async function waitForScreen(terminals: TerminalManager, terminalId: string, pattern: RegExp, timeoutMs = 5000, maxLines?: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
   let text = "";
-  while (Date.now() < deadline) {
+  const shown = async () => {
     text = (await terminals.read(terminalId, maxLines)).text;
-    if (pattern.test(text)) return text;
-    await Bun.sleep(25);
+    return pattern.test(text) ? text : undefined;
+  };
+  try {
+    return await eventually(`terminal ${terminalId} to show ${pattern}`, shown, timeoutMs);
+  } catch {
+    throw new Error(`Terminal never showed ${pattern}; its screen was:\n${text}`);
   }
-  throw new Error(`Terminal never showed ${pattern}; its screen was:\n${text}`);
 }
 
 /** The arguments the fake agent received, from the NUL-separated file it wrote. */

@@ -14,6 +14,8 @@ interface ListItem {
 type Status = { id: string; name: string; type: string };
 
 let t: TestApp;
+/** Added to the services' clock: the listing test steps it so each task has its own createdAt, without waiting. */
+let clockOffsetMs = 0;
 let sessionId: string;
 let statuses: Status[];
 
@@ -44,7 +46,7 @@ const list = (args: Record<string, unknown> = {}) => ok<{ result: ListItem[]; ne
 const statusOfType = (type: string) => statuses.find((status) => status.type === type)!;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({}, { now: () => new Date(Date.now() + clockOffsetMs) });
   sessionId = await initialize(t.app);
   statuses = (await ok<{ statuses: Status[] }>("tasks_statuses_list", {})).statuses;
 });
@@ -176,7 +178,7 @@ describe("listing", () => {
     const titles = ["Page A", "Page B", "Page C", "Page D", "Page E"];
     for (const title of titles) {
       await create({ title, labels: ["paging"] });
-      await Bun.sleep(2); // distinct createdAt, so "newest first" has one right answer
+      clockOffsetMs += 1_000; // distinct createdAt, so "newest first" has one right answer
     }
     const seen: string[] = [];
     const offsets: (number | null)[] = [];
