@@ -108,6 +108,20 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
       throw new StoreError(`Redis ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
     });
   const full = (key: string) => `${keyPrefix}:${key}`;
+  // Scripts go by their SHA1 (EVALSHA) so the source is not sent and compiled per call; a Redis
+  // that does not know the script yet (first call, restart, SCRIPT FLUSH) answers NOSCRIPT and
+  // gets the source once with EVAL, which also caches it there.
+  const digests = new Map<string, string>();
+  const runScript = async (source: string, tail: string[]): Promise<unknown> => {
+    let digest = digests.get(source);
+    if (!digest) digests.set(source, (digest = new Bun.CryptoHasher("sha1").update(source).digest("hex")));
+    try {
+      return await command("EVALSHA", [digest, ...tail]);
+    } catch (error) {
+      if (!(error instanceof StoreError && error.message.includes("NOSCRIPT"))) throw error;
+      return command("EVAL", [source, ...tail]);
+    }
+  };
   // Made at the first subscribe. Bun's client reconnects by itself but does not subscribe again,
   // so each reconnection repeats every subscription (a message published meanwhile is lost).
   let subscriber: Promise<RedisClient> | null = null;
@@ -128,14 +142,14 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
       await command("DEL", [full(key)]);
     },
     async increment(key, ttlSeconds) {
-      return Number(await command("EVAL", [INCREMENT_SCRIPT, "1", full(key), String(ttlSeconds)]));
+      return Number(await runScript(INCREMENT_SCRIPT, ["1", full(key), String(ttlSeconds)]));
     },
     async ping(timeoutMs) {
       await command("PING", [], timeoutMs);
     },
     keyName: full,
     script(source, keys, args) {
-      return command("EVAL", [source, String(keys.length), ...keys.map(full), ...args]);
+      return runScript(source, [String(keys.length), ...keys.map(full), ...args]);
     },
     async publish(channel, message) {
       return Number(await command("PUBLISH", [full(channel), message]));

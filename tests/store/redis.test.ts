@@ -46,6 +46,18 @@ describe("redis store", () => {
     expect(Number(await raw.send("TTL", [`${prefix}:n`]))).toBeLessThanOrEqual(7);
   });
 
+  test("scripts still run after Redis forgets its script cache (restart, SCRIPT FLUSH)", async () => {
+    // Scripts are sent by SHA1; a Redis without the script answers NOSCRIPT and the store resends
+    // the source. Flushing the shared Redis's cache costs other users only that one resend.
+    expect(await store.increment("f", 60)).toBe(1);
+    await raw.send("SCRIPT", ["FLUSH"]);
+    expect(await store.increment("f", 60)).toBe(2);
+    expect(await store.script("return redis.call('GET', KEYS[1])", ["f"], [])).toBe("2");
+    await raw.send("SCRIPT", ["FLUSH"]);
+    expect(await store.script("return redis.call('GET', KEYS[1])", ["f"], [])).toBe("2");
+    await store.delete("f");
+  });
+
   test("concurrent increments are all counted, once each", async () => {
     const results = await Promise.all(Array.from({ length: 50 }, () => store.increment("c", 60)));
     expect(results.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
