@@ -78,7 +78,13 @@ export function withoutCodeSignature(bytes: Buffer): Buffer {
   out.writeUInt32LE(out.readUInt32LE(16) - 1, 16);
   out.writeUInt32LE(out.readUInt32LE(20) - command.size, 20);
   for (const segment of loadCommands(out).filter((c) => c.cmd === LC_SEGMENT_64)) {
-    if (out.subarray(segment.offset + 8, segment.offset + 24).toString("latin1").replace(/\0+$/, "") !== "__LINKEDIT") continue;
+    if (
+      out
+        .subarray(segment.offset + 8, segment.offset + 24)
+        .toString("latin1")
+        .replace(/\0+$/, "") !== "__LINKEDIT"
+    )
+      continue;
     const fileOffset = Number(out.readBigUInt64LE(segment.offset + 40));
     out.writeBigUInt64LE(BigInt(signature.offset - fileOffset), segment.offset + 48);
   }

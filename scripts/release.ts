@@ -83,9 +83,7 @@ for (const target of TARGETS) {
   const file = `superset-${target.name}`;
   const outfile = join(RELEASE_DIR, file);
   // The same flags as `npm run build`, so a release behaves like the binary the tests drive.
-  await $`bun build --compile --minify --sourcemap src/main.ts --target=${target.bunTarget} --compile-executable-path=${runtime} --outfile ${outfile}`
-    .cwd(ROOT)
-    .quiet();
+  await $`bun build --compile --minify --sourcemap src/main.ts --target=${target.bunTarget} --compile-executable-path=${runtime} --outfile ${outfile}`.cwd(ROOT).quiet();
   if (target.name.startsWith("darwin-")) await checkCodeSignature(target, outfile);
   sums.push(`${await sha256(outfile)}  ${file}`);
   const seconds = ((performance.now() - targetStarted) / 1000).toFixed(1);

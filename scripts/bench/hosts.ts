@@ -39,7 +39,11 @@ while (!agent.isConnected()) await Bun.sleep(10);
 const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Host: `127.0.0.1:${app.server!.port}` };
 let nextId = 1;
 async function rpc(method: string, params: Record<string, unknown>, sessionId?: string) {
-  const response = await fetch(`${url}/mcp`, { method: "POST", headers: { ...headers, ...(sessionId && { "Mcp-Session-Id": sessionId }) }, body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }) });
+  const response = await fetch(`${url}/mcp`, {
+    method: "POST",
+    headers: { ...headers, ...(sessionId && { "Mcp-Session-Id": sessionId }) },
+    body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }),
+  });
   return { response, body: (await response.json()) as { result?: { isError?: boolean; structuredContent?: Record<string, any> } } };
 }
 const init = await rpc("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "0" } });
@@ -78,7 +82,8 @@ const rows = [
 const reference = rows[0]!;
 console.log(`${CALLS} sequential calls each, one client, loopback; reference = tasks_statuses_list (server only)\n`);
 console.log("| tool | calls/s | vs reference | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- |");
-for (const row of rows) console.log(`| ${row.name} | ${row.callsPerSecond.toFixed(0)} | ${(row.callsPerSecond / reference.callsPerSecond).toFixed(2)}× | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} |`);
+for (const row of rows)
+  console.log(`| ${row.name} | ${row.callsPerSecond.toFixed(0)} | ${(row.callsPerSecond / reference.callsPerSecond).toFixed(2)}× | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} |`);
 
 await agent.stop();
 await app.stop(true);

@@ -69,6 +69,8 @@ export async function stopServer(server: Subprocess): Promise<void> {
 
 /** The last lines of a server's log, for an error message. */
 export async function logTail(logPath: string, lines = 20): Promise<string> {
-  const text = await Bun.file(logPath).text().catch(() => "");
+  const text = await Bun.file(logPath)
+    .text()
+    .catch(() => "");
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }

@@ -87,7 +87,15 @@ export function formatReport(targets: TargetFigures[], aims: Aim[]): string {
   const oursRate = targets[0]!.requestsPerSecond;
   const rows = [
     ["target", "req/s", "vs (a)", "p50 ms", "p99 ms", "peak RSS MB", "answer bytes"],
-    ...targets.map((t) => [t.target, t.requestsPerSecond.toFixed(0), `${(t.requestsPerSecond / oursRate).toFixed(2)}×`, t.p50Ms.toFixed(2), t.p99Ms.toFixed(2), t.peakRssMb.toFixed(1), String(t.responseBytes)]),
+    ...targets.map((t) => [
+      t.target,
+      t.requestsPerSecond.toFixed(0),
+      `${(t.requestsPerSecond / oursRate).toFixed(2)}×`,
+      t.p50Ms.toFixed(2),
+      t.p99Ms.toFixed(2),
+      t.peakRssMb.toFixed(1),
+      String(t.responseBytes),
+    ]),
   ];
   const aimRows = aims.map((aim) => [aim.figure, aim.value, aim.aim, aim.pass ? "PASS" : "MISS"]);
   return `${table(rows, true)}\n\n${table([["figure", "value", "aim", ""], ...aimRows], false)}`;

@@ -68,7 +68,10 @@ async function load(target: string, server: Subprocess, url: string, headers: Re
   console.log(`${target}: warm-up ${WARMUP_SECONDS} s, then ${MEASURE_SECONDS} s with ${WRK_CONNECTIONS} connections…`);
   const warmup = await runWrk(url, request, headers, WARMUP_SECONDS, true);
   const { result, report } = await runWrk(url, request, headers, MEASURE_SECONDS, false);
-  for (const [phase, figures] of [["warm-up", warmup.result], ["measured run", result]] as const) {
+  for (const [phase, figures] of [
+    ["warm-up", warmup.result],
+    ["measured run", result],
+  ] as const) {
     if (figures.badStatus || figures.errorBodies) {
       timedErrors = true;
       const what = figures.checkMode === "every-answer" ? "non-200 answers" : "answers with a status above 399";

@@ -39,12 +39,15 @@ function cases(): [string, Omit<TaskFilters, "limit" | "offset"> & Partial<TaskF
     ["first page", {}],
     ["filtered page (priority high)", { priority: "high" }],
     ["deep offset page (offset 90%)", { offset: Math.floor(TASKS * 0.9) }],
-    ["search word (\"webhook\")", { search: "webhook" }],
-    ["search prefix (\"migr\")", { search: "migr" }],
-    ["search fragment (\"ebhoo\")", { search: "ebhoo" }],
+    ['search word ("webhook")', { search: "webhook" }],
+    ['search prefix ("migr")', { search: "migr" }],
+    ['search fragment ("ebhoo")', { search: "ebhoo" }],
     [`worst: ${SEARCH_MAX_CHARS}-char fragment, no match`, { search: "q".repeat(SEARCH_MAX_CHARS) }],
     [`worst: one two-letter term, no match`, { search: "qz" }],
-    [`worst: ${Math.floor(SEARCH_MAX_CHARS / 3)} two-letter terms, no match`, { search: Array.from({ length: Math.floor(SEARCH_MAX_CHARS / 3) }, (_, i) => `${String.fromCharCode(113 + (i % 10))}${String.fromCharCode(97 + (i % 26))}`).join(" ") }],
+    [
+      `worst: ${Math.floor(SEARCH_MAX_CHARS / 3)} two-letter terms, no match`,
+      { search: Array.from({ length: Math.floor(SEARCH_MAX_CHARS / 3) }, (_, i) => `${String.fromCharCode(113 + (i % 10))}${String.fromCharCode(97 + (i % 26))}`).join(" ") },
+    ],
     [`worst: ${SEARCH_MAX_CHARS / 4} three-letter terms, no match`, { search: Array.from({ length: SEARCH_MAX_CHARS / 4 }, (_, i) => `q${String.fromCharCode(97 + (i % 26))}z`).join(" ") }],
   ];
 }
@@ -88,9 +91,10 @@ async function fill(db: Database): Promise<{ services: Services; actor: Actor; s
 
 /** Sizes of the task tables and their indexes (full-text ones included), in MB. */
 async function indexSizes(db: Database): Promise<Record<string, number>> {
-  const query = db.dialect === "sqlite"
-    ? "SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'tasks%' OR name LIKE 'sqlite_autoindex_tasks%' GROUP BY name ORDER BY 2 DESC"
-    : "SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname LIKE 'task%' AND relkind IN ('r', 'i') ORDER BY 2 DESC";
+  const query =
+    db.dialect === "sqlite"
+      ? "SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'tasks%' OR name LIKE 'sqlite_autoindex_tasks%' GROUP BY name ORDER BY 2 DESC"
+      : "SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname LIKE 'task%' AND relkind IN ('r', 'i') ORDER BY 2 DESC";
   const rows = await db.prepareValues({ toSQL: () => ({ sql: query, params: [] }) })({});
   return Object.fromEntries(rows.map(([name, bytes]) => [String(name), Number((Number(bytes) / 1024 / 1024).toFixed(1))]));
 }

@@ -78,7 +78,9 @@ export async function openScratchPostgres(adminUrl: string): Promise<ScratchData
     withClient(url.toString(), async (client) => {
       await client`ANALYZE`;
       const [{ autovacuum }] = await client`SHOW autovacuum`;
-      return autovacuum === "on" ? null : "autovacuum is off on this PostgreSQL server: the bench ran ANALYZE after seeding, as auto-analyze would, but dead rows of the minutely UPDATEs are never vacuumed";
+      return autovacuum === "on"
+        ? null
+        : "autovacuum is off on this PostgreSQL server: the bench ran ANALYZE after seeding, as auto-analyze would, but dead rows of the minutely UPDATEs are never vacuumed";
     });
   return { name: "PostgreSQL", db, analyze, dispose };
 }

@@ -128,7 +128,11 @@ function resetPeakRss(): void {
 }
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 0.5);
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 /**
  * Runs the real scheduler from `first` until its last burst is recorded (or just before the
@@ -251,20 +255,28 @@ function printReport(results: Figures[]): void {
   const ms = (value: number) => value.toFixed(0);
   console.log(`\n$ bun ${relative(process.cwd(), process.argv[1]!)} ${process.argv.slice(2).join(" ")}`.trimEnd());
   console.log(`${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Bun ${Bun.version}; ${AUTOMATIONS} automations FREQ=MINUTELY UTC, no host online, ${MINUTES} minutes`);
-  console.log(`delay = run recorded (its claim returned) − scheduled time, over all runs; runs/s = median over minutes of runs ÷ (last recorded − scheduled time); reference = the same rows as plain 500-row drizzle INSERTs with no scheduling, median of ${MINUTES}\n`);
+  console.log(
+    `delay = run recorded (its claim returned) − scheduled time, over all runs; runs/s = median over minutes of runs ÷ (last recorded − scheduled time); reference = the same rows as plain 500-row drizzle INSERTs with no scheduling, median of ${MINUTES}\n`,
+  );
   console.log("| database | runs | one per automation per minute | p50 ms | p99 ms | max ms | runs/s | reference rows/s | runs/s ÷ reference | peak RSS MB |");
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const r of results) {
     const exact = r.runs === AUTOMATIONS * MINUTES && r.bursts.every((burst) => burst.runs === AUTOMATIONS && burst.distinctAutomations === AUTOMATIONS);
-    console.log(`| ${r.database} | ${r.runs} | ${exact ? "yes" : "NO"} | ${ms(r.delays.p50)} | ${ms(r.delays.p99)} | ${ms(r.delays.max)} | ${r.runsPerSecond.toFixed(0)} | ${r.referenceRowsPerSecond.toFixed(0)} | ${(r.runsPerSecond / r.referenceRowsPerSecond).toFixed(2)}× | ${r.peakRssMb.toFixed(0)} |`);
+    console.log(
+      `| ${r.database} | ${r.runs} | ${exact ? "yes" : "NO"} | ${ms(r.delays.p50)} | ${ms(r.delays.p99)} | ${ms(r.delays.max)} | ${r.runsPerSecond.toFixed(0)} | ${r.referenceRowsPerSecond.toFixed(0)} | ${(r.runsPerSecond / r.referenceRowsPerSecond).toFixed(2)}× | ${r.peakRssMb.toFixed(0)} |`,
+    );
   }
-  console.log("\nPer minute: wake late = created_at − scheduled time (the timer); due() = the claims' SELECTs; claim() = time with at least one claim's INSERT/UPDATEs in flight (deciding goes on meanwhile); rest = deciding runs with no claim in flight.\n");
+  console.log(
+    "\nPer minute: wake late = created_at − scheduled time (the timer); due() = the claims' SELECTs; claim() = time with at least one claim's INSERT/UPDATEs in flight (deciding goes on meanwhile); rest = deciding runs with no claim in flight.\n",
+  );
   console.log("| database | scheduled for | runs | wake late ms | last recorded ms | runs/s | due() ms | claim() ms | rest ms |");
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const r of results) {
     for (const b of r.bursts) {
       const rest = b.lastRecordedMs - b.wakeLateMs - b.dueMs - b.claimMs;
-      console.log(`| ${r.database} | ${new Date(b.scheduledFor).toISOString().slice(11, 19)} | ${b.runs} | ${ms(b.wakeLateMs)} | ${ms(b.lastRecordedMs)} | ${b.runsPerSecond.toFixed(0)} | ${ms(b.dueMs)} | ${ms(b.claimMs)} | ${ms(rest)} |`);
+      console.log(
+        `| ${r.database} | ${new Date(b.scheduledFor).toISOString().slice(11, 19)} | ${b.runs} | ${ms(b.wakeLateMs)} | ${ms(b.lastRecordedMs)} | ${b.runsPerSecond.toFixed(0)} | ${ms(b.dueMs)} | ${ms(b.claimMs)} | ${ms(rest)} |`,
+      );
     }
   }
   for (const r of results) console.log(`\n${r.database}: p99 ${ms(r.delays.p99)} ms — aim under ${AIM_P99_MS} ms: ${r.delays.p99 < AIM_P99_MS ? "met" : "NOT met"}`);

@@ -25,8 +25,9 @@ export interface WrkResult {
 export async function ensureWrk(): Promise<string> {
   if (!Bun.which("wrk")) {
     console.log("wrk is missing; installing it with apt-get…");
-    const installed = (await $`apt-get install -y wrk`.quiet().nothrow()).exitCode === 0
-      || ((await $`apt-get update`.quiet().nothrow()).exitCode === 0 && (await $`apt-get install -y wrk`.quiet().nothrow()).exitCode === 0);
+    const installed =
+      (await $`apt-get install -y wrk`.quiet().nothrow()).exitCode === 0 ||
+      ((await $`apt-get update`.quiet().nothrow()).exitCode === 0 && (await $`apt-get install -y wrk`.quiet().nothrow()).exitCode === 0);
     if (!installed || !Bun.which("wrk")) throw new Error("wrk is not installed and apt-get could not install it; run: sudo apt-get update && sudo apt-get install -y wrk");
   }
   const banner = await $`wrk --version`.nothrow().quiet();
@@ -64,7 +65,9 @@ export function parseWrkReport(report: string): WrkResult {
 
 /** One wrk run of `seconds` against `url`, POSTing `body` with `headers`; `checkEveryAnswer` costs wrk time (see post.lua). */
 export async function runWrk(url: string, body: string, headers: Record<string, string>, seconds: number, checkEveryAnswer: boolean): Promise<{ result: WrkResult; report: string }> {
-  const headerLines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join("\n");
+  const headerLines = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join("\n");
   const run = await $`wrk -t${WRK_THREADS} -c${WRK_CONNECTIONS} -d${seconds}s --latency -s ${LUA_SCRIPT} ${url}`
     .env({ ...process.env, BENCH_BODY: body, BENCH_HEADERS: headerLines, BENCH_CHECK: checkEveryAnswer ? "every-answer" : "status" })
     .quiet()

@@ -61,7 +61,10 @@ async function collect(proc: Bun.Subprocess<"ignore", "pipe", "pipe">, onStderr?
 
 /** The last meaningful line git printed, to quote in an error sentence. */
 export function lastGitMessage(output: GitOutput): string {
-  const lines = output.stderr.split(/[\r\n]+/).map((line) => line.trim()).filter(Boolean);
+  const lines = output.stderr
+    .split(/[\r\n]+/)
+    .map((line) => line.trim())
+    .filter(Boolean);
   return (lines.at(-1) ?? `git exited with code ${output.code}`).replace(/^(fatal|error): /, "");
 }
 

@@ -88,8 +88,7 @@ export function createRunTracker(deps: RunTrackerDeps) {
     const limit = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), Math.min(timeoutSeconds * 1000, MAX_TIMER_MS))));
     const end = await Promise.race([ended, limit]);
     clearTimeout(timer);
-    const finish = (status: RunEndStatus, exitCode: number | null, error: string | null) =>
-      report(reportOf(runId, start.startedAt, status, exitCode, capture.finish(), error));
+    const finish = (status: RunEndStatus, exitCode: number | null, error: string | null) => report(reportOf(runId, start.startedAt, status, exitCode, capture.finish(), error));
     if (end === "timeout") {
       await terminals.kill(start.terminalId).catch(() => undefined); // closed meanwhile: it is gone either way
       // The output it printed until the kill is delivered before the end.
@@ -118,7 +117,10 @@ export function createRunTracker(deps: RunTrackerDeps) {
           } catch (error) {
             // An agent whose run is not on disk could be started a second time by a re-sent command.
             void terminals.close(start.terminalId).catch(() => undefined);
-            throw new CommandError("failed", `The run could not be recorded in the host's data folder (${error instanceof Error ? error.message : String(error)}); free disk space there and run it again.`);
+            throw new CommandError(
+              "failed",
+              `The run could not be recorded in the host's data folder (${error instanceof Error ? error.message : String(error)}); free disk space there and run it again.`,
+            );
           }
           const done = follow(limits.runId, start, limits.timeoutSeconds, capture, ended.promise).catch((error: unknown) => {
             log.error("following a run failed", { runId: limits.runId, error: error instanceof Error ? error.stack : String(error) });

@@ -69,7 +69,8 @@ export function startHostAgent(options: HostAgentOptions) {
   }
 
   const reply = (frame: HostFrame) => connection.send(frame);
-  const answer = (id: string, outcome: Outcome) => reply(outcome.ok ? { type: "result", id, ok: true, result: outcome.result } : { type: "result", id, ok: false, error: outcome.error as { code: "failed"; message: string } });
+  const answer = (id: string, outcome: Outcome) =>
+    reply(outcome.ok ? { type: "result", id, ok: true, result: outcome.result } : { type: "result", id, ok: false, error: outcome.error as { code: "failed"; message: string } });
 
   async function execute(frame: CommandFrame, signal?: AbortSignal): Promise<Outcome> {
     try {

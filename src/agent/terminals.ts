@@ -192,8 +192,7 @@ export function createTerminalManager(options: TerminalManagerOptions = {}): Ter
       const entry = terminals.get(terminalId);
       return entry ? { ...entry.info } : undefined;
     },
-    list: (workspaceId) =>
-      [...terminals.values()].filter((entry) => workspaceId === undefined || entry.info.workspaceId === workspaceId).map((entry) => ({ ...entry.info })),
+    list: (workspaceId) => [...terminals.values()].filter((entry) => workspaceId === undefined || entry.info.workspaceId === workspaceId).map((entry) => ({ ...entry.info })),
     send(terminalId, text, submit) {
       const entry = entryOf(terminalId);
       if (entry.info.exited) {

@@ -19,10 +19,7 @@ export class CommandError extends Error {
 export type ProgressReporter = (progress: number, total?: number, message?: string) => void;
 
 /** How a terminal starts: an exact argument vector (never through a shell), a command line for the user's shell, or an interactive shell. */
-export type TerminalLaunch =
-  | { kind: "argv"; argv: string[]; stdin?: string }
-  | { kind: "shell"; commandLine: string }
-  | { kind: "interactive" };
+export type TerminalLaunch = { kind: "argv"; argv: string[]; stdin?: string } | { kind: "shell"; commandLine: string } | { kind: "interactive" };
 
 /** How a terminal ended: its program exited (by itself, or stopped with `kill`), or the terminal was closed while it ran. */
 export type TerminalEnd = { exitCode: number } | { closed: true };

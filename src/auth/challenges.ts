@@ -24,12 +24,20 @@ const metadataParam = (resourceMetadata?: string | null) => (resourceMetadata ? 
 export function unauthorized(resourceMetadata?: string | null, scopes: readonly string[] = []): Response {
   const named = challengeScopes(scopes);
   const scope = named.length ? `, scope="${named.join(" ")}"` : "";
-  return json(401, { error: "invalid_token", error_description: GENERIC_DESCRIPTION }, `${REALM}, error="invalid_token", error_description="${GENERIC_DESCRIPTION}"${metadataParam(resourceMetadata)}${scope}`);
+  return json(
+    401,
+    { error: "invalid_token", error_description: GENERIC_DESCRIPTION },
+    `${REALM}, error="invalid_token", error_description="${GENERIC_DESCRIPTION}"${metadataParam(resourceMetadata)}${scope}`,
+  );
 }
 
 /** 403 naming all the scopes the request needs (RFC 6750 §3.1; MCP authorization §Scope challenge handling). */
 export function insufficientScope(scopes: readonly string[], resourceMetadata?: string | null): Response {
   const needed = challengeScopes(scopes).join(" ");
   const description = `This request needs the scope ${needed}, which the credential does not carry`;
-  return json(403, { error: "insufficient_scope", error_description: `${description}.`, scope: needed }, `${REALM}, error="insufficient_scope", scope="${needed}", error_description="${description}"${metadataParam(resourceMetadata)}`);
+  return json(
+    403,
+    { error: "insufficient_scope", error_description: `${description}.`, scope: needed },
+    `${REALM}, error="insufficient_scope", scope="${needed}", error_description="${description}"${metadataParam(resourceMetadata)}`,
+  );
 }

@@ -28,9 +28,7 @@ export const CONFIG_OPTION: Record<string, OptionSpec> = {
 };
 
 export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
-  const options = Object.fromEntries(
-    Object.entries(command.options).map(([name, { description: _d, valueName: _v, ...spec }]) => [name, spec]),
-  );
+  const options = Object.fromEntries(Object.entries(command.options).map(([name, { description: _d, valueName: _v, ...spec }]) => [name, spec]));
   try {
     const parsed = parseArgs({ args: argv, options, allowPositionals: command.positionals !== undefined, strict: true });
     return { values: parsed.values as ParsedArgs["values"], positionals: parsed.positionals };

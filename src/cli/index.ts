@@ -13,4 +13,17 @@ import { orgCommands } from "./orgs.ts";
 import { userCommands } from "./users.ts";
 
 /** Every leaf command of `superset`, in the order `superset --help` lists them. */
-export const COMMANDS: Command[] = [...initCommands, ...mcpCommands, ...dbCommands, ...orgCommands, ...userCommands, ...apiKeyCommands, ...keyCommands, ...hostCommands, ...hostRunCommands, ...connectCommands, ...mcpConfigCommands, ...configCommands];
+export const COMMANDS: Command[] = [
+  ...initCommands,
+  ...mcpCommands,
+  ...dbCommands,
+  ...orgCommands,
+  ...userCommands,
+  ...apiKeyCommands,
+  ...keyCommands,
+  ...hostCommands,
+  ...hostRunCommands,
+  ...connectCommands,
+  ...mcpConfigCommands,
+  ...configCommands,
+];

@@ -31,13 +31,19 @@ export function parsePublicUrl(given: string | undefined): PublicUrl {
     throw new UsageError(`--url "${given}" must use https:// (plain http:// only for a loopback host): sign-in forms, OAuth codes and tokens would otherwise cross the network in the clear.`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`--url "${given}" must start with https://.`);
-  const warning = url.protocol === "http:" ? `--url ${url.origin} uses plain http: fine for trying the server on this machine, but clients elsewhere need https:// (nginx in front, see the next steps).` : null;
+  const warning =
+    url.protocol === "http:" ? `--url ${url.origin} uses plain http: fine for trying the server on this machine, but clients elsewhere need https:// (nginx in front, see the next steps).` : null;
   return { url: `${url.origin}${url.pathname.replace(/\/+$/, "")}`, host: url.hostname.replace(/^\[|\]$/g, ""), warning };
 }
 
 /** The organization slug init proposes from the URL's host: superset.example.com becomes superset-example-com. */
 export function slugFromHost(host: string): string {
-  return host.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, INIT_LIMITS.orgSlug).replace(/-+$/, "");
+  return host
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, INIT_LIMITS.orgSlug)
+    .replace(/-+$/, "");
 }
 
 /** Refuses a value longer than its limit, naming the option. */

@@ -69,7 +69,11 @@ function planInit(values: ParsedArgs["values"]): { plan: Plan; warnings: string[
   const publicUrl = parsePublicUrl(values.url as string | undefined);
   const configDir = resolve((values.dir as string | undefined) ?? DEFAULT_CONFIG_DIR);
   const stateDir = (values["state-dir"] as string | undefined) ?? DEFAULT_STATE_DIR;
-  for (const [option, path] of [["dir", configDir], ["state-dir", stateDir]] as const) checkLength(option, path, INIT_LIMITS.path);
+  for (const [option, path] of [
+    ["dir", configDir],
+    ["state-dir", stateDir],
+  ] as const)
+    checkLength(option, path, INIT_LIMITS.path);
   // The service runs in another working directory than this command: a relative path would point elsewhere.
   if (!isAbsolute(stateDir)) throw new UsageError(`--state-dir must be an absolute path such as ${DEFAULT_STATE_DIR} (got "${stateDir}").`);
 
@@ -114,7 +118,8 @@ function serviceOwner(given: string | undefined, stateDir: string): Plan["owner"
   const name = given ?? DEFAULT_SERVICE_USER;
   checkLength("user", name, 32);
   if (process.getuid?.() !== 0) {
-    if (given !== undefined) throw new UsageError(`--user ${given} needs root: only root can hand the state directory to another account; run superset init as root, or leave out --user to keep the files yours.`);
+    if (given !== undefined)
+      throw new UsageError(`--user ${given} needs root: only root can hand the state directory to another account; run superset init as root, or leave out --user to keep the files yours.`);
     return null;
   }
   const id = (flag: string) => Bun.spawnSync(["id", flag, "--", name], { stdout: "pipe", stderr: "pipe" });
@@ -134,7 +139,9 @@ function refuseExisting(plan: Plan): void {
   const existing = targets.filter((path) => existsSync(path));
   if (existing.length === 0) return;
   const list = existing.join(", ");
-  throw new UsageError(`${list} already exist${existing.length === 1 ? "s" : ""}: superset init never overwrites a file, so nothing was written; move ${existing.length === 1 ? "it" : "them"} away or choose another --dir or --state-dir.`);
+  throw new UsageError(
+    `${list} already exist${existing.length === 1 ? "s" : ""}: superset init never overwrites a file, so nothing was written; move ${existing.length === 1 ? "it" : "them"} away or choose another --dir or --state-dir.`,
+  );
 }
 
 /** Writes the files and the database; whatever it created is removed again when a step fails. */

@@ -44,7 +44,9 @@ const keysRotate: Command = {
       console.log(`Made signing key ${kid}; new access tokens are signed with it (a running server switches within a minute).`);
       const retired = (await services.signingKeys.list()).filter((row) => previous.some((old) => old.id === row.id));
       for (const row of retired) {
-        console.log(`Key ${row.id} is retired and stays published until ${publishedUntil(row, ttlSeconds)!.toISOString()} (MCP_OAUTH_ACCESS_TOKEN_TTL ${ttlSeconds} s plus a grace period), so the tokens it signed keep working until they expire.`);
+        console.log(
+          `Key ${row.id} is retired and stays published until ${publishedUntil(row, ttlSeconds)!.toISOString()} (MCP_OAUTH_ACCESS_TOKEN_TTL ${ttlSeconds} s plus a grace period), so the tokens it signed keep working until they expire.`,
+        );
       }
       if (retired.length === 0) console.log("There was no previous key.");
       return 0;

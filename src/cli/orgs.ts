@@ -31,7 +31,11 @@ const orgsList: Command = {
       const organizations = await services.accounts.listOrganizations();
       if (values.json) printJson(organizations);
       else if (organizations.length === 0) console.log('No organizations yet; create one with "superset orgs create <slug> --name NAME".');
-      else printTable(["SLUG", "NAME", "MEMBERS", "ID"], organizations.map((o) => [o.slug, o.name, String(o.members), o.id]));
+      else
+        printTable(
+          ["SLUG", "NAME", "MEMBERS", "ID"],
+          organizations.map((o) => [o.slug, o.name, String(o.members), o.id]),
+        );
       return 0;
     });
   },

@@ -31,7 +31,9 @@ export async function startupProblems(config: ResolvedConfig): Promise<string[]>
     problems.push("MCP_DEV_USERNAME is not set while MCP_AUTH_ENABLED is false: set MCP_DEV_USERNAME to the user that requests without a credential run as, or set MCP_AUTH_ENABLED to true.");
   }
   if (authOn && config.MCP_DEV_USERNAME) {
-    problems.push(`MCP_DEV_USERNAME is set ("${config.MCP_DEV_USERNAME}") while MCP_AUTH_ENABLED is true: remove MCP_DEV_USERNAME, since a dev user must never serve a deployment that requires authentication.`);
+    problems.push(
+      `MCP_DEV_USERNAME is set ("${config.MCP_DEV_USERNAME}") while MCP_AUTH_ENABLED is true: remove MCP_DEV_USERNAME, since a dev user must never serve a deployment that requires authentication.`,
+    );
   }
   if (authOn && !config.SECRET_KEY) {
     problems.push(`SECRET_KEY is not set while MCP_AUTH_ENABLED is true: set SECRET_KEY to a long random string (${GENERATE_SECRET}); it is generated only in dev mode.`);
@@ -39,18 +41,25 @@ export async function startupProblems(config: ResolvedConfig): Promise<string[]>
 
   if (isHmacAlgorithm(algorithm)) {
     for (const key of ["MCP_JWT_PUBLIC_KEY", "MCP_JWKS_URI"] as const) {
-      if (config[key]) problems.push(`${key} is set but MCP_JWT_ALGORITHM is ${algorithm}, which verifies with MCP_JWT_SECRET only: remove ${key}, or set MCP_JWT_ALGORITHM to an asymmetric algorithm such as RS256.`);
+      if (config[key])
+        problems.push(
+          `${key} is set but MCP_JWT_ALGORITHM is ${algorithm}, which verifies with MCP_JWT_SECRET only: remove ${key}, or set MCP_JWT_ALGORITHM to an asymmetric algorithm such as RS256.`,
+        );
     }
     const secret = config.MCP_JWT_SECRET;
     if (secret) {
       const bytes = new TextEncoder().encode(secret).length;
       if (bytes < MIN_HMAC_SECRET_BYTES) problems.push(`MCP_JWT_SECRET is ${bytes} bytes long but ${algorithm} needs at least ${MIN_HMAC_SECRET_BYTES}: ${GENERATE_SECRET}.`);
     } else if (authOn && !config.MCP_AUTH_FACTORY) {
-      problems.push(`MCP_JWT_SECRET is not set but MCP_JWT_ALGORITHM is ${algorithm}: set MCP_JWT_SECRET to the shared secret (at least ${MIN_HMAC_SECRET_BYTES} bytes), or choose an asymmetric algorithm with MCP_JWT_PUBLIC_KEY or MCP_JWKS_URI.`);
+      problems.push(
+        `MCP_JWT_SECRET is not set but MCP_JWT_ALGORITHM is ${algorithm}: set MCP_JWT_SECRET to the shared secret (at least ${MIN_HMAC_SECRET_BYTES} bytes), or choose an asymmetric algorithm with MCP_JWT_PUBLIC_KEY or MCP_JWKS_URI.`,
+      );
     }
   } else {
     if (config.MCP_JWT_SECRET) {
-      problems.push(`MCP_JWT_SECRET is set but MCP_JWT_ALGORITHM is ${algorithm}, which verifies with a public key: set MCP_JWT_ALGORITHM to HS256, HS384 or HS512, or replace MCP_JWT_SECRET by MCP_JWT_PUBLIC_KEY or MCP_JWKS_URI.`);
+      problems.push(
+        `MCP_JWT_SECRET is set but MCP_JWT_ALGORITHM is ${algorithm}, which verifies with a public key: set MCP_JWT_ALGORITHM to HS256, HS384 or HS512, or replace MCP_JWT_SECRET by MCP_JWT_PUBLIC_KEY or MCP_JWKS_URI.`,
+      );
     }
     if (config.MCP_JWT_PUBLIC_KEY && config.MCP_JWKS_URI) {
       problems.push("MCP_JWT_PUBLIC_KEY and MCP_JWKS_URI are both set: keep one key source, MCP_JWKS_URI if your identity provider rotates keys, else MCP_JWT_PUBLIC_KEY.");
@@ -69,10 +78,14 @@ export async function startupProblems(config: ResolvedConfig): Promise<string[]>
     // Issuer or audience settings with nothing to verify signatures with mean the operator expects JWTs that would all be refused.
     const jwtSettings = (["MCP_JWT_ISSUER", "MCP_JWT_AUDIENCE"] as const).filter((key) => config[key]);
     if (jwtSettings.length && !hasExternalJwtKey(config) && !config.MCP_AUTH_FACTORY) {
-      problems.push(`${jwtSettings.join(" and ")} ${jwtSettings.length > 1 ? "are" : "is"} set but MCP_JWT_ALGORITHM ${algorithm} has no key source: set MCP_JWKS_URI or MCP_JWT_PUBLIC_KEY so external JWTs can be verified.`);
+      problems.push(
+        `${jwtSettings.join(" and ")} ${jwtSettings.length > 1 ? "are" : "is"} set but MCP_JWT_ALGORITHM ${algorithm} has no key source: set MCP_JWKS_URI or MCP_JWT_PUBLIC_KEY so external JWTs can be verified.`,
+      );
     }
     if (authOn && !anyCredential) {
-      problems.push(`MCP_AUTH_ENABLED is true but no credential can be verified: set MCP_JWKS_URI or MCP_JWT_PUBLIC_KEY for ${algorithm} tokens, set MCP_AUTH_FACTORY, or turn on MCP_OAUTH_ENABLED or MCP_API_KEYS_ENABLED.`);
+      problems.push(
+        `MCP_AUTH_ENABLED is true but no credential can be verified: set MCP_JWKS_URI or MCP_JWT_PUBLIC_KEY for ${algorithm} tokens, set MCP_AUTH_FACTORY, or turn on MCP_OAUTH_ENABLED or MCP_API_KEYS_ENABLED.`,
+      );
     }
   }
 
@@ -92,15 +105,18 @@ export function usesExternalJwts(config: ResolvedConfig): boolean {
 /** Shorter tokens can be guessed; other characters cannot travel in `Authorization: Bearer`, or are a pasting mistake. */
 function metricsTokenProblemOf(token: string | null): string | null {
   if (token === null) return null;
-  if (!/^[\x21-\x7e]+$/.test(token)) return "MCP_METRICS_TOKEN holds spaces or characters other than printable ASCII, so Prometheus could not send it as a bearer token: generate one with `openssl rand -hex 32`.";
-  if (token.length < MIN_METRICS_TOKEN_CHARACTERS) return `MCP_METRICS_TOKEN is ${token.length} characters long but needs at least ${MIN_METRICS_TOKEN_CHARACTERS}: generate one with \`openssl rand -hex 32\`.`;
+  if (!/^[\x21-\x7e]+$/.test(token))
+    return "MCP_METRICS_TOKEN holds spaces or characters other than printable ASCII, so Prometheus could not send it as a bearer token: generate one with `openssl rand -hex 32`.";
+  if (token.length < MIN_METRICS_TOKEN_CHARACTERS)
+    return `MCP_METRICS_TOKEN is ${token.length} characters long but needs at least ${MIN_METRICS_TOKEN_CHARACTERS}: generate one with \`openssl rand -hex 32\`.`;
   return null;
 }
 
 /** Settings that are allowed but weaken verification, break links or do nothing; logged at start, shown by `config check`. */
 export function startupWarnings(config: ResolvedConfig): string[] {
   const warnings: string[] = [];
-  if (config.MCP_METRICS_TOKEN && !config.MCP_METRICS_ENABLED) warnings.push("MCP_METRICS_TOKEN is set but MCP_METRICS_ENABLED is false: /metrics is off; set MCP_METRICS_ENABLED to true to serve it.");
+  if (config.MCP_METRICS_TOKEN && !config.MCP_METRICS_ENABLED)
+    warnings.push("MCP_METRICS_TOKEN is set but MCP_METRICS_ENABLED is false: /metrics is off; set MCP_METRICS_ENABLED to true to serve it.");
   if (!config.MCP_AUTH_ENABLED) return warnings;
   const publicUrlWarning = publicUrlProblem(publicBaseUrl(config));
   if (publicUrlWarning) warnings.push(publicUrlWarning);
@@ -123,9 +139,11 @@ function publicUrlProblem(publicUrl: string): string | null {
   const url = new URL(publicUrl);
   const source = `The public URL ${publicUrl} (MCP_SERVICE_URL, or http://MCP_SERVICE_HOST:MCP_SERVICE_PORT when unset)`;
   const fix = "set MCP_SERVICE_URL to the https:// address users reach the server at, e.g. https://mcp.example.com";
-  if (url.hostname === "0.0.0.0" || url.hostname === "[::]") return `${source} names ${url.hostname}, an address to listen on that no client can reach: sign-in links and OAuth metadata would point nowhere; ${fix}.`;
+  if (url.hostname === "0.0.0.0" || url.hostname === "[::]")
+    return `${source} names ${url.hostname}, an address to listen on that no client can reach: sign-in links and OAuth metadata would point nowhere; ${fix}.`;
   if (isLoopbackHost(url.hostname)) return `${source} is a loopback address while MCP_AUTH_ENABLED is true: only this machine can follow its sign-in links and OAuth metadata; ${fix}.`;
-  if (url.protocol === "http:") return `${source} uses plain http:// on a host that is not loopback: passwords, session cookies and tokens would cross the network in the clear; terminate TLS (at the reverse proxy) and ${fix}.`;
+  if (url.protocol === "http:")
+    return `${source} uses plain http:// on a host that is not loopback: passwords, session cookies and tokens would cross the network in the clear; terminate TLS (at the reverse proxy) and ${fix}.`;
   return null;
 }
 

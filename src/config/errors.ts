@@ -31,7 +31,10 @@ export function describeIssue(issue: v.BaseIssue<unknown>): string {
   }
   const name = path.reduce((acc: string, item) => (typeof item.key === "number" ? `${acc}[${item.key}]` : acc ? `${acc}.${String(item.key)}` : String(item.key)), "");
   const subject = name || "the default export";
-  return `${subject} ${issue.message} (got ${show(issue.input, path.map((item) => String(item.key)))}).`;
+  return `${subject} ${issue.message} (got ${show(
+    issue.input,
+    path.map((item) => String(item.key)),
+  )}).`;
 }
 
 function show(value: unknown, keys: string[]): string {

@@ -8,7 +8,10 @@ import * as v from "valibot";
 /** A string; `nonEmpty` refuses "" where an empty value can only be a mistake. */
 export function text(nonEmpty = false) {
   const message = nonEmpty ? "must be a non-empty string" : "must be a string";
-  return v.pipe(v.string(message), v.check((s) => !nonEmpty || s.length > 0, message));
+  return v.pipe(
+    v.string(message),
+    v.check((s) => !nonEmpty || s.length > 0, message),
+  );
 }
 
 /** A string or null (Python's `None`). */
@@ -49,7 +52,10 @@ export function optionalTextOrList() {
  */
 export function urlWithScheme(schemes: readonly string[]) {
   const message = `must be a URL starting with ${schemes.map((s) => `${s}://`).join(", ")}`;
-  return v.pipe(v.string(message), v.check((s) => schemes.some((scheme) => s.startsWith(`${scheme}://`)), message));
+  return v.pipe(
+    v.string(message),
+    v.check((s) => schemes.some((scheme) => s.startsWith(`${scheme}://`)), message),
+  );
 }
 
 /** A nested dictionary; unknown sub-keys are refused like unknown top-level keys. */
@@ -72,5 +78,11 @@ export function parseAddressRange(entry: string): { network: string; prefix: num
 /** A list of IP addresses and CIDR ranges ("127.0.0.0/8", "::1", "10.0.0.5"). */
 export function addressRangeList() {
   const message = 'must be an IP address or a CIDR range such as "10.0.0.0/8" or "fd00::/8"';
-  return v.array(v.pipe(v.string(message), v.check((entry) => parseAddressRange(entry) !== null, message)), "must be a list of IP addresses or CIDR ranges");
+  return v.array(
+    v.pipe(
+      v.string(message),
+      v.check((entry) => parseAddressRange(entry) !== null, message),
+    ),
+    "must be a list of IP addresses or CIDR ranges",
+  );
 }

@@ -117,7 +117,9 @@ async function importConfigFile(path: string, shown: string): Promise<Record<str
 function loadFailure(error: unknown): string {
   const first = error instanceof AggregateError && error.errors.length ? error.errors[0] : error;
   const e = first as { message?: unknown; position?: { line?: number; column?: number } | null };
-  const message = String(e?.message ?? first).split("\n")[0]!.replace(/\.$/, "");
+  const message = String(e?.message ?? first)
+    .split("\n")[0]!
+    .replace(/\.$/, "");
   const at = e?.position?.line ? ` (line ${e.position.line}, column ${e.position.column ?? 0})` : "";
   return message + at;
 }

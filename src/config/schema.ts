@@ -6,9 +6,7 @@ import * as v from "valibot";
 import { addressRangeList, dict, flag, int, oneOf, optionalText, optionalTextOrList, stringList, text, urlWithScheme } from "./fields.ts";
 
 /** JWT algorithms `MCP_JWT_ALGORITHM` may pin; `none` is deliberately absent. */
-export const JWT_ALGORITHMS = [
-  "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512",
-] as const;
+export const JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 /** Options of the JWT verifier a custom auth factory receives (same as the built-in verifier's). */
@@ -151,9 +149,7 @@ export type ResolvedConfig = v.InferOutput<typeof configSchema>;
 export type AgentPreset = ResolvedConfig["AGENT_PRESETS"][string];
 
 /** Keys holding a nested dictionary, deep-merged over the defaults. */
-export const DICTIONARY_KEYS = [
-  "MCP_RESPONSE_SIZE_CONFIG", "MCP_CACHE_CONFIG", "MCP_STORE_CONFIG", "MCP_SESSION_CONFIG", "MCP_CSRF_CONFIG", "MCP_RATE_LIMIT",
-] as const;
+export const DICTIONARY_KEYS = ["MCP_RESPONSE_SIZE_CONFIG", "MCP_CACHE_CONFIG", "MCP_STORE_CONFIG", "MCP_SESSION_CONFIG", "MCP_CSRF_CONFIG", "MCP_RATE_LIMIT"] as const;
 type DictionaryKey = (typeof DICTIONARY_KEYS)[number];
 type ConfigInput = v.InferInput<typeof configSchema>;
 

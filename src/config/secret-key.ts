@@ -49,7 +49,8 @@ export async function resolveSecretKey(config: Pick<ResolvedConfig, "SECRET_KEY"
     writeFileSync(temporary, `${generated}\n`, { mode: 0o600, flag: "wx" });
     linkSync(temporary, path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw new Error(`Cannot write the generated SECRET_KEY to ${path}: ${(error as Error).message}; make the folder writable or set SECRET_KEY.`);
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+      throw new Error(`Cannot write the generated SECRET_KEY to ${path}: ${(error as Error).message}; make the folder writable or set SECRET_KEY.`);
     return readKeyFile(path)!;
   } finally {
     rmSync(temporary, { force: true });

@@ -83,7 +83,7 @@ function openSqlite(path: string): Database {
     tables: sqliteSchema,
     changeStamp() {
       // total_changes() counts this connection's writes; data_version moves when another connection commits one.
-      return client.inTransaction ? null : (stamp.values()[0]!.join(":"));
+      return client.inTransaction ? null : stamp.values()[0]!.join(":");
     },
     prepareValues(query) {
       const { sql: text, params } = query.toSQL();
@@ -108,7 +108,7 @@ function openSqlite(path: string): Database {
 }
 
 function openPostgres(url: string): Database {
-  const client = new SQL(url, { max: 10, idleTimeout: 30});
+  const client = new SQL(url, { max: 10, idleTimeout: 30 });
   const orm = drizzlePostgres({ client, schema: postgresSchema });
   return {
     dialect: "postgres",

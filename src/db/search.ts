@@ -20,7 +20,10 @@ export const SEARCH_MAX_CHARS = 200;
 
 /** Splits what a user typed into lowercase terms at whitespace; every character is kept. */
 export function searchTerms(query: string): string[] {
-  return query.toLowerCase().split(/\s+/).filter((term) => term.length > 0);
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((term) => term.length > 0);
 }
 
 /** An FTS5 string: inside double quotes every character is literal, and `"` is written twice. */
@@ -38,9 +41,7 @@ export function taskSearchCondition(db: Database, query: string): SQL | undefine
   // matched as stored: no lowered copy of every row's text per term (a 100,000-row scan in a third of the time).
   // A term has no whitespace, so it cannot match across the space that joins title and description.
   const shortMatch = (pattern: string) =>
-    db.dialect === "sqlite"
-      ? sql`(${tasks.title} LIKE ${pattern} ESCAPE '\\' OR ${tasks.description} LIKE ${pattern} ESCAPE '\\')`
-      : sql`${document} LIKE ${pattern} ESCAPE '\\'`;
+    db.dialect === "sqlite" ? sql`(${tasks.title} LIKE ${pattern} ESCAPE '\\' OR ${tasks.description} LIKE ${pattern} ESCAPE '\\')` : sql`${document} LIKE ${pattern} ESCAPE '\\'`;
   const shortTerms = [...new Set(terms.filter((term) => term.length < TRIGRAM_LENGTH))].map((term) => shortMatch(likePattern(term)));
   const longTerms = terms.filter((term) => term.length >= TRIGRAM_LENGTH);
   if (longTerms.length === 0) return and(...shortTerms);
@@ -52,9 +53,7 @@ export function taskSearchCondition(db: Database, query: string): SQL | undefine
   // A word or word prefix is answered by the tsvector's GIN index; a fragment from inside a word,
   // or a term with punctuation (which to_tsquery would parse as syntax), by the trigram index.
   const perTerm = longTerms.map((term) =>
-    /^[a-z0-9]+$/.test(term)
-      ? sql`(s.vector @@ to_tsquery('simple', ${`${term}:*`}) OR s.document LIKE ${likePattern(term)} ESCAPE '\\')`
-      : sql`s.document LIKE ${likePattern(term)} ESCAPE '\\'`,
+    /^[a-z0-9]+$/.test(term) ? sql`(s.vector @@ to_tsquery('simple', ${`${term}:*`}) OR s.document LIKE ${likePattern(term)} ESCAPE '\\')` : sql`s.document LIKE ${likePattern(term)} ESCAPE '\\'`,
   );
   return and(sql`${tasks.id} IN (SELECT s.task_id FROM task_search s WHERE ${and(...perTerm)})`, ...shortTerms);
 }

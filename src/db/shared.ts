@@ -12,7 +12,26 @@ import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type * as postgresSchema from "./schema/postgres.ts";
 import type * as sqliteSchema from "./schema/sqlite.ts";
 
-type SharedTable = "organizations" | "users" | "memberships" | "taskStatuses" | "tasks" | "apiKeys" | "hosts" | "hostAccess" | "hostProjects" | "hostWorkspaces" | "automations" | "automationPromptVersions" | "automationRuns" | "signingKeys" | "oauthClients" | "oauthGrants" | "oauthCodes" | "oauthRefreshTokens" | "webSessions";
+type SharedTable =
+  | "organizations"
+  | "users"
+  | "memberships"
+  | "taskStatuses"
+  | "tasks"
+  | "apiKeys"
+  | "hosts"
+  | "hostAccess"
+  | "hostProjects"
+  | "hostWorkspaces"
+  | "automations"
+  | "automationPromptVersions"
+  | "automationRuns"
+  | "signingKeys"
+  | "oauthClients"
+  | "oauthGrants"
+  | "oauthCodes"
+  | "oauthRefreshTokens"
+  | "webSessions";
 type Rows<S extends Record<SharedTable, Table>> = { [K in SharedTable]: InferSelectModel<S[K]> };
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
@@ -21,9 +40,6 @@ const ROW_TYPES_MATCH: Equal<Rows<typeof sqliteSchema>, Rows<typeof postgresSche
 void ROW_TYPES_MATCH;
 
 /** The PostgreSQL database and its tables, typed as their SQLite twins (the one cast of the project). */
-export function shareDialect(
-  orm: BunSQLDatabase<typeof postgresSchema>,
-  tables: typeof postgresSchema,
-): { orm: BunSQLiteDatabase<typeof sqliteSchema>; tables: typeof sqliteSchema } {
+export function shareDialect(orm: BunSQLDatabase<typeof postgresSchema>, tables: typeof postgresSchema): { orm: BunSQLiteDatabase<typeof sqliteSchema>; tables: typeof sqliteSchema } {
   return { orm: orm as unknown as BunSQLiteDatabase<typeof sqliteSchema>, tables: tables as unknown as typeof sqliteSchema };
 }

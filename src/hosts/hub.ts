@@ -98,7 +98,10 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
   }
 
   function timedOutError(host: HostRegistration, name: CommandName, timeoutMs: number): ServiceError {
-    return new ServiceError("unavailable", `${label(host)} sent no answer or progress for ${name} within ${Math.ceil(timeoutMs / 1000)} s; it may still be working, so check with workspaces_list or terminals_list before trying again.`);
+    return new ServiceError(
+      "unavailable",
+      `${label(host)} sent no answer or progress for ${name} within ${Math.ceil(timeoutMs / 1000)} s; it may still be working, so check with workspaces_list or terminals_list before trying again.`,
+    );
   }
 
   /** Registers a socket that said hello and was accepted; replaces an older socket of the same host. */
@@ -164,7 +167,9 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
       void refreshPresence(registrationId, connection, now);
     }
     if (frame.type === "inventory") {
-      void services.hosts.reconcileInventory(connection.registration, frame.inventory, new Date(now)).catch((error) => log.warn("could not reconcile host inventory", { registrationId, error: String(error) }));
+      void services.hosts
+        .reconcileInventory(connection.registration, frame.inventory, new Date(now))
+        .catch((error) => log.warn("could not reconcile host inventory", { registrationId, error: String(error) }));
       return;
     }
     if (frame.type === "run") {
@@ -188,7 +193,13 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     // A host is a remote party: its answer is checked like any input before a tool returns it.
     const parsed = v.safeParse(COMMANDS[command.frame.name].result, frame.result);
     if (parsed.success) command.resolve(parsed.output);
-    else command.reject(new ServiceError("failed", `${command.hostLabel} answered ${command.frame.name} with a malformed result; update its agent to this server's version (${v.summarize(parsed.issues).split("\n")[0]}).`));
+    else
+      command.reject(
+        new ServiceError(
+          "failed",
+          `${command.hostLabel} answered ${command.frame.name} with a malformed result; update its agent to this server's version (${v.summarize(parsed.issues).split("\n")[0]}).`,
+        ),
+      );
   }
 
   /**
@@ -215,7 +226,12 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
       if (command.registrationId !== registrationId) continue;
       pending.delete(id);
       clearTimeout(command.timer);
-      command.reject(new ServiceError("unavailable", `${command.hostLabel} reconnected to another replica before it answered ${command.frame.name}; it may have done the work, so check with workspaces_list or terminals_list before trying again.`));
+      command.reject(
+        new ServiceError(
+          "unavailable",
+          `${command.hostLabel} reconnected to another replica before it answered ${command.frame.name}; it may have done the work, so check with workspaces_list or terminals_list before trying again.`,
+        ),
+      );
     }
   }
 
@@ -314,7 +330,12 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
       clearInterval(sweeper);
       for (const command of pending.values()) {
         clearTimeout(command.timer);
-        command.reject(new ServiceError("unavailable", `${command.hostLabel} could not answer ${command.frame.name}: the server is shutting down; it may still be working, so check with workspaces_list or terminals_list once the server is back.`));
+        command.reject(
+          new ServiceError(
+            "unavailable",
+            `${command.hostLabel} could not answer ${command.frame.name}: the server is shutting down; it may still be working, so check with workspaces_list or terminals_list once the server is back.`,
+          ),
+        );
       }
       pending.clear();
       for (const connection of connections.values()) connection.link.close(CloseCode.goingAway, SHUTTING_DOWN_REASON);

@@ -20,8 +20,7 @@ const CLAIM_SCRIPT = "return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 
 /** DEL when the key still names this replica. */
 const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 /** Keeps the key naming this replica (also re-creating one lost with a Redis restart); 0 when another replica took it over. */
-const REFRESH_SCRIPT =
-  "local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1 end return 0";
+const REFRESH_SCRIPT = "local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1 end return 0";
 
 export interface HostPresence {
   /** Records that this replica holds the host's socket; resolves to the replica that held it before, if another. */

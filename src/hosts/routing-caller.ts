@@ -44,18 +44,40 @@ interface OutgoingCall {
 
 const storeMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-export function createRoutingCaller({ store, presence, replicaId, defaultTimeoutMs, sentences }: { store: RedisStore; presence: HostPresence; replicaId: string; defaultTimeoutMs: number; sentences: () => HostSentences }) {
+export function createRoutingCaller({
+  store,
+  presence,
+  replicaId,
+  defaultTimeoutMs,
+  sentences,
+}: {
+  store: RedisStore;
+  presence: HostPresence;
+  replicaId: string;
+  defaultTimeoutMs: number;
+  sentences: () => HostSentences;
+}) {
   const outgoing = new Map<string, OutgoingCall>();
 
   const storeDown = (host: HostRegistration, error: unknown) =>
-    new ServiceError("unavailable", `${sentences().label(host)} is not connected to this replica, and the shared store (Redis) that carries calls to the replica holding it failed (${storeMessage(error)}); try again once Redis is back, or call through the replica the host is connected to.`);
+    new ServiceError(
+      "unavailable",
+      `${sentences().label(host)} is not connected to this replica, and the shared store (Redis) that carries calls to the replica holding it failed (${storeMessage(error)}); try again once Redis is back, or call through the replica the host is connected to.`,
+    );
   const holderGone = (host: HostRegistration, name: CommandName) =>
-    new ServiceError("unavailable", `The replica holding ${sentences().label(host)}'s connection went away before the host answered ${name}; its agent reconnects to another replica within about 30 s. The host may have done the work, so check with workspaces_list or terminals_list before trying again.`);
+    new ServiceError(
+      "unavailable",
+      `The replica holding ${sentences().label(host)}'s connection went away before the host answered ${name}; its agent reconnects to another replica within about 30 s. The host may have done the work, so check with workspaces_list or terminals_list before trying again.`,
+    );
   const moved = (host: HostRegistration, name: CommandName) =>
-    new ServiceError("unavailable", `${sentences().label(host)} reconnected to another replica before it answered ${name}; it may have done the work, so check with workspaces_list or terminals_list before trying again.`);
+    new ServiceError(
+      "unavailable",
+      `${sentences().label(host)} reconnected to another replica before it answered ${name}; it may have done the work, so check with workspaces_list or terminals_list before trying again.`,
+    );
 
   const publish = (holder: string, message: RoutedMessage) => store.publish(replicaChannel(holder), JSON.stringify(message));
-  const sendAbort = (holder: string, callId: string) => void publish(holder, { type: "abort", callId }).catch((error) => log.warn("could not forward an abort to the replica holding the host", { holder, callId, error: String(error) }));
+  const sendAbort = (holder: string, callId: string) =>
+    void publish(holder, { type: "abort", callId }).catch((error) => log.warn("could not forward an abort to the replica holding the host", { holder, callId, error: String(error) }));
 
   /** Fails the calls whose holder no longer holds their host; a Redis that does not answer fails them all. */
   async function checkHolders(): Promise<void> {
@@ -67,7 +89,13 @@ export function createRoutingCaller({ store, presence, replicaId, defaultTimeout
         try {
           holder = await presence.holder(registrationId);
         } catch (error) {
-          for (const [, call] of calls) call.finish({ error: new ServiceError("unavailable", `Lost the shared store (Redis) while waiting for ${sentences().label(call.host)} to answer ${call.name} (${storeMessage(error)}); the host may still be working, so check with workspaces_list or terminals_list once Redis is back.`) });
+          for (const [, call] of calls)
+            call.finish({
+              error: new ServiceError(
+                "unavailable",
+                `Lost the shared store (Redis) while waiting for ${sentences().label(call.host)} to answer ${call.name} (${storeMessage(error)}); the host may still be working, so check with workspaces_list or terminals_list once Redis is back.`,
+              ),
+            });
           return;
         }
         for (const [callId, call] of calls) {
@@ -149,7 +177,11 @@ export function createRoutingCaller({ store, presence, replicaId, defaultTimeout
     }
     // The holder checked the host's answer; checked again here, so a replica of another version cannot hand a tool a wrong shape.
     const parsed = v.safeParse(COMMANDS[call.name].result, message.result);
-    call.finish(parsed.success ? { result: parsed.output } : { error: new ServiceError("failed", `The replica holding ${sentences().label(call.host)} answered ${call.name} with a malformed result; run the same version on every replica.`) });
+    call.finish(
+      parsed.success
+        ? { result: parsed.output }
+        : { error: new ServiceError("failed", `The replica holding ${sentences().label(call.host)} answered ${call.name} with a malformed result; run the same version on every replica.`) },
+    );
   }
 
   return {

@@ -78,9 +78,16 @@ export async function createHostRouter({ store, defaultTimeoutMs, replicaId = cr
   const reply = (to: string, message: RoutedMessage) => {
     let text = JSON.stringify(message);
     if (text.length > ROUTED_MESSAGE_MAX_BYTES && message.type === "result") {
-      text = JSON.stringify({ type: "result", callId: message.callId, ok: false, error: { kind: "failed", message: `The host's answer is larger than ${ROUTED_MESSAGE_MAX_BYTES} bytes, too large to carry between replicas; ask for less (e.g. fewer lines).` } });
+      text = JSON.stringify({
+        type: "result",
+        callId: message.callId,
+        ok: false,
+        error: { kind: "failed", message: `The host's answer is larger than ${ROUTED_MESSAGE_MAX_BYTES} bytes, too large to carry between replicas; ask for less (e.g. fewer lines).` },
+      });
     }
-    void store.publish(replicaChannel(to), text).catch((error) => log.warn("could not answer a routed host call", { to, callId: "callId" in message ? message.callId : undefined, error: String(error) }));
+    void store
+      .publish(replicaChannel(to), text)
+      .catch((error) => log.warn("could not answer a routed host call", { to, callId: "callId" in message ? message.callId : undefined, error: String(error) }));
   };
 
   function failure(error: unknown): Extract<RoutedMessage, { type: "result"; ok: false }>["error"] {
@@ -171,7 +178,13 @@ export async function createHostRouter({ store, defaultTimeoutMs, replicaId = cr
       if (closed) return;
       closed = true;
       clearInterval(refresher);
-      caller.stop((host, name) => new ServiceError("unavailable", `${hub().label(host)} could not answer ${name}: this server is shutting down; the host may still be working, so check with workspaces_list or terminals_list.`));
+      caller.stop(
+        (host, name) =>
+          new ServiceError(
+            "unavailable",
+            `${hub().label(host)} could not answer ${name}: this server is shutting down; the host may still be working, so check with workspaces_list or terminals_list.`,
+          ),
+      );
       await Promise.allSettled([...held].map((registrationId) => presence.release(registrationId)));
       held.clear();
       // Commands on the store's connection are answered in order: PING's answer means the aborts and answers above went out.

@@ -28,7 +28,9 @@ export interface StateBinding {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
-    const entries = Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
     return `{${entries.join(",")}}`;
   }
   return JSON.stringify(value ?? null);
@@ -36,12 +38,16 @@ function canonicalJson(value: unknown): string {
 
 /** The SHA-256 of a call's arguments (missing arguments digest as `{}`, as the tool reads them). */
 export function argumentsDigest(args: unknown): string {
-  return createHash("sha256").update(canonicalJson(args ?? {})).digest("base64url");
+  return createHash("sha256")
+    .update(canonicalJson(args ?? {}))
+    .digest("base64url");
 }
 
 function mac(secretKey: string, binding: StateBinding, expiresAtSeconds: number): Buffer {
   // NUL-separated with a purpose label, so no other HMAC of SECRET_KEY (CSRF tokens) can be replayed as a state.
-  return createHmac("sha256", secretKey).update(`superset-request-state\0${STATE_VERSION}\0${binding.principalKey}\0${binding.tool}\0${argumentsDigest(binding.arguments)}\0${expiresAtSeconds}`).digest();
+  return createHmac("sha256", secretKey)
+    .update(`superset-request-state\0${STATE_VERSION}\0${binding.principalKey}\0${binding.tool}\0${argumentsDigest(binding.arguments)}\0${expiresAtSeconds}`)
+    .digest();
 }
 
 /** A request state for `binding`, valid until `nowSeconds + REQUEST_STATE_TTL_SECONDS`. */
@@ -118,10 +124,14 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 export function checkConfirmation(check: ConfirmationCheck, question: string): ConfirmationOutcome {
   const binding: StateBinding = { principalKey: check.principalKey, tool: check.tool.name, arguments: check.arguments };
   const ask = (): ConfirmationOutcome => ({ kind: "ask", result: confirmationRequired(question, signRequestState(check.secretKey, binding, check.nowSeconds)) });
-  if (check.inputResponses !== undefined && !isObject(check.inputResponses)) throw new RpcError(ErrorCode.InvalidParams, "Invalid params: inputResponses must be an object of answers by input request key.");
+  if (check.inputResponses !== undefined && !isObject(check.inputResponses))
+    throw new RpcError(ErrorCode.InvalidParams, "Invalid params: inputResponses must be an object of answers by input request key.");
   if (check.requestState === undefined) return ask();
   if (!isValidRequestState(check.secretKey, binding, check.requestState, check.nowSeconds)) {
-    throw new RpcError(ErrorCode.InvalidParams, "Invalid params: requestState is not one this server issued for this call, or it expired; call the tool again without inputResponses and requestState to be asked anew.");
+    throw new RpcError(
+      ErrorCode.InvalidParams,
+      "Invalid params: requestState is not one this server issued for this call, or it expired; call the tool again without inputResponses and requestState to be asked anew.",
+    );
   }
   const answer = check.inputResponses?.[CONFIRM_KEY];
   if (answer === undefined) return ask();

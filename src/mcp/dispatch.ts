@@ -62,13 +62,13 @@ const METHODS: Record<string, MethodHandler> = Object.assign(Object.create(null)
     try {
       await context.session?.setLogLevel(level as LoggingLevel);
     } catch (error) {
-      if (error instanceof StoreError) throw new RpcError(ErrorCode.InternalError, `The session store (Redis) is unreachable, so the log level cannot be kept now (${error.message}); retry in a few seconds.`);
+      if (error instanceof StoreError)
+        throw new RpcError(ErrorCode.InternalError, `The session store (Redis) is unreachable, so the log level cannot be kept now (${error.message}); retry in a few seconds.`);
       throw error;
     }
     return {};
   },
 } satisfies Record<McpMethod, MethodHandler>);
-
 
 /** Answers one request; protocol failures become JSON-RPC errors. Only a scope challenge is thrown, for the transport's 403. */
 export async function dispatchRequest(request: JsonRpcRequest, context: CallContext): Promise<JsonRpcResponse> {

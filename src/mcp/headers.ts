@@ -42,7 +42,8 @@ function expectHeader(headers: Headers, name: string, expected: string): void {
 /** The header version when it differs from the claim (checked before whether the claim is served). */
 export function checkVersionHeader(headers: Headers, claim: string): void {
   const actual = headerValue(headers, "mcp-protocol-version");
-  if (actual !== null && actual !== claim) throw mismatch(`MCP-Protocol-Version is "${actual}" but params._meta claims "${claim}".`, { header: "MCP-Protocol-Version", headerValue: actual, bodyValue: claim });
+  if (actual !== null && actual !== claim)
+    throw mismatch(`MCP-Protocol-Version is "${actual}" but params._meta claims "${claim}".`, { header: "MCP-Protocol-Version", headerValue: actual, bodyValue: claim });
 }
 
 /** Checks MCP-Protocol-Version, Mcp-Method and (for the methods that name something) Mcp-Name against the body. */

@@ -16,14 +16,9 @@ export interface JsonRpcNotification {
   params?: Record<string, unknown>;
 }
 
-export type JsonRpcResponse =
-  | { jsonrpc: "2.0"; id: RequestId; result: unknown }
-  | { jsonrpc: "2.0"; id: RequestId | null; error: { code: number; message: string; data?: unknown } };
+export type JsonRpcResponse = { jsonrpc: "2.0"; id: RequestId; result: unknown } | { jsonrpc: "2.0"; id: RequestId | null; error: { code: number; message: string; data?: unknown } };
 
-export type IncomingMessage =
-  | { kind: "request"; message: JsonRpcRequest }
-  | { kind: "notification"; message: JsonRpcNotification }
-  | { kind: "response" };
+export type IncomingMessage = { kind: "request"; message: JsonRpcRequest } | { kind: "notification"; message: JsonRpcNotification } | { kind: "response" };
 
 /** A protocol-level failure: becomes a JSON-RPC error object. */
 export class RpcError extends Error {

@@ -61,7 +61,9 @@ export class ListenRegistry {
 
   /** Tells every replica to send `notification` (e.g. notifications/tasks) to the streams of `principalKey` that named `taskId`; a failure is logged. */
   async notifyTask(principalKey: string, taskId: string, notification: Notification): Promise<void> {
-    await this.notices.publish({ principalKey, taskId, notification }).catch((error: unknown) => log.warn("a task notification could not be told to the other replicas", { taskId, error: String(error) }));
+    await this.notices
+      .publish({ principalKey, taskId, notification })
+      .catch((error: unknown) => log.warn("a task notification could not be told to the other replicas", { taskId, error: String(error) }));
   }
 
   /** Sends the notice to this process's streams of its principal that named its task, tagged with their subscription ids. */
@@ -79,7 +81,11 @@ export class ListenRegistry {
   endAll(): number {
     const ended = this.listeners.size;
     for (const listener of this.listeners) {
-      listener.stream.send({ jsonrpc: "2.0", id: listener.subscriptionId, result: { resultType: "complete", _meta: { [META_SUBSCRIPTION_ID]: listener.subscriptionId, [META_SERVER_INFO]: SERVER_INFO } } });
+      listener.stream.send({
+        jsonrpc: "2.0",
+        id: listener.subscriptionId,
+        result: { resultType: "complete", _meta: { [META_SUBSCRIPTION_ID]: listener.subscriptionId, [META_SERVER_INFO]: SERVER_INFO } },
+      });
       listener.stream.end();
     }
     this.listeners.clear();
@@ -109,7 +115,12 @@ function requestedTaskIds(notifications: Record<string, unknown>, modern: Modern
     throw new RpcError(ErrorCode.InvalidParams, `Invalid params: notifications.taskIds must be an array of at most ${MAX_LISTEN_TASK_IDS} task id strings.`);
   }
   if (!declaresExtension(modern, TASKS_EXTENSION)) {
-    throw new ModernError(400, ModernErrorCode.MissingRequiredClientCapability, `Missing client capability: notifications.taskIds needs the ${TASKS_EXTENSION} extension in clientCapabilities.extensions.`, { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
+    throw new ModernError(
+      400,
+      ModernErrorCode.MissingRequiredClientCapability,
+      `Missing client capability: notifications.taskIds needs the ${TASKS_EXTENSION} extension in clientCapabilities.extensions.`,
+      { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+    );
   }
   return taskIds as string[];
 }

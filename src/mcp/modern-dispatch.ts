@@ -102,7 +102,8 @@ export function createModernDispatch(options: ModernDispatchOptions) {
         if (error instanceof InsufficientScopeError) throw error;
         const { callId } = context;
         const level = context.modern.logLevel;
-        if (level && LOGGING_LEVELS.indexOf("error") >= LOGGING_LEVELS.indexOf(level)) context.modern.notify?.({ method: "notifications/message", params: { level: "error", logger: "superset", data: { message: `Internal error (call id ${callId})` } } });
+        if (level && LOGGING_LEVELS.indexOf("error") >= LOGGING_LEVELS.indexOf(level))
+          context.modern.notify?.({ method: "notifications/message", params: { level: "error", logger: "superset", data: { message: `Internal error (call id ${callId})` } } });
         console.error(`[${callId}]`, error);
         return { kind: "response", status: 200, response: errorResponse(message.id, ErrorCode.InternalError, `Internal error (call id ${callId}).`) };
       }

@@ -36,10 +36,15 @@ function admit(request: Request, message: JsonRpcRequest): ModernRequest {
   checkVersionHeader(request.headers, modern.protocolVersion);
   if (!MODERN_PROTOCOL_VERSIONS.includes(modern.protocolVersion)) {
     // A claimed 2025 version is refused too: the legacy era is reached by initialize, not by a claim.
-    throw new ModernError(400, ModernErrorCode.UnsupportedProtocolVersion, `Unsupported protocol version "${modern.protocolVersion}" (supported: ${MODERN_PROTOCOL_VERSIONS.join(", ")}; 2025 versions start with initialize).`, {
-      supported: [...MODERN_PROTOCOL_VERSIONS],
-      requested: modern.protocolVersion,
-    });
+    throw new ModernError(
+      400,
+      ModernErrorCode.UnsupportedProtocolVersion,
+      `Unsupported protocol version "${modern.protocolVersion}" (supported: ${MODERN_PROTOCOL_VERSIONS.join(", ")}; 2025 versions start with initialize).`,
+      {
+        supported: [...MODERN_PROTOCOL_VERSIONS],
+        requested: modern.protocolVersion,
+      },
+    );
   }
   checkStandardHeaders(request.headers, modern.protocolVersion, message.method, message.params);
   return modern;

@@ -85,7 +85,13 @@ export class SessionRegistry {
    */
   async connect(sessionId: string, streamId: string, options: { afterSeq: number | null; isStandalone: boolean }): Promise<Response | null> {
     if (!isSessionOrStreamId(streamId)) return null;
-    const connection = new SseConnection(streamId, sessionId, options.isStandalone, (closed) => this.connections.get(streamId) === closed && this.connections.delete(streamId), options.afterSeq !== null);
+    const connection = new SseConnection(
+      streamId,
+      sessionId,
+      options.isStandalone,
+      (closed) => this.connections.get(streamId) === closed && this.connections.delete(streamId),
+      options.afterSeq !== null,
+    );
     // Registered before the replay is read, so no live event falls between the two.
     this.connections.get(streamId)?.end();
     this.connections.set(streamId, connection);

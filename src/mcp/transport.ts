@@ -197,7 +197,9 @@ export function createTransport(options: TransportOptions) {
       // MCP requires progress to increase with each notification; a repeat is dropped.
       if (value <= lastProgress) return;
       lastProgress = value;
-      void stream.send({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken, progress: value, ...(total !== undefined && { total }), ...(note !== undefined && { message: note }) } }).catch(streamFailed);
+      void stream
+        .send({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken, progress: value, ...(total !== undefined && { total }), ...(note !== undefined && { message: note }) } })
+        .catch(streamFailed);
     };
     void session
       .answering(message.id, (signal) => dispatchRequest(message, { ...context, progress, signal }))

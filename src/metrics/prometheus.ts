@@ -50,17 +50,68 @@ export function createPrometheusMetrics(toolNames: readonly string[]): Metrics {
   // Requests whose JSON-RPC outcome was recorded, so the endpoint's answer is not counted twice.
   const answered = new WeakSet<Request>();
 
-  const httpRequests = new Counter({ name: `${PREFIX}http_requests_total`, help: "HTTP requests answered, by route pattern, method and status.", labelNames: ["route", "method", "status"], registers });
-  const httpDuration = new Histogram({ name: `${PREFIX}http_request_duration_seconds`, help: "Time from a request's arrival to its answer (to the start of a stream's body), by route pattern and method.", labelNames: ["route", "method"], buckets: HTTP_BUCKETS_SECONDS, registers });
-  const mcpRequests = new Counter({ name: `${PREFIX}mcp_requests_total`, help: 'MCP requests by JSON-RPC method ("none" when refused before the message was read, "other" for a method this server does not answer) and outcome.', labelNames: ["method", "outcome"], registers });
-  const toolCalls = new Counter({ name: `${PREFIX}mcp_tool_calls_total`, help: "Tool calls by tool and outcome (ok, or tool_error for an isError answer).", labelNames: ["tool", "outcome"], registers });
-  const toolDuration = new Histogram({ name: `${PREFIX}mcp_tool_call_duration_seconds`, help: "Time a tool call took, cache and size guard included, by tool.", labelNames: ["tool"], buckets: TOOL_BUCKETS_SECONDS, registers });
+  const httpRequests = new Counter({
+    name: `${PREFIX}http_requests_total`,
+    help: "HTTP requests answered, by route pattern, method and status.",
+    labelNames: ["route", "method", "status"],
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: `${PREFIX}http_request_duration_seconds`,
+    help: "Time from a request's arrival to its answer (to the start of a stream's body), by route pattern and method.",
+    labelNames: ["route", "method"],
+    buckets: HTTP_BUCKETS_SECONDS,
+    registers,
+  });
+  const mcpRequests = new Counter({
+    name: `${PREFIX}mcp_requests_total`,
+    help: 'MCP requests by JSON-RPC method ("none" when refused before the message was read, "other" for a method this server does not answer) and outcome.',
+    labelNames: ["method", "outcome"],
+    registers,
+  });
+  const toolCalls = new Counter({
+    name: `${PREFIX}mcp_tool_calls_total`,
+    help: "Tool calls by tool and outcome (ok, or tool_error for an isError answer).",
+    labelNames: ["tool", "outcome"],
+    registers,
+  });
+  const toolDuration = new Histogram({
+    name: `${PREFIX}mcp_tool_call_duration_seconds`,
+    help: "Time a tool call took, cache and size guard included, by tool.",
+    labelNames: ["tool"],
+    buckets: TOOL_BUCKETS_SECONDS,
+    registers,
+  });
   const refusals = new Counter({ name: `${PREFIX}rate_limit_refusals_total`, help: "Requests refused by a rate limit, by limiter (mcp, signin, registration).", labelNames: ["limiter"], registers });
-  const schedulerDelay = new Histogram({ name: `${PREFIX}scheduler_delay_seconds`, help: "How late the scheduler claimed a due automation run after its scheduled time.", buckets: SCHEDULER_DELAY_BUCKETS_SECONDS, registers });
-  const automationRuns = new Counter({ name: `${PREFIX}automation_runs_total`, help: "Automation runs that reached a status in this process: the dispatch's end (running, skipped_offline, dispatch_failed) or the run's end as its host reported it.", labelNames: ["status"], registers });
+  const schedulerDelay = new Histogram({
+    name: `${PREFIX}scheduler_delay_seconds`,
+    help: "How late the scheduler claimed a due automation run after its scheduled time.",
+    buckets: SCHEDULER_DELAY_BUCKETS_SECONDS,
+    registers,
+  });
+  const automationRuns = new Counter({
+    name: `${PREFIX}automation_runs_total`,
+    help: "Automation runs that reached a status in this process: the dispatch's end (running, skipped_offline, dispatch_failed) or the run's end as its host reported it.",
+    labelNames: ["status"],
+    registers,
+  });
   let sources: Parameters<Metrics["watch"]>[0] = {};
-  new Gauge({ name: `${PREFIX}mcp_sessions_open`, help: "Legacy MCP sessions open in this process (stateful mode); with the Redis store, those with a stream followed here.", registers, collect() { this.set(sources.openSessions?.() ?? 0); } });
-  new Gauge({ name: `${PREFIX}hosts_online`, help: "Host agents connected to this process.", registers, collect() { this.set(sources.hostsOnline?.() ?? 0); } });
+  new Gauge({
+    name: `${PREFIX}mcp_sessions_open`,
+    help: "Legacy MCP sessions open in this process (stateful mode); with the Redis store, those with a stream followed here.",
+    registers,
+    collect() {
+      this.set(sources.openSessions?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}hosts_online`,
+    help: "Host agents connected to this process.",
+    registers,
+    collect() {
+      this.set(sources.hostsOnline?.() ?? 0);
+    },
+  });
 
   // Series that exist from the start, so rate() and absent-alerts work before the first refusal or run.
   for (const limiter of LIMITERS) refusals.labels(limiter).inc(0);

@@ -76,7 +76,15 @@ export function createAccessTokens({ keyRing, urls, ttlSeconds, leewaySeconds, n
             if (!key) throw new TokenRejectedError(`no signing key with kid ${JSON.stringify(header.kid ?? null)}`);
             return key;
           },
-          { issuer: urls.issuer, audience: [...urls.resources], algorithms: [ALGORITHM], typ: ACCESS_TOKEN_TYPE, clockTolerance: leewaySeconds, currentDate: now(), requiredClaims: ["exp", "sub", "jti"] },
+          {
+            issuer: urls.issuer,
+            audience: [...urls.resources],
+            algorithms: [ALGORITHM],
+            typ: ACCESS_TOKEN_TYPE,
+            clockTolerance: leewaySeconds,
+            currentDate: now(),
+            requiredClaims: ["exp", "sub", "jti"],
+          },
         );
         claims = verified.payload as TokenClaims;
       } catch (error) {

@@ -76,7 +76,10 @@ export async function checkAuthorizationRequest(clients: ClientDirectory, urls: 
   }
 
   const state = params.state ?? null;
-  const fail = (error: string, description: string) => ({ ok: false as const, redirect: redirectWith(redirectUri, { error, error_description: description, state: state && state.slice(0, MAX_STATE_LENGTH) }, urls.issuer) });
+  const fail = (error: string, description: string) => ({
+    ok: false as const,
+    redirect: redirectWith(redirectUri, { error, error_description: description, state: state && state.slice(0, MAX_STATE_LENGTH) }, urls.issuer),
+  });
   if (params.response_type !== "code") return fail("unsupported_response_type", "response_type must be code.");
   if (params.code_challenge_method !== "S256") return fail("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256.");
   if (!params.code_challenge || !isWellFormedChallenge(params.code_challenge)) return fail("invalid_request", "code_challenge must be the base64url SHA-256 of the code verifier (43 characters).");

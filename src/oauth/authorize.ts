@@ -77,7 +77,11 @@ export function authorizationEndpoint({ services, clients, urls, webAuth }: Auth
     if (!check.ok) return refusal(check);
     const { request } = check;
     if (!webAuth.verifyCsrf(httpRequest, params.csrf_token ?? null)) {
-      return errorPage({ status: 403, title: "This form has expired", message: "The approval could not be verified (its security token is missing or expired). Nothing was approved; start the connection again from your application." });
+      return errorPage({
+        status: 403,
+        title: "This form has expired",
+        message: "The approval could not be verified (its security token is missing or expired). Nothing was approved; start the connection again from your application.",
+      });
     }
     const user = await webAuth.currentUser(httpRequest);
     if (!user) return signIn(request);

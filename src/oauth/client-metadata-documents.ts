@@ -45,7 +45,10 @@ export function clientIdUrlProblem(clientId: string): string | null {
   if (url.protocol !== "https:") return "must use https://";
   if (url.username || url.password) return "may not carry a user name or password";
   if (clientId.includes("#")) return "may not have a fragment";
-  const path = clientId.slice(clientId.indexOf("//") + 2).replace(/^[^/?]*/, "").replace(/\?.*$/, "");
+  const path = clientId
+    .slice(clientId.indexOf("//") + 2)
+    .replace(/^[^/?]*/, "")
+    .replace(/\?.*$/, "");
   if (path === "" || path === "/") return "must have a path, such as https://app.example/client.json";
   if (path.split("/").some((segment) => segment === "." || segment === ".." || /^%2e(%2e)?$/i.test(segment) || /^\.%2e$|^%2e\.$/i.test(segment))) return "may not have . or .. path segments";
   if (url.href !== clientId) return `is not in its normal form (${url.href})`;
@@ -105,7 +108,8 @@ export function createClientMetadataDocuments({ fetch: fetchOptions = {}, cacheE
     if (!parsed.success) return refuse(`The client's metadata document is invalid: ${describeIssue(parsed.issues)}`, `${clientId}: ${describeIssue(parsed.issues)}`);
     const metadata = parsed.output;
     // §4.1: the document speaks for exactly this URL, compared as strings.
-    if (metadata.client_id !== clientId) return refuse("The client's metadata document names another client_id.", `${clientId}: document client_id ${JSON.stringify(metadata.client_id.slice(0, 200))}`);
+    if (metadata.client_id !== clientId)
+      return refuse("The client's metadata document names another client_id.", `${clientId}: document client_id ${JSON.stringify(metadata.client_id.slice(0, 200))}`);
     const check = checkClientMetadata(metadata);
     if (!check.ok) return refuse(`The client's metadata document is invalid: ${check.message}`, `${clientId}: ${check.message}`);
     const document: ClientMetadataDocument = {
@@ -134,7 +138,13 @@ export function createClientMetadataDocuments({ fetch: fetchOptions = {}, cacheE
       cache.delete(clientId);
       const pending = inFlight.get(clientId);
       if (pending) return pending;
-      if (inFlight.size >= MAX_CONCURRENT_FETCHES) return { ok: false, error: "temporarily_unavailable", description: "Too many client metadata documents are being fetched; try again shortly.", reason: `${clientId}: ${inFlight.size} fetches in flight` };
+      if (inFlight.size >= MAX_CONCURRENT_FETCHES)
+        return {
+          ok: false,
+          error: "temporarily_unavailable",
+          description: "Too many client metadata documents are being fetched; try again shortly.",
+          reason: `${clientId}: ${inFlight.size} fetches in flight`,
+        };
       const loading = fetchAndCheck(clientId).finally(() => inFlight.delete(clientId));
       inFlight.set(clientId, loading);
       return loading;

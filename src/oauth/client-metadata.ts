@@ -16,11 +16,21 @@ const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** The fields both a registration request and a metadata document may carry. */
 export const clientMetadataEntries = {
-  redirect_uris: v.pipe(v.array(v.string("must be strings"), "must be an array of strings"), v.minLength(1, "must name at least one URI"), v.maxLength(MAX_REDIRECT_URIS, `may name at most ${MAX_REDIRECT_URIS} URIs`)),
+  redirect_uris: v.pipe(
+    v.array(v.string("must be strings"), "must be an array of strings"),
+    v.minLength(1, "must name at least one URI"),
+    v.maxLength(MAX_REDIRECT_URIS, `may name at most ${MAX_REDIRECT_URIS} URIs`),
+  ),
   grant_types: v.optional(v.pipe(v.array(v.picklist(["authorization_code", "refresh_token"], "may only be authorization_code and refresh_token")), v.minLength(1)), ["authorization_code"]),
   response_types: v.optional(v.array(v.literal("code", 'may only be "code"')), ["code"]),
   client_name: v.optional(v.pipe(v.string("must be a string"), v.trim(), v.maxLength(CLIENT_NAME_MAX_LENGTH, `must be at most ${CLIENT_NAME_MAX_LENGTH} characters`))),
-  client_uri: v.optional(v.pipe(v.string("must be a string"), v.maxLength(2000), v.check((uri) => /^https?:\/\//.test(uri) && URL.canParse(uri), "must be an http(s) URL"))),
+  client_uri: v.optional(
+    v.pipe(
+      v.string("must be a string"),
+      v.maxLength(2000),
+      v.check((uri) => /^https?:\/\//.test(uri) && URL.canParse(uri), "must be an http(s) URL"),
+    ),
+  ),
   scope: v.optional(v.pipe(v.string("must be a string"), v.maxLength(200))),
   application_type: v.optional(v.picklist(APPLICATION_TYPES, 'must be "web" or "native"')),
 };

@@ -26,7 +26,14 @@ export function createClientDirectory(services: Services, documents: ClientMetad
       if (!loaded.ok) return { ok: false, unknown: false, unavailable: loaded.error === "temporarily_unavailable", description: loaded.description, reason: loaded.reason };
       const { document } = loaded;
       await services.oauthClients.recordMetadataDocumentClient({ id: clientId, name: document.clientName, redirectUris: document.redirectUris, clientUri: document.clientUri });
-      const client: OAuthClient = { id: clientId, name: document.clientName, redirectUris: document.redirectUris, tokenEndpointAuthMethod: "none", clientUri: document.clientUri, createdAt: new Date().toISOString() };
+      const client: OAuthClient = {
+        id: clientId,
+        name: document.clientName,
+        redirectUris: document.redirectUris,
+        tokenEndpointAuthMethod: "none",
+        clientUri: document.clientUri,
+        createdAt: new Date().toISOString(),
+      };
       return { ok: true, client, documentHost: document.host };
     },
 

@@ -43,10 +43,24 @@ export function isBuiltInOAuthOn(config: Pick<ResolvedConfig, "MCP_AUTH_ENABLED"
   return config.MCP_AUTH_ENABLED && config.MCP_OAUTH_ENABLED;
 }
 
-export function createBuiltInOAuth({ config, services, secretKey, webAuth, store, trustedProxies, onRateLimited, clientDocuments = createClientMetadataDocuments() }: BuiltInOAuthOptions): BuiltInOAuth | null {
+export function createBuiltInOAuth({
+  config,
+  services,
+  secretKey,
+  webAuth,
+  store,
+  trustedProxies,
+  onRateLimited,
+  clientDocuments = createClientMetadataDocuments(),
+}: BuiltInOAuthOptions): BuiltInOAuth | null {
   if (!isBuiltInOAuthOn(config)) return null;
   const urls = oauthUrls(publicBaseUrl(config));
   const keyRing = createKeyRing({ services, secretKey, accessTokenTtlSeconds: config.MCP_OAUTH_ACCESS_TOKEN_TTL });
   const accessTokens = createAccessTokens({ keyRing, urls, ttlSeconds: config.MCP_OAUTH_ACCESS_TOKEN_TTL, leewaySeconds: config.MCP_JWT_LEEWAY_SECONDS });
-  return { urls, keyRing, accessTokens, routes: oauthServer({ services, clients: createClientDirectory(services, clientDocuments), urls, keyRing, accessTokens, webAuth, store, trustedProxies, onRateLimited }) };
+  return {
+    urls,
+    keyRing,
+    accessTokens,
+    routes: oauthServer({ services, clients: createClientDirectory(services, clientDocuments), urls, keyRing, accessTokens, webAuth, store, trustedProxies, onRateLimited }),
+  };
 }

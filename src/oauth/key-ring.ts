@@ -64,13 +64,10 @@ export function publishedUntil(row: Pick<SigningKeyRow, "retiredAt">, accessToke
 async function deriveEncryptionKey(secretKey: string): Promise<CryptoKey> {
   const encoder = new TextEncoder();
   const material = await crypto.subtle.importKey("raw", encoder.encode(secretKey), "HKDF", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: encoder.encode(HKDF_SALT), info: encoder.encode(ENCRYPTION_VERSION) },
-    material,
-    { name: "AES-GCM", length: 256 },
-    false,
-    ["encrypt", "decrypt"],
-  );
+  return crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: encoder.encode(HKDF_SALT), info: encoder.encode(ENCRYPTION_VERSION) }, material, { name: "AES-GCM", length: 256 }, false, [
+    "encrypt",
+    "decrypt",
+  ]);
 }
 
 async function encryptJwk(encryptionKey: CryptoKey, jwk: JWK): Promise<string> {
@@ -81,7 +78,8 @@ async function encryptJwk(encryptionKey: CryptoKey, jwk: JWK): Promise<string> {
 
 async function decryptJwk(encryptionKey: CryptoKey, row: SigningKeyRow): Promise<JWK> {
   const [version, iv, ciphertext, ...rest] = row.privateKey.split(".");
-  if (version !== ENCRYPTION_VERSION || !iv || !ciphertext || rest.length > 0) throw new SigningKeyDecryptionError(row.id, `is stored in a form this server does not read (expected "${ENCRYPTION_VERSION}.<iv>.<ciphertext>")`);
+  if (version !== ENCRYPTION_VERSION || !iv || !ciphertext || rest.length > 0)
+    throw new SigningKeyDecryptionError(row.id, `is stored in a form this server does not read (expected "${ENCRYPTION_VERSION}.<iv>.<ciphertext>")`);
   let plaintext: ArrayBuffer;
   try {
     plaintext = await crypto.subtle.decrypt({ name: "AES-GCM", iv: Buffer.from(iv, "base64url") }, encryptionKey, Buffer.from(ciphertext, "base64url"));

@@ -24,7 +24,13 @@ import { rateLimit, type RateLimitOptions } from "../server/pipeline/rate-limit.
 const TOKEN_TEXT = v.pipe(v.string(), v.minLength(1), v.maxLength(512));
 /** Unknown parameters are ignored, as RFC 6749 §3.2 requires; the known ones must be well formed. */
 const tokenRequestSchema = v.variant("grant_type", [
-  v.object({ grant_type: v.literal("authorization_code"), code: TOKEN_TEXT, redirect_uri: v.optional(v.pipe(v.string(), v.maxLength(2000))), code_verifier: TOKEN_TEXT, resource: v.optional(v.string()) }),
+  v.object({
+    grant_type: v.literal("authorization_code"),
+    code: TOKEN_TEXT,
+    redirect_uri: v.optional(v.pipe(v.string(), v.maxLength(2000))),
+    code_verifier: TOKEN_TEXT,
+    resource: v.optional(v.string()),
+  }),
   v.object({ grant_type: v.literal("refresh_token"), refresh_token: TOKEN_TEXT, scope: v.optional(v.pipe(v.string(), v.maxLength(200))), resource: v.optional(v.string()) }),
 ]);
 
@@ -53,10 +59,13 @@ type Outcome = { ok: true; grant: Grant; scopes: string[]; refreshToken: string 
 /** Why a redeemed code may not be exchanged by this request: another client, another redirect URI, a wrong PKCE verifier or another resource. */
 function codeProblem(clientId: string, request: CodeExchange, issued: { grant: Grant; redirectUri: string; codeChallenge: string }): Extract<Outcome, { ok: false }> | null {
   const fail = (error: OAuthError, reason: string) => ({ ok: false as const, error, reason });
-  if (issued.grant.clientId !== clientId) return fail(new InvalidGrantError("The authorization code was issued to another client."), `code of client ${issued.grant.clientId} presented by ${clientId}`);
-  if (request.redirect_uri !== undefined && request.redirect_uri !== issued.redirectUri) return fail(new InvalidGrantError("redirect_uri differs from the authorization request."), "redirect_uri mismatch");
+  if (issued.grant.clientId !== clientId)
+    return fail(new InvalidGrantError("The authorization code was issued to another client."), `code of client ${issued.grant.clientId} presented by ${clientId}`);
+  if (request.redirect_uri !== undefined && request.redirect_uri !== issued.redirectUri)
+    return fail(new InvalidGrantError("redirect_uri differs from the authorization request."), "redirect_uri mismatch");
   if (!verifierMatches(request.code_verifier, issued.codeChallenge)) return fail(new InvalidGrantError("The code_verifier does not match the code_challenge."), "PKCE mismatch");
-  if (request.resource !== undefined && !sameResource(request.resource, issued.grant.resource)) return fail(new InvalidTargetError("The resource differs from the authorization request."), `resource ${request.resource} vs ${issued.grant.resource}`);
+  if (request.resource !== undefined && !sameResource(request.resource, issued.grant.resource))
+    return fail(new InvalidTargetError("The resource differs from the authorization request."), `resource ${request.resource} vs ${issued.grant.resource}`);
   return null;
 }
 
@@ -80,13 +89,16 @@ export function tokenEndpoint({ services, clients, accessTokens, limit }: TokenE
   async function refresh(clientId: string, request: { refresh_token: string; scope?: string; resource?: string }): Promise<Outcome> {
     const known = await services.oauthGrants.findGrantOfRefreshToken(request.refresh_token);
     // Another client's token is refused without spending it: the caller may be probing, not the holder.
-    if (known && known.clientId !== clientId) return fail(new InvalidGrantError("The refresh token is invalid, expired or revoked."), `refresh token of client ${known.clientId} presented by ${clientId}`);
+    if (known && known.clientId !== clientId)
+      return fail(new InvalidGrantError("The refresh token is invalid, expired or revoked."), `refresh token of client ${known.clientId} presented by ${clientId}`);
     let scopes: string[] | null = null;
     if (request.scope !== undefined) {
       scopes = parseScopes(request.scope);
-      if (!scopes || (known && !scopes.every((scope) => known.scopes.includes(scope)))) return fail(new InvalidScopeError("A refresh may only narrow the scopes that were granted."), `scope ${request.scope}`);
+      if (!scopes || (known && !scopes.every((scope) => known.scopes.includes(scope))))
+        return fail(new InvalidScopeError("A refresh may only narrow the scopes that were granted."), `scope ${request.scope}`);
     }
-    if (request.resource !== undefined && known && !sameResource(request.resource, known.resource)) return fail(new InvalidTargetError("The resource differs from the one the grant is for."), `resource ${request.resource}`);
+    if (request.resource !== undefined && known && !sameResource(request.resource, known.resource))
+      return fail(new InvalidTargetError("The resource differs from the one the grant is for."), `resource ${request.resource}`);
     const rotated = await services.oauthGrants.rotateRefreshToken(request.refresh_token);
     if ("refused" in rotated) return fail(new InvalidGrantError("The refresh token is invalid, expired or revoked."), `refresh token ${rotated.refused}`);
     return { ok: true, grant: rotated.grant, scopes: scopes ?? rotated.grant.scopes, refreshToken: rotated.refreshToken };

@@ -52,7 +52,9 @@ export function createHostChooser(services: Services, hub: Pick<HostHub, "isOnli
     if (!found) {
       const { automationPlacement } = services;
       found = target.workspaceId
-        ? automationPlacement.workspaceHost(target.organizationId, target.workspaceId, { archived: true }).then(async (workspace) => workspace?.machineId ?? (target.projectId ? automationPlacement.projectHost(target.organizationId, target.projectId) : null))
+        ? automationPlacement
+            .workspaceHost(target.organizationId, target.workspaceId, { archived: true })
+            .then(async (workspace) => workspace?.machineId ?? (target.projectId ? automationPlacement.projectHost(target.organizationId, target.projectId) : null))
         : automationPlacement.projectHost(target.organizationId, target.projectId!);
       machines.set(key, found);
     }
@@ -81,7 +83,8 @@ export function createHostChooser(services: Services, hub: Pick<HostHub, "isOnli
     if ("refused" in owner) return failed(`This automation cannot run: ${owner.refused}; an organization admin can delete it or recreate it for a current member.`);
     if (wanted) {
       const host = owner.hosts.find((candidate) => candidate.id === wanted);
-      if (!host) return failed(`Host ${wanted} is not one ${owner.actor.username} may use any more (revoked, or access withdrawn); pin another host with automations_update, or ask an admin for access.`);
+      if (!host)
+        return failed(`Host ${wanted} is not one ${owner.actor.username} may use any more (revoked, or access withdrawn); pin another host with automations_update, or ask an admin for access.`);
       return (await hub.isOnline(host.registrationId)) ? { host, refusal: null } : { host, refusal: { status: "skipped_offline", error: hub.offlineSentence(host) } };
     }
     if (owner.hosts.length === 0) return failed(`${owner.actor.username} has no host to run this automation on; register one with "superset hosts register" and start its agent.`);
@@ -90,7 +93,13 @@ export function createHostChooser(services: Services, hub: Pick<HostHub, "isOnli
     const chosen = online.find((host) => host.ownerUserId === target.ownerUserId) ?? online[0];
     if (chosen) return { host: chosen, refusal: null };
     const away = owner.hosts.map((host) => `"${host.name}" (${host.id}) ${host.lastSeenAt ? `since ${host.lastSeenAt}` : "never connected"}`);
-    return { host: owner.hosts[0]!, refusal: { status: "skipped_offline", error: `None of ${owner.actor.username}'s hosts is online: ${away.join(", ")}; start an agent with "superset host run" (or "systemctl --user start superset-host").` } };
+    return {
+      host: owner.hosts[0]!,
+      refusal: {
+        status: "skipped_offline",
+        error: `None of ${owner.actor.username}'s hosts is online: ${away.join(", ")}; start an agent with "superset host run" (or "systemctl --user start superset-host").`,
+      },
+    };
   }
 }
 

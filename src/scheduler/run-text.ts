@@ -47,7 +47,13 @@ export function promptWithHeader(run: RunDescription & { automationId: string; r
 
 /** A new workspace's name and branch, unique per run: "automation/nightly-triage-20261123-0900-1a2b3c4d". */
 export function runWorkspaceNaming(run: RunDescription & { runId: string }): { name: string; branch: string } {
-  const slug = run.automationName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "") || "run";
+  const slug =
+    run.automationName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 40)
+      .replace(/-+$/, "") || "run";
   const stamp = wallClock(run.scheduledFor, run.timeZone).replace(/[-:]/g, "").replace(" ", "-");
   return { name: `${run.automationName} ${wallClock(run.scheduledFor, run.timeZone)}`, branch: `automation/${slug}-${stamp}-${run.runId.slice(0, 8)}` };
 }

@@ -83,7 +83,11 @@ const PART_RULES: Record<RulePart, PartRule> = {
   BYDAY: {
     takes: "weekdays MO, TU, WE, TH, FR, SA, SU, numbered like 2TU or -1FR in monthly and yearly rules",
     example: "MO,WE,FR",
-    isValid: (v) => v.split(",").every((day) => { const match = WEEKDAY.exec(day); return !!match && (match[2] === undefined || (Number(match[2]) >= 1 && Number(match[2]) <= 53)); }),
+    isValid: (v) =>
+      v.split(",").every((day) => {
+        const match = WEEKDAY.exec(day);
+        return !!match && (match[2] === undefined || (Number(match[2]) >= 1 && Number(match[2]) <= 53));
+      }),
   },
   BYHOUR: { takes: "hours from 0 to 23", example: "9,17", isValid: numbers(0, 23) },
   BYMINUTE: { takes: "minutes from 0 to 59", example: "0,30", isValid: numbers(0, 59) },
@@ -100,7 +104,8 @@ export function quote(text: string): string {
 const isRulePart = (key: string): key is RulePart => (RULE_PARTS as readonly string[]).includes(key);
 
 function splitParts(text: string): RuleParts {
-  if (/DTSTART|TZID/i.test(text)) throw new ScheduleError(`The rule must not contain DTSTART or TZID; give the start as dtstart and the zone as timezone, and write only the RRULE body, e.g. ${EXAMPLE}.`);
+  if (/DTSTART|TZID/i.test(text))
+    throw new ScheduleError(`The rule must not contain DTSTART or TZID; give the start as dtstart and the zone as timezone, and write only the RRULE body, e.g. ${EXAMPLE}.`);
   if (/[\r\n]/.test(text)) throw new ScheduleError(`The rule must be a single RRULE line, not several lines, e.g. ${EXAMPLE}.`);
   const body = text.trim().replace(/^RRULE:/i, "");
   if (body.trim() === "") throw new ScheduleError(`The rule is empty; write an RRULE body such as ${EXAMPLE}.`);
@@ -183,7 +188,9 @@ function readRule(text: string): ReadRule {
   if (!freq) throw new ScheduleError(`The rule has no FREQ; start it with FREQ=MINUTELY, HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY, e.g. ${EXAMPLE}.`);
   const problem = combinationProblem(parts, freq);
   if (problem) throw new ScheduleError(problem);
-  const body = RULE_PARTS.filter((key) => parts[key] !== undefined).map((key) => `${key}=${parts[key]}`).join(";");
+  const body = RULE_PARTS.filter((key) => parts[key] !== undefined)
+    .map((key) => `${key}=${parts[key]}`)
+    .join(";");
   try {
     const options = RRule.parseString(body);
     new RRule({ ...options, dtstart: new Date(0) }, true); // rrule's own option checks, before any query

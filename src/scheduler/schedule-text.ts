@@ -67,8 +67,7 @@ function viewOf({ parts, dtstartLocal }: CompiledSchedule): View {
     days: byDay ? WEEK.filter((day) => byDay.includes(day)) : [WEEK[(start.getUTCDay() + 6) % 7]!],
     monthDay: Number(parts.BYMONTHDAY ?? start.getUTCDate()),
     month: Number(parts.BYMONTH ?? start.getUTCMonth() + 1),
-    only: (...allowed) =>
-      Object.keys(parts).every((key) => UNSAID.includes(key) || allowed.includes(key)) && !parts.BYHOUR?.includes(",") && !parts.BYMINUTE?.includes(","),
+    only: (...allowed) => Object.keys(parts).every((key) => UNSAID.includes(key) || allowed.includes(key)) && !parts.BYHOUR?.includes(",") && !parts.BYMINUTE?.includes(","),
   };
 }
 

@@ -51,7 +51,15 @@ const HORIZON_DAYS = 50 * 366;
  * Sub-daily rules count a day per period: rrule passes a non-matching day in one period and loops
  * to the next listed hour or minute inside one, so their periods are days skipped plus occurrences.
  */
-const PERIOD_DAYS: Record<Frequency, number> = { [Frequency.YEARLY]: 365, [Frequency.MONTHLY]: 28, [Frequency.WEEKLY]: 7, [Frequency.DAILY]: 1, [Frequency.HOURLY]: 1, [Frequency.MINUTELY]: 1, [Frequency.SECONDLY]: 1 };
+const PERIOD_DAYS: Record<Frequency, number> = {
+  [Frequency.YEARLY]: 365,
+  [Frequency.MONTHLY]: 28,
+  [Frequency.WEEKLY]: 7,
+  [Frequency.DAILY]: 1,
+  [Frequency.HOURLY]: 1,
+  [Frequency.MINUTELY]: 1,
+  [Frequency.SECONDLY]: 1,
+};
 /** Occurrences a walk may pass at or before `after`: those of a repeated hour, at most 180 (every minute of a 3-hour fall-back). */
 const MAX_SKIPPED = 1000;
 const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
@@ -93,7 +101,8 @@ export function compileSchedule({ rrule, dtstart, timezone }: ScheduleInput): Co
   const zone = canonicalZone(timezone);
   if (!zone) throw new ScheduleError(`${quote(String(timezone))} is not an IANA time zone name; write one such as "Europe/Berlin" or "America/New_York".`);
   if (!(dtstart instanceof Date) || Number.isNaN(dtstart.getTime())) throw new ScheduleError("dtstart is not a valid date-time; give an ISO 8601 instant such as 2026-01-05T09:00:00Z.");
-  if (dtstart.getUTCFullYear() < 1900 || dtstart.getUTCFullYear() > 9000) throw new ScheduleError(`dtstart ${dtstart.toISOString()} is out of range; give a date-time between the years 1900 and 9000.`);
+  if (dtstart.getUTCFullYear() < 1900 || dtstart.getUTCFullYear() > 9000)
+    throw new ScheduleError(`dtstart ${dtstart.toISOString()} is out of range; give a date-time between the years 1900 and 9000.`);
   const dtstartWallMs = wallOf(Math.floor(dtstart.getTime() / 1000) * 1000, zone);
   const start = new Date(dtstartWallMs);
   const rule = parseRule(rrule, { hour: start.getUTCHours(), minute: start.getUTCMinutes() });
@@ -268,7 +277,10 @@ export function nextOccurrenceAfter(schedule: CompiledSchedule, after: Date, anc
 export function requireFutureOccurrence(schedule: CompiledSchedule, now: Date): Occurrence {
   const next = nextOccurrenceAfter(schedule, now);
   if (next) return next;
-  const why = schedule.hasCount || schedule.parts.UNTIL ? "its COUNT or UNTIL has passed, so raise COUNT, move UNTIL later or move dtstart later" : "its parts never match a date within 50 years (such as BYMONTH=2;BYMONTHDAY=30), so change them";
+  const why =
+    schedule.hasCount || schedule.parts.UNTIL
+      ? "its COUNT or UNTIL has passed, so raise COUNT, move UNTIL later or move dtstart later"
+      : "its parts never match a date within 50 years (such as BYMONTH=2;BYMONTHDAY=30), so change them";
   throw new ScheduleError(`The schedule has no occurrence after ${now.toISOString()}; ${why}.`);
 }
 

@@ -92,10 +92,17 @@ export function createScheduler({ services, hub, dispatcher, clock, runTimeoutSe
   async function decide(automation: DueAutomation, at: Date, chooser: HostChooser, memo: OccurrenceMemo): Promise<RunClaim> {
     const schedule = scheduleOf(automation);
     const base = { automation, trigger: "schedule" as const, coveredCount: 1, coveredUntil: null };
-    const title = (trigger: RunClaim["trigger"], count: number) => runTitle({ automationName: automation.name, timeZone: automation.timezone, trigger, scheduledFor: automation.nextRunAt, coveredCount: count });
+    const title = (trigger: RunClaim["trigger"], count: number) =>
+      runTitle({ automationName: automation.name, timeZone: automation.timezone, trigger, scheduledFor: automation.nextRunAt, coveredCount: count });
     if (schedule instanceof Error) {
       // A stored schedule that no longer compiles (a time zone dropped from the system's database) stops with a recorded reason.
-      return { ...base, title: title("schedule", 1), host: null, refusal: { status: "dispatch_failed", error: `${schedule.message} The schedule is stopped; fix it with automations_update.` }, next: null };
+      return {
+        ...base,
+        title: title("schedule", 1),
+        host: null,
+        refusal: { status: "dispatch_failed", error: `${schedule.message} The schedule is stopped; fix it with automations_update.` },
+        next: null,
+      };
     }
     const first = { at: automation.nextRunAt, local: automation.nextRunLocal ?? schedule.dtstartLocal };
     const covered = occurrencesThrough(schedule, first, at, CATCH_UP_COUNT_LIMIT, memo);

@@ -88,9 +88,21 @@ export function createHostAccess(config: ResolvedConfig, services: Services, hub
   return { hub: resolvedHub, presets, runs };
 }
 
-export function createApp({ config, services, customProvider = null, runtime, onStream, metrics = NO_METRICS, hosts = createHostAccess(config, services, undefined, metrics), shutdown = createShutdownSwitch(), clientDocuments, sharedStore = null }: AppOptions) {
+export function createApp({
+  config,
+  services,
+  customProvider = null,
+  runtime,
+  onStream,
+  metrics = NO_METRICS,
+  hosts = createHostAccess(config, services, undefined, metrics),
+  shutdown = createShutdownSwitch(),
+  clientDocuments,
+  sharedStore = null,
+}: AppOptions) {
   // An app told to serve metrics without a registry would answer /metrics with nothing: a wiring mistake, not a setting.
-  if (config.MCP_METRICS_ENABLED !== metrics.enabled) throw new Error(`MCP_METRICS_ENABLED is ${config.MCP_METRICS_ENABLED} but the app was given ${metrics.enabled ? "a metrics registry" : "no metrics"}: pass createMetrics(config, …).`);
+  if (config.MCP_METRICS_ENABLED !== metrics.enabled)
+    throw new Error(`MCP_METRICS_ENABLED is ${config.MCP_METRICS_ENABLED} but the app was given ${metrics.enabled ? "a metrics registry" : "no metrics"}: pass createMetrics(config, …).`);
   const publicUrl = publicBaseUrl(config);
   const trustedProxies = trustedProxyList(config.MCP_TRUSTED_PROXIES);
   const disabled = new Set(config.MCP_DISABLED_TOOLS);
@@ -111,7 +123,16 @@ export function createApp({ config, services, customProvider = null, runtime, on
   // start.ts resolves SECRET_KEY (generated in dev mode); an app built without one (tests) signs with a key of its own.
   const secretKey = config.SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID();
   const webAuth = createWebAuth({ config, services, secretKey });
-  const oauth = createBuiltInOAuth({ config, services, secretKey, webAuth, trustedProxies, clientDocuments, store: storeFor(REGISTRATION_MAX_BUCKETS), onRateLimited: (limiter) => metrics.rateLimited(limiter) });
+  const oauth = createBuiltInOAuth({
+    config,
+    services,
+    secretKey,
+    webAuth,
+    trustedProxies,
+    clientDocuments,
+    store: storeFor(REGISTRATION_MAX_BUCKETS),
+    onRateLimited: (limiter) => metrics.rateLimited(limiter),
+  });
   // Steps 6 and 7 of the pipeline, after dispatch: the cache outermost, so a cached answer was already size-guarded.
   const runTool = composeLayers([
     ...(metrics.enabled ? [toolCallTiming(metrics)] : []),

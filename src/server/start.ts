@@ -62,7 +62,10 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     log[notice.level](notice.message);
   }
   try {
-    config = { ...config, SECRET_KEY: await resolveSecretKey(config, { dataDir: devSecretKeyDir(config.DATABASE_URL, baseDir), onGenerated: (path) => log.info(`Generated a SECRET_KEY for dev mode into ${path}`) }) };
+    config = {
+      ...config,
+      SECRET_KEY: await resolveSecretKey(config, { dataDir: devSecretKeyDir(config.DATABASE_URL, baseDir), onGenerated: (path) => log.info(`Generated a SECRET_KEY for dev mode into ${path}`) }),
+    };
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
@@ -85,8 +88,12 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     } catch (error) {
       sharedStore?.close();
       // Bun's client reports a certificate it refused as a closed connection: say what to check.
-      const tls = storeUrl.startsWith("rediss://") ? " (with rediss://, Redis's certificate must match the URL's host name and be signed by a CA this machine trusts; NODE_EXTRA_CA_CERTS names a further CA file)" : "";
-      throw new StartupError(`Cannot reach the Redis of MCP_STORE_CONFIG.CACHE_REDIS_URL (${redactedRedisUrl(storeUrl)}): ${error instanceof Error ? error.message : String(error)}${tls}; start Redis or correct the URL, or set MCP_STORE_CONFIG.enabled to false.`);
+      const tls = storeUrl.startsWith("rediss://")
+        ? " (with rediss://, Redis's certificate must match the URL's host name and be signed by a CA this machine trusts; NODE_EXTRA_CA_CERTS names a further CA file)"
+        : "";
+      throw new StartupError(
+        `Cannot reach the Redis of MCP_STORE_CONFIG.CACHE_REDIS_URL (${redactedRedisUrl(storeUrl)}): ${error instanceof Error ? error.message : String(error)}${tls}; start Redis or correct the URL, or set MCP_STORE_CONFIG.enabled to false.`,
+      );
     }
   }
 
@@ -113,11 +120,12 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
   }
 
   let lift: (request: Request) => void = () => {};
-  const metrics = await createMetrics(config, ALL_TOOLS.map((tool) => tool.name));
+  const metrics = await createMetrics(
+    config,
+    ALL_TOOLS.map((tool) => tool.name),
+  );
   const hosts = createHostAccess(config, services, undefined, metrics, hostRouter);
-  const scheduler = config.SCHEDULER_ENABLED
-    ? createScheduler({ services, hub: hosts.hub, dispatcher: hosts.runs, clock: systemClock, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS, metrics })
-    : null;
+  const scheduler = config.SCHEDULER_ENABLED ? createScheduler({ services, hub: hosts.hub, dispatcher: hosts.runs, clock: systemClock, runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS, metrics }) : null;
   const shutdown = createShutdownSwitch();
   const app = createApp({ config, services, customProvider, hosts, shutdown, metrics, sharedStore, runtime: { schedulerRunning: scheduler !== null }, onStream: (request) => lift(request) });
   // Signals of other replicas (sessions, listen) must reach this one before it serves anything.
@@ -132,7 +140,9 @@ export async function startServer(config: ResolvedConfig, { baseDir = process.cw
     const code = (error as { code?: string }).code;
     const port = config.MCP_SERVICE_PORT;
     if (code === "EADDRINUSE") {
-      throw new StartupError(`Port ${port} on ${config.MCP_SERVICE_HOST} is already in use; find the process with "lsof -i :${port}" (or "ss -ltnp 'sport = :${port}'") and stop it, or start with --port <another>.`);
+      throw new StartupError(
+        `Port ${port} on ${config.MCP_SERVICE_HOST} is already in use; find the process with "lsof -i :${port}" (or "ss -ltnp 'sport = :${port}'") and stop it, or start with --port <another>.`,
+      );
     }
     throw new StartupError(`Cannot listen on ${config.MCP_SERVICE_HOST}:${port}: ${(error as Error).message}`);
   }

@@ -193,7 +193,10 @@ export function createAccountService({ db, now }: ServiceContext) {
 
     async setPassword(idOrUsername: string, password: string): Promise<void> {
       const user = await requireUser(idOrUsername);
-      await orm.update(users).set({ passwordHash: await Bun.password.hash(password), updatedAt: now() }).where(eq(users.id, user.id));
+      await orm
+        .update(users)
+        .set({ passwordHash: await Bun.password.hash(password), updatedAt: now() })
+        .where(eq(users.id, user.id));
     },
 
     async setActive(idOrUsername: string, isActive: boolean): Promise<void> {

@@ -91,7 +91,10 @@ export function createApiKeyService(context: ServiceContext) {
 
   /** Marks the key revoked unless it already is; returns it as it now stands. */
   async function revokeRow(id: string): Promise<ApiKeyInfo> {
-    await orm.update(apiKeys).set({ revokedAt: now() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+    await orm
+      .update(apiKeys)
+      .set({ revokedAt: now() })
+      .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
     return toInfo((await selectInfo(eq(apiKeys.id, id)))[0]!);
   }
 
@@ -100,7 +103,8 @@ export function createApiKeyService(context: ServiceContext) {
     const name = checkedName(input.name, at);
     const scopes = checkedScopes(input.scopes);
     if (input.expiresAt && Number.isNaN(input.expiresAt.getTime())) throw invalid("The expiry date is not a valid date.");
-    if (input.expiresAt && input.expiresAt.getTime() <= at.getTime()) throw invalid(`The expiry ${input.expiresAt.toISOString()} is not in the future; give a later date, or none for a key that does not expire.`);
+    if (input.expiresAt && input.expiresAt.getTime() <= at.getTime())
+      throw invalid(`The expiry ${input.expiresAt.toISOString()} is not in the future; give a later date, or none for a key that does not expire.`);
     const { user, organization } = await accounts.requireActiveMember(input.user, input.organization, "creating an API key for them");
     const generated = generateApiKey();
     const row = {
@@ -123,7 +127,7 @@ export function createApiKeyService(context: ServiceContext) {
   // The lookup of every request carrying a key: key, user, organization and membership in one
   // query, prepared on first use (SQLite compiles a statement at once, and needs the table then).
   const prepareAuthenticationQuery = () =>
-      orm
+    orm
       .select({
         id: apiKeys.id,
         prefix: apiKeys.prefix,
@@ -164,11 +168,7 @@ export function createApiKeyService(context: ServiceContext) {
      */
     async revoke(idOrPrefix: string, options: { organization?: string | null } = {}): Promise<ApiKeyInfo> {
       const scope = options.organization ? eq(apiKeys.organizationId, (await accounts.requireOrganization(options.organization)).id) : undefined;
-      const where = isUuid(idOrPrefix)
-        ? eq(apiKeys.id, idOrPrefix.toLowerCase())
-        : isWellFormedApiKey(idOrPrefix)
-          ? eq(apiKeys.keyHash, hashApiKey(idOrPrefix))
-          : eq(apiKeys.prefix, idOrPrefix);
+      const where = isUuid(idOrPrefix) ? eq(apiKeys.id, idOrPrefix.toLowerCase()) : isWellFormedApiKey(idOrPrefix) ? eq(apiKeys.keyHash, hashApiKey(idOrPrefix)) : eq(apiKeys.prefix, idOrPrefix);
       const matches = await orm.select({ id: apiKeys.id }).from(apiKeys).where(and(where, scope)).limit(2);
       const shown = isWellFormedApiKey(idOrPrefix) ? `${displayPrefixOf(idOrPrefix)}…` : idOrPrefix;
       if (matches.length === 0) throw notFound(`API key "${shown}" not found${options.organization ? ` in organization "${options.organization}"` : ""}; list the keys to find its id or prefix.`);
@@ -221,10 +221,14 @@ export function createApiKeyService(context: ServiceContext) {
     /** Revokes one of the actor's own keys, or, for an admin or owner, any key of the organization. */
     async revokeForActor(actor: Actor, id: string): Promise<ApiKeyInfo> {
       // A non-UUID is no key's id; asking PostgreSQL would fail on the uuid column instead.
-      const row = !isUuid(id) ? undefined : (await orm
-        .select({ id: apiKeys.id, userId: apiKeys.userId })
-        .from(apiKeys)
-        .where(and(eq(apiKeys.id, id.toLowerCase()), eq(apiKeys.organizationId, actor.organizationId))))[0];
+      const row = !isUuid(id)
+        ? undefined
+        : (
+            await orm
+              .select({ id: apiKeys.id, userId: apiKeys.userId })
+              .from(apiKeys)
+              .where(and(eq(apiKeys.id, id.toLowerCase()), eq(apiKeys.organizationId, actor.organizationId)))
+          )[0];
       if (!row) throw notFound(`API key ${id} not found in organization ${actor.organizationSlug}.`);
       if (row.userId !== actor.userId) requireRole(actor, "admin", "revoke other members' API keys");
       return revokeRow(row.id);

@@ -73,24 +73,22 @@ export function createAutomationClaims({ db }: ServiceContext) {
     async claim(claims: RunClaim[], at: Date): Promise<Map<string, string>> {
       // Ascending automation id in every scheduler, so concurrent inserts take their index locks in one order.
       const ordered = [...claims].sort((a, b) => (a.automation.id < b.automation.id ? -1 : 1));
-      const rows = ordered.map(
-        (claim): ClaimedRun => ({
-          id: newRunId(),
-          automationId: claim.automation.id,
-          organizationId: claim.automation.organizationId,
-          trigger: claim.trigger,
-          scheduledFor: claim.automation.nextRunAt,
-          coveredCount: claim.coveredCount,
-          coveredUntil: claim.coveredUntil,
-          title: claim.title,
-          hostId: claim.host?.id ?? null,
-          hostRegistrationId: claim.host?.registrationId ?? null,
-          status: claim.refusal?.status ?? "dispatching",
-          error: claim.refusal?.error ?? null,
-          finishedAt: claim.refusal ? at : null,
-          createdAt: at,
-        }),
-      );
+      const rows = ordered.map((claim): ClaimedRun => ({
+        id: newRunId(),
+        automationId: claim.automation.id,
+        organizationId: claim.automation.organizationId,
+        trigger: claim.trigger,
+        scheduledFor: claim.automation.nextRunAt,
+        coveredCount: claim.coveredCount,
+        coveredUntil: claim.coveredUntil,
+        title: claim.title,
+        hostId: claim.host?.id ?? null,
+        hostRegistrationId: claim.host?.registrationId ?? null,
+        status: claim.refusal?.status ?? "dispatching",
+        error: claim.refusal?.error ?? null,
+        finishedAt: claim.refusal ? at : null,
+        createdAt: at,
+      }));
       // Every claim moves its schedule on, won or not: a run row without the update (a scheduler
       // stopped between the two) would otherwise hold the schedule at that occurrence for good.
       return write(rows, groupByMove(claims));

@@ -72,13 +72,15 @@ export function createAutomationPlacement({ db }: ServiceContext, hosts: HostSer
         projectMachine = await projectHost(actor.organizationId, asked.v2ProjectId);
         if (!projectMachine) throw invalid(`Project ${asked.v2ProjectId} not found in organization ${actor.organizationSlug}; call projects_list with a hostId for the projects of a host.`);
         await requireUsable(actor, projectMachine, `Project ${asked.v2ProjectId}`);
-        if (target !== null && target !== projectMachine) throw invalid(`Project ${asked.v2ProjectId} is on host ${projectMachine}, not on targetHostId ${target}; leave targetHostId out or set it to ${projectMachine}.`);
+        if (target !== null && target !== projectMachine)
+          throw invalid(`Project ${asked.v2ProjectId} is on host ${projectMachine}, not on targetHostId ${target}; leave targetHostId out or set it to ${projectMachine}.`);
       }
       if (asked.v2WorkspaceId !== null) {
         const workspace = await workspaceHost(actor.organizationId, asked.v2WorkspaceId, { archived: false });
         if (!workspace) throw invalid(`Workspace ${asked.v2WorkspaceId} not found in organization ${actor.organizationSlug}; call workspaces_list with a hostId for the workspaces of a host.`);
         await requireUsable(actor, workspace.machineId, `Workspace ${asked.v2WorkspaceId}`);
-        if (target !== null && target !== workspace.machineId) throw invalid(`Workspace ${asked.v2WorkspaceId} is on host ${workspace.machineId}, not on targetHostId ${target}; leave targetHostId out or set it to ${workspace.machineId}.`);
+        if (target !== null && target !== workspace.machineId)
+          throw invalid(`Workspace ${asked.v2WorkspaceId} is on host ${workspace.machineId}, not on targetHostId ${target}; leave targetHostId out or set it to ${workspace.machineId}.`);
         if (asked.v2ProjectId !== null && workspace.projectId !== asked.v2ProjectId.toLowerCase()) {
           throw invalid(`Workspace ${asked.v2WorkspaceId} does not belong to project ${asked.v2ProjectId}; pass only v2WorkspaceId, or a v2ProjectId and v2WorkspaceId that go together.`);
         }

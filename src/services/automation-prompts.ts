@@ -46,7 +46,10 @@ export function createPromptVersions({ db, now }: ServiceContext) {
       } catch (error) {
         // Two authors saving at once: the other took this number, so this one becomes the next.
         if (!isUniqueViolation(error)) throw error;
-        const [{ next }] = (await orm.select({ next: sql<number>`max(${versions.version}) + 1` }).from(versions).where(eq(versions.automationId, automationId))) as [{ next: number }];
+        const [{ next }] = (await orm
+          .select({ next: sql<number>`max(${versions.version}) + 1` })
+          .from(versions)
+          .where(eq(versions.automationId, automationId))) as [{ next: number }];
         await orm.insert(versions).values({ automationId, version: Number(next), prompt, authorUserId, createdAt: at, updatedAt: at });
         return Number(next);
       }

@@ -129,7 +129,10 @@ export function createAutomationRunService({ db, now }: ServiceContext) {
 
     /** The run could not start: the host went away or refused it (the reason is one sentence). */
     async markRefused(runId: string, refusal: RunRefusal): Promise<void> {
-      await orm.update(runs).set({ status: refusal.status, error: refusal.error, finishedAt: now() }).where(and(eq(runs.id, runId), eq(runs.status, "dispatching")));
+      await orm
+        .update(runs)
+        .set({ status: refusal.status, error: refusal.error, finishedAt: now() })
+        .where(and(eq(runs.id, runId), eq(runs.status, "dispatching")));
     },
 
     /**
@@ -193,7 +196,12 @@ export function createAutomationRunService({ db, now }: ServiceContext) {
     /** One run of the automation with its whole captured output, or null. */
     async get(automationId: string, runId: string): Promise<AutomationRunDetail | null> {
       if (!isUuid(runId)) return null;
-      const row = (await orm.select().from(runs).where(and(eq(runs.automationId, automationId), eq(runs.id, runId.toLowerCase()))))[0];
+      const row = (
+        await orm
+          .select()
+          .from(runs)
+          .where(and(eq(runs.automationId, automationId), eq(runs.id, runId.toLowerCase())))
+      )[0];
       return row ? { ...toRun(row), output: row.output } : null;
     },
   };

@@ -87,7 +87,12 @@ export function createAutomationService(context: ServiceContext, placement: Auto
 
   async function findRow(actor: Actor, id: string): Promise<Row | undefined> {
     if (!isUuid(id)) return undefined;
-    return (await orm.select().from(automations).where(and(eq(automations.organizationId, actor.organizationId), eq(automations.id, id.toLowerCase()))))[0];
+    return (
+      await orm
+        .select()
+        .from(automations)
+        .where(and(eq(automations.organizationId, actor.organizationId), eq(automations.id, id.toLowerCase())))
+    )[0];
   }
 
   async function requireRow(actor: Actor, id: string): Promise<Row> {
@@ -138,7 +143,11 @@ export function createAutomationService(context: ServiceContext, placement: Auto
     /** The organization's automations by name; `name` matches anywhere, case-insensitively. */
     async list(actor: Actor, filter: { name?: string }): Promise<Automation[]> {
       const byName = filter.name ? containsIgnoringCase(automations.name, filter.name) : undefined;
-      const rows = await orm.select().from(automations).where(and(eq(automations.organizationId, actor.organizationId), byName)).orderBy(asc(automations.name), asc(automations.createdAt));
+      const rows = await orm
+        .select()
+        .from(automations)
+        .where(and(eq(automations.organizationId, actor.organizationId), byName))
+        .orderBy(asc(automations.name), asc(automations.createdAt));
       return rows.map(toAutomation);
     },
 
@@ -204,7 +213,8 @@ export function createAutomationService(context: ServiceContext, placement: Auto
         Object.assign(values, { rrule: schedule.rrule, dtstart, timezone: schedule.timezone });
         if (row.enabled) Object.assign(values, nextRun(schedule));
       }
-      if (Object.keys(values).length === 0) throw invalid("Nothing to change: pass at least one of name, agent, targetHostId, v2ProjectId, v2WorkspaceId, rrule, dtstart, timezone (the prompt changes with automations_set_prompt).");
+      if (Object.keys(values).length === 0)
+        throw invalid("Nothing to change: pass at least one of name, agent, targetHostId, v2ProjectId, v2WorkspaceId, rrule, dtstart, timezone (the prompt changes with automations_set_prompt).");
       return withPrompt(await update(actor, row, values));
     },
 
@@ -278,6 +288,6 @@ const startOfMinute = (at: Date) => new Date(Math.floor(at.getTime() / 60_000) *
 
 function checkedName(name: string): string {
   const trimmed = name.trim();
-  if (!trimmed) throw invalid("An automation's name must not be blank; give it a short name such as \"Nightly triage\".");
+  if (!trimmed) throw invalid('An automation\'s name must not be blank; give it a short name such as "Nightly triage".');
   return trimmed;
 }

@@ -16,7 +16,10 @@ import type { Database } from "../db/client.ts";
 type Runs = Database["tables"]["automationRuns"];
 
 /** A run row as the scheduler records it. */
-export type ClaimedRun = Pick<Runs["$inferInsert"], "id" | "automationId" | "organizationId" | "trigger" | "scheduledFor" | "coveredCount" | "coveredUntil" | "title" | "hostId" | "hostRegistrationId" | "status" | "error" | "finishedAt" | "createdAt">;
+export type ClaimedRun = Pick<
+  Runs["$inferInsert"],
+  "id" | "automationId" | "organizationId" | "trigger" | "scheduledFor" | "coveredCount" | "coveredUntil" | "title" | "hostId" | "hostRegistrationId" | "status" | "error" | "finishedAt" | "createdAt"
+>;
 
 /** Automations whose next run moves from `from` to `next` (null: the schedule has ended). */
 export interface ScheduleMove {
@@ -117,8 +120,17 @@ function postgresWriter(db: Database): ClaimWriter {
 function unnestRows(table: Runs, columns: Record<string, unknown[]>): SQL {
   const all = Object.entries(getTableColumns(table));
   const given = all.filter(([key]) => key in columns);
-  const arrays = sql.join(given.map(([key, column]) => sql`${sql.param(columns[key])}::${sql.raw(column.getSQLType())}[]`), sql`, `);
-  const names = sql.join(given.map(([key]) => sql.identifier(key)), sql`, `);
-  const selected = sql.join(all.map(([key]) => (key in columns ? sql`u.${sql.identifier(key)}` : sql`null`)), sql`, `);
+  const arrays = sql.join(
+    given.map(([key, column]) => sql`${sql.param(columns[key])}::${sql.raw(column.getSQLType())}[]`),
+    sql`, `,
+  );
+  const names = sql.join(
+    given.map(([key]) => sql.identifier(key)),
+    sql`, `,
+  );
+  const selected = sql.join(
+    all.map(([key]) => (key in columns ? sql`u.${sql.identifier(key)}` : sql`null`)),
+    sql`, `,
+  );
   return sql`select ${selected} from unnest(${arrays}) as u(${names})`;
 }

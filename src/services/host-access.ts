@@ -35,7 +35,14 @@ export function createHostAccessService(context: ServiceContext) {
   const { hosts, hostAccess, users, memberships } = tables;
   const accounts = createAccountService(context);
 
-  const userColumns = { hostId: hostAccess.hostId, userId: hostAccess.userId, username: users.username, role: hostAccess.role, grantedByUserId: hostAccess.grantedByUserId, createdAt: hostAccess.createdAt };
+  const userColumns = {
+    hostId: hostAccess.hostId,
+    userId: hostAccess.userId,
+    username: users.username,
+    role: hostAccess.role,
+    grantedByUserId: hostAccess.grantedByUserId,
+    createdAt: hostAccess.createdAt,
+  };
   const selectUsers = (where: SQL | undefined) =>
     orm.select(userColumns).from(hostAccess).innerJoin(users, eq(users.id, hostAccess.userId)).where(where).orderBy(asc(hostAccess.role), asc(users.username));
   const toHostUser = ({ hostId: _hostId, createdAt, ...rest }: Awaited<ReturnType<typeof selectUsers>>[number]): HostUser => ({ ...rest, createdAt: createdAt.toISOString() });
@@ -107,11 +114,7 @@ export function createHostAccessService(context: ServiceContext) {
      */
     async findInOrganization(organizationId: string, reference: string): Promise<HostRegistration> {
       const organization = await accounts.requireOrganization(organizationId);
-      const key = isUuid(reference)
-        ? eq(hosts.id, reference.toLowerCase())
-        : MACHINE_ID_PATTERN.test(reference)
-          ? eq(hosts.machineId, reference.toLowerCase())
-          : eq(hosts.name, reference.trim());
+      const key = isUuid(reference) ? eq(hosts.id, reference.toLowerCase()) : MACHINE_ID_PATTERN.test(reference) ? eq(hosts.machineId, reference.toLowerCase()) : eq(hosts.name, reference.trim());
       const rows = await orm
         .select(registrationColumns(hosts))
         .from(hosts)

@@ -32,8 +32,7 @@ export function createHostRecordService({ db }: ServiceContext) {
 
   /** `excluded.<column>`: the value the INSERT proposed (same spelling in SQLite and PostgreSQL). */
   const proposed = (column: Column) => sql.raw(`excluded."${column.name}"`);
-  const ownedBy = (table: typeof hostProjects | typeof hostWorkspaces, writer: Writer): SQL =>
-    and(eq(table.hostId, writer.registrationId), eq(table.organizationId, writer.organizationId))!;
+  const ownedBy = (table: typeof hostProjects | typeof hostWorkspaces, writer: Writer): SQL => and(eq(table.hostId, writer.registrationId), eq(table.organizationId, writer.organizationId))!;
 
   function projectRow(writer: Writer, project: HostProject, at: Date) {
     const createdAt = dateOf(project.createdAt);
@@ -126,22 +125,24 @@ export function createHostRecordService({ db }: ServiceContext) {
       .where(and(ownedBy(hostProjects, writer), condition))
       .orderBy(asc(hostProjects.name), asc(hostProjects.id));
 
-  const toWorkspace = (host: HostRegistration) => (row: Awaited<ReturnType<typeof selectWorkspaces>>[number]): StoredWorkspace => ({
-    id: row.id,
-    hostId: host.id!,
-    projectId: row.projectId,
-    projectName: row.projectName,
-    name: row.name,
-    branch: row.branch,
-    type: row.type,
-    worktreePath: row.worktreePath,
-    worktreeExists: row.worktreeExists,
-    taskId: row.taskId,
-    createdByUserId: row.createdByUserId,
-    createdAt: iso(row.createdAt)!,
-    updatedAt: iso(row.updatedAt)!,
-    syncedAt: iso(row.syncedAt)!,
-  });
+  const toWorkspace =
+    (host: HostRegistration) =>
+    (row: Awaited<ReturnType<typeof selectWorkspaces>>[number]): StoredWorkspace => ({
+      id: row.id,
+      hostId: host.id!,
+      projectId: row.projectId,
+      projectName: row.projectName,
+      name: row.name,
+      branch: row.branch,
+      type: row.type,
+      worktreePath: row.worktreePath,
+      worktreeExists: row.worktreeExists,
+      taskId: row.taskId,
+      createdByUserId: row.createdByUserId,
+      createdAt: iso(row.createdAt)!,
+      updatedAt: iso(row.updatedAt)!,
+      syncedAt: iso(row.syncedAt)!,
+    });
 
   const toProject = (row: typeof hostProjects.$inferSelect): StoredProject => ({
     id: row.id,

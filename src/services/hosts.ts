@@ -50,7 +50,14 @@ export function createHostService(context: ServiceContext) {
   /** The live, connected-once hosts the actor may use: an admin every host of the organization (docs/authentication.md#roles), anyone else those with a host_access row. */
   const selectForActor = (actor: Actor, condition?: SQL) => {
     const usable = and(eq(hosts.organizationId, actor.organizationId), isNull(hosts.revokedAt), isNotNull(hosts.machineId), condition);
-    const granted = hasRole(actor, "admin") ? undefined : exists(orm.select({ one: sql`1` }).from(hostAccess).where(and(eq(hostAccess.hostId, hosts.id), eq(hostAccess.userId, actor.userId))));
+    const granted = hasRole(actor, "admin")
+      ? undefined
+      : exists(
+          orm
+            .select({ one: sql`1` })
+            .from(hostAccess)
+            .where(and(eq(hostAccess.hostId, hosts.id), eq(hostAccess.userId, actor.userId))),
+        );
     return orm.select(columns).from(hosts).where(and(usable, granted));
   };
 
@@ -179,7 +186,10 @@ export function createHostService(context: ServiceContext) {
       if (!current) throw notFound(`Host registration ${registrationId} not found; "superset hosts list --org SLUG" shows the hosts.`);
       if (current.revokedAt) return current;
       const at = now();
-      await orm.update(hosts).set({ revokedAt: at, updatedAt: at }).where(and(eq(hosts.id, current.registrationId), isNull(hosts.revokedAt)));
+      await orm
+        .update(hosts)
+        .set({ revokedAt: at, updatedAt: at })
+        .where(and(eq(hosts.id, current.registrationId), isNull(hosts.revokedAt)));
       await orm.delete(hostWorkspaces).where(eq(hostWorkspaces.hostId, current.registrationId));
       await orm.delete(hostProjects).where(eq(hostProjects.hostId, current.registrationId));
       return (await findRegistration(current.registrationId))!;

@@ -80,7 +80,10 @@ export function createOAuthClientService({ db, now }: ServiceContext) {
       const fields = { name: input.name, redirectUris: JSON.stringify(input.redirectUris), clientUri: input.clientUri, secretHash: null, tokenEndpointAuthMethod: "none" as const };
       const existing = (await orm.select().from(oauthClients).where(eq(oauthClients.id, input.id)))[0];
       if (existing && existing.name === fields.name && existing.redirectUris === fields.redirectUris && existing.clientUri === fields.clientUri && existing.tokenEndpointAuthMethod === "none") return;
-      await orm.insert(oauthClients).values({ id: input.id, createdAt: now(), ...fields }).onConflictDoUpdate({ target: oauthClients.id, set: fields });
+      await orm
+        .insert(oauthClients)
+        .values({ id: input.id, createdAt: now(), ...fields })
+        .onConflictDoUpdate({ target: oauthClients.id, set: fields });
     },
 
     /** The client with this id, or null. */

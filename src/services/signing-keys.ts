@@ -36,7 +36,10 @@ export function createSigningKeyService({ db, now }: ServiceContext) {
      */
     async retireCurrent(at: Date, options: { except?: string } = {}): Promise<void> {
       const keep = options.except === undefined ? undefined : ne(signingKeys.id, options.except);
-      await orm.update(signingKeys).set({ retiredAt: at }).where(and(isNull(signingKeys.retiredAt), keep));
+      await orm
+        .update(signingKeys)
+        .set({ retiredAt: at })
+        .where(and(isNull(signingKeys.retiredAt), keep));
     },
   };
 }

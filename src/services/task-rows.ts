@@ -21,8 +21,52 @@ export function listItemDecoder(fieldNames: readonly string[]): (row: unknown[])
     if (index < 0) throw new Error(`the task list select has no field ${name}`);
     return index;
   };
-  const [id, organizationId, slug, title, description, statusId, priority, assigneeId, creatorId, estimate, dueDate, labels, prUrl, branch, startedAt, completedAt, createdAt, updatedAt, assigneeName, creatorName, statusName] = (
-    ["id", "organizationId", "slug", "title", "description", "statusId", "priority", "assigneeId", "creatorId", "estimate", "dueDate", "labels", "prUrl", "branch", "startedAt", "completedAt", "createdAt", "updatedAt", "assigneeName", "creatorName", "statusName"] as const
+  const [
+    id,
+    organizationId,
+    slug,
+    title,
+    description,
+    statusId,
+    priority,
+    assigneeId,
+    creatorId,
+    estimate,
+    dueDate,
+    labels,
+    prUrl,
+    branch,
+    startedAt,
+    completedAt,
+    createdAt,
+    updatedAt,
+    assigneeName,
+    creatorName,
+    statusName,
+  ] = (
+    [
+      "id",
+      "organizationId",
+      "slug",
+      "title",
+      "description",
+      "statusId",
+      "priority",
+      "assigneeId",
+      "creatorId",
+      "estimate",
+      "dueDate",
+      "labels",
+      "prUrl",
+      "branch",
+      "startedAt",
+      "completedAt",
+      "createdAt",
+      "updatedAt",
+      "assigneeName",
+      "creatorName",
+      "statusName",
+    ] as const
   ).map(at) as number[];
   return (row) => {
     const assigneeKey = row[assigneeId!] as string | null;

@@ -3,7 +3,12 @@ export const SLUG_MAX_LENGTH = 50;
 
 /** Lowercase; each run outside [a-z0-9] becomes "-"; "-" trimmed; cut to 50; empty → "task". */
 export function slugBase(title: string): string {
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, SLUG_MAX_LENGTH).replace(/-+$/, "");
+  const slug = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, SLUG_MAX_LENGTH)
+    .replace(/-+$/, "");
   return slug || "task";
 }
 

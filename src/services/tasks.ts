@@ -100,15 +100,23 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
 
   async function findRow(actor: Actor, idOrSlug: string): Promise<TaskRow | undefined> {
     const key = isUuid(idOrSlug) ? eq(tasks.id, idOrSlug.toLowerCase()) : eq(tasks.slug, idOrSlug);
-    return (await orm.select().from(tasks).where(and(live(actor), key)).limit(1))[0];
+    return (
+      await orm
+        .select()
+        .from(tasks)
+        .where(and(live(actor), key))
+        .limit(1)
+    )[0];
   }
 
   async function requireMember(actor: Actor, userId: string): Promise<void> {
     // PostgreSQL refuses a non-UUID for a uuid column with an error; SQLite just finds nothing.
-    const rows = !isUuid(userId) ? [] : await orm
-      .select({ userId: memberships.userId })
-      .from(memberships)
-      .where(and(eq(memberships.organizationId, actor.organizationId), eq(memberships.userId, userId.toLowerCase())));
+    const rows = !isUuid(userId)
+      ? []
+      : await orm
+          .select({ userId: memberships.userId })
+          .from(memberships)
+          .where(and(eq(memberships.organizationId, actor.organizationId), eq(memberships.userId, userId.toLowerCase())));
     if (rows.length === 0) throw invalid(`User ${userId} is not a member of organization ${actor.organizationSlug}; call organization_members_list for valid assignee ids.`);
   }
 
@@ -279,7 +287,11 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
         changes.statusId = status.id;
         if (status.id !== current.statusId) Object.assign(changes, statusTimestamps(status.type, current, at));
       }
-      const [row] = await orm.update(tasks).set(changes).where(and(live(actor), eq(tasks.id, current.id))).returning();
+      const [row] = await orm
+        .update(tasks)
+        .set(changes)
+        .where(and(live(actor), eq(tasks.id, current.id)))
+        .returning();
       if (!row) throw notFound(`Task ${id} was deleted while it was being updated.`);
       return toTask(row);
     },
@@ -306,15 +318,16 @@ export function createTaskService(context: ServiceContext, statuses: StatusServi
     async delete(actor: Actor, id: string): Promise<{ deleted: true; id: string }> {
       requireRole(actor, "member", "delete tasks");
       // A non-UUID is no task's id; asking PostgreSQL would fail on the uuid column instead.
-      const rows = !isUuid(id) ? [] : await orm
-        .update(tasks)
-        .set({ deletedAt: now(), updatedAt: now() })
-        .where(and(live(actor), eq(tasks.id, id.toLowerCase())))
-        .returning({ id: tasks.id });
+      const rows = !isUuid(id)
+        ? []
+        : await orm
+            .update(tasks)
+            .set({ deletedAt: now(), updatedAt: now() })
+            .where(and(live(actor), eq(tasks.id, id.toLowerCase())))
+            .returning({ id: tasks.id });
       if (rows.length === 0) throw notFound(`Task ${id} not found in organization ${actor.organizationSlug}; it may already be deleted.`);
       return { deleted: true, id: rows[0]!.id };
     },
-
   };
 }
 

@@ -29,7 +29,12 @@ export function createWebSessionService({ db, now }: ServiceContext) {
 
     /** The session a cookie value names, or null when unknown or expired. */
     async find(token: string): Promise<WebSession | null> {
-      const row = (await orm.select().from(webSessions).where(and(eq(webSessions.hash, hashToken(token)), gt(webSessions.expiresAt, now()))))[0];
+      const row = (
+        await orm
+          .select()
+          .from(webSessions)
+          .where(and(eq(webSessions.hash, hashToken(token)), gt(webSessions.expiresAt, now())))
+      )[0];
       return row ? { userId: row.userId, expiresAt: iso(row.expiresAt)! } : null;
     },
 

@@ -162,7 +162,10 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
         await withDeadline(connection.connect(), connectTimeoutMs, `no answer within ${connectTimeoutMs} ms`);
         connection.onconnect = () => {
           // The client still holds the listeners the lost connection had: dropped first, so a message is heard once.
-          for (const [name, handler] of channels) void withDeadline(connection.unsubscribe(full(name)), commandTimeoutMs, "no answer to UNSUBSCRIBE").then(() => subscribeOn(connection, name, handler)).catch((error: unknown) => log.warn("cannot subscribe again after a reconnection", { channel: name, error: String(error) }));
+          for (const [name, handler] of channels)
+            void withDeadline(connection.unsubscribe(full(name)), commandTimeoutMs, "no answer to UNSUBSCRIBE")
+              .then(() => subscribeOn(connection, name, handler))
+              .catch((error: unknown) => log.warn("cannot subscribe again after a reconnection", { channel: name, error: String(error) }));
         };
         return connection;
       })().catch((error: unknown) => {
@@ -180,7 +183,10 @@ export async function connectRedisStore({ url, keyPrefix, commandTimeoutMs = DEF
     },
     close() {
       client.close();
-      void subscriber?.then((connection) => connection.close(), () => undefined);
+      void subscriber?.then(
+        (connection) => connection.close(),
+        () => undefined,
+      );
     },
   };
 }

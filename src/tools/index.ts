@@ -10,14 +10,4 @@ import { terminalTools } from "./terminals/index.ts";
 import type { AnyTool } from "./types.ts";
 import { workspaceTools } from "./workspaces/index.ts";
 
-export const ALL_TOOLS: readonly AnyTool[] = [
-  ...taskTools,
-  organizationMembersList,
-  ...automationTools,
-  ...workspaceTools,
-  ...projectTools,
-  ...agentTools,
-  ...terminalTools,
-  hostsList,
-  healthCheck,
-];
+export const ALL_TOOLS: readonly AnyTool[] = [...taskTools, organizationMembersList, ...automationTools, ...workspaceTools, ...projectTools, ...agentTools, ...terminalTools, hostsList, healthCheck];

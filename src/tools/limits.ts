@@ -71,8 +71,7 @@ export function boundedText(max: number, min = 0) {
 export const boundedArray = <S extends v.GenericSchema>(item: S, max: number) => v.pipe(v.array(item), v.maxLength(max, `must have at most ${max} items`));
 
 /** An integer from `min` to `max`. */
-export const boundedInt = (min: number, max: number) =>
-  v.pipe(v.number(), v.integer("must be an integer"), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
+export const boundedInt = (min: number, max: number) => v.pipe(v.number(), v.integer("must be an integer"), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
 
 /** Longest excerpt of a caller's text (a key, a tool or method name) an error message repeats. */
 export const ECHO_MAX_LENGTH = 100;

@@ -17,5 +17,4 @@ export const freeId = () => boundedText(LIMITS.id, 1);
  * Output of a list tool: a page of items and the offset of the next page, or null. `truncated`
  * marks a page the response size guard cut short; its nextOffset continues right after it.
  */
-export const listOutput = <S extends v.GenericSchema>(item: S) =>
-  v.object({ result: v.array(item), nextOffset: v.nullable(v.pipe(v.number(), v.integer())), truncated: v.optional(v.literal(true)) });
+export const listOutput = <S extends v.GenericSchema>(item: S) => v.object({ result: v.array(item), nextOffset: v.nullable(v.pipe(v.number(), v.integer())), truncated: v.optional(v.literal(true)) });

@@ -10,7 +10,6 @@ import type { RuntimeInfo } from "../runtime-info.ts";
 import type { Actor } from "../services/actor.ts";
 import type { Services } from "../services/index.ts";
 
-
 export interface ToolAnnotations {
   title?: string;
   readOnlyHint: boolean;

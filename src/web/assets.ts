@@ -44,6 +44,4 @@ function asset(content: string, contentType: string): Response {
 }
 
 export const webAssets = () =>
-  new Elysia({ name: "web-assets" })
-    .get("/assets/styles.css", () => asset(stylesheet, "text/css; charset=utf-8"))
-    .get("/assets/copy.js", () => asset(COPY_SCRIPT, "text/javascript; charset=utf-8"));
+  new Elysia({ name: "web-assets" }).get("/assets/styles.css", () => asset(stylesheet, "text/css; charset=utf-8")).get("/assets/copy.js", () => asset(COPY_SCRIPT, "text/javascript; charset=utf-8"));

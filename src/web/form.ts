@@ -13,7 +13,11 @@ export type FormObject = Record<string, string | string[]>;
 export async function readForm(request: Request): Promise<FormObject | Response> {
   const body = await readFormBody(request);
   if (body.ok) return fieldsOf(body.params);
-  return errorPage({ status: body.status, title: "Form not accepted", message: `The form could not be read: ${body.reason}. Reload the page, shorten what you typed if it is long, and submit it again.` });
+  return errorPage({
+    status: body.status,
+    title: "Form not accepted",
+    message: `The form could not be read: ${body.reason}. Reload the page, shorten what you typed if it is long, and submit it again.`,
+  });
 }
 
 /** The query string of a GET as fields. */

@@ -25,9 +25,7 @@ const NAV: { page: NavPage; href: string; label: string }[] = [
 
 function siteHeader({ user, signOutToken, current }: LayoutOptions): SafeHtml {
   if (!user) return html`<header class="site"><span class="brand">Superset</span></header>`;
-  const links = NAV.map(
-    ({ page, href, label }) => html`<li><a href="${href}"${page === current ? html` aria-current="page"` : ""}>${label}</a></li>`,
-  );
+  const links = NAV.map(({ page, href, label }) => html`<li><a href="${href}"${page === current ? html` aria-current="page"` : ""}>${label}</a></li>`);
   const signOut = signOutToken
     ? html`<form method="post" action="/signout"><input type="hidden" name="csrf_token" value="${signOutToken}"><button type="submit" class="link">Sign out</button></form>`
     : html`<span class="muted">(development mode)</span>`;

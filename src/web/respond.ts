@@ -29,15 +29,9 @@ export function formActionSource(uri: string): string | null {
 export function contentSecurityPolicy(redirectTargets: readonly string[] = []): string {
   const sources = redirectTargets.map(formActionSource);
   const formAction = sources.includes(null) ? null : ["'self'", ...new Set(sources)].join(" ");
-  return [
-    "default-src 'none'",
-    "style-src 'self'",
-    "script-src 'self'",
-    "img-src 'self'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    ...(formAction ? [`form-action ${formAction}`] : []),
-  ].join("; ");
+  return ["default-src 'none'", "style-src 'self'", "script-src 'self'", "img-src 'self'", "base-uri 'none'", "frame-ancestors 'none'", ...(formAction ? [`form-action ${formAction}`] : [])].join(
+    "; ",
+  );
 }
 
 /** The headers every web answer carries, HTML or redirect. */

@@ -43,11 +43,11 @@ export function createSigninLimiter({ store, attempts = SIGNIN_ATTEMPTS_PER_WIND
       let used: number[];
       try {
         used = await Promise.all(
-        buckets.map(async (bucket) => {
-          // The counter must outlive its own window: it is the previous window's count during the next.
-          const [current, previous] = await Promise.all([store.increment(`${KEY_PREFIX}:${bucket}:${window}`, 2 * windowSeconds), store.get(`${KEY_PREFIX}:${bucket}:${window - 1}`)]);
-          return (Number(previous ?? 0) || 0) * fading + current;
-        }),
+          buckets.map(async (bucket) => {
+            // The counter must outlive its own window: it is the previous window's count during the next.
+            const [current, previous] = await Promise.all([store.increment(`${KEY_PREFIX}:${bucket}:${window}`, 2 * windowSeconds), store.get(`${KEY_PREFIX}:${bucket}:${window - 1}`)]);
+            return (Number(previous ?? 0) || 0) * fading + current;
+          }),
         );
       } catch (error) {
         if (nowMs - lastWarningMs >= FAIL_OPEN_WARNING_INTERVAL_MS) {

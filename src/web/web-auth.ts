@@ -58,8 +58,7 @@ export function createWebAuth({ config, services, secretKey, now = Date.now }: W
   const sameSite = session.SESSION_COOKIE_SAMESITE.toLowerCase() as "lax" | "strict" | "none";
   const nowSeconds = () => Math.floor(now() / 1000);
 
-  const cookie = (name: string, value: string, maxAge: number) =>
-    new Bun.Cookie(name, value, { path: "/", httpOnly: session.SESSION_COOKIE_HTTPONLY, secure, sameSite, maxAge }).serialize();
+  const cookie = (name: string, value: string, maxAge: number) => new Bun.Cookie(name, value, { path: "/", httpOnly: session.SESSION_COOKIE_HTTPONLY, secure, sameSite, maxAge }).serialize();
 
   function readCookie(request: Request, name: string): string | null {
     const value = new Bun.CookieMap(request.headers.get("cookie") ?? "").get(name);

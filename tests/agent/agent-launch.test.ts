@@ -72,8 +72,17 @@ describe("isCommandAvailable", () => {
 describe("launching the fake agent", () => {
   const worktreePath = tempDir();
   const workspace: HostWorkspace = {
-    id: "w1", projectId: null, name: "w1", branch: "main", type: "session", worktreePath, worktreeExists: true,
-    taskId: null, createdByUserId: null, createdAt: "2025-01-01T00:00:00.000Z", updatedAt: "2025-01-01T00:00:00.000Z",
+    id: "w1",
+    projectId: null,
+    name: "w1",
+    branch: "main",
+    type: "session",
+    worktreePath,
+    worktreeExists: true,
+    taskId: null,
+    createdByUserId: null,
+    createdAt: "2025-01-01T00:00:00.000Z",
+    updatedAt: "2025-01-01T00:00:00.000Z",
   };
   // launchAgent only uses the terminal manager.
   const deps = { state: {} as unknown as AgentState, terminals };
@@ -93,7 +102,7 @@ describe("launching the fake agent", () => {
     `\`touch ${marker}\`; touch ${marker}`,
     "--help",
     "-rf",
-    'say "hi" & echo \'quoted\' | tee x > y',
+    "say \"hi\" & echo 'quoted' | tee x > y",
     "first line\nsecond line\n\n  indented third\n",
     "tab\there, unicode é🎉, back\\slash, star * and ~",
   ];
@@ -136,8 +145,14 @@ describe("launching the fake agent", () => {
 
   test("a custom preset runs with its args, promptArgs, resumeArgs, env and the workspace folder", async () => {
     const custom: WirePreset = {
-      id: "my-agent", label: "My Agent", command: FAKE_AGENT, args: ["--model", "big one"], promptTransport: "argv",
-      promptArgs: ["--prompt"], resumeArgs: ["--resume={sessionId}"], env: { MY_AGENT_MODE: "fast" },
+      id: "my-agent",
+      label: "My Agent",
+      command: FAKE_AGENT,
+      args: ["--model", "big one"],
+      promptTransport: "argv",
+      promptArgs: ["--prompt"],
+      resumeArgs: ["--resume={sessionId}"],
+      env: { MY_AGENT_MODE: "fast" },
     };
     const { launched, args } = await run(custom, "do it", "sess-9");
     expect(launched).toMatchObject({ ok: true, label: "My Agent" });

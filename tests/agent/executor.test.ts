@@ -44,10 +44,12 @@ describe("executor", () => {
     const { executor: run } = executor();
     for (const name of COMMAND_NAMES) {
       // Empty params reach the schema check (or, for inventory, the handler): never "no handler".
-      const outcome = await run.run(name, {}, () => {}).then(
-        () => "ok",
-        (error: unknown) => (error instanceof CommandError ? error.code : String(error)),
-      );
+      const outcome = await run
+        .run(name, {}, () => {})
+        .then(
+          () => "ok",
+          (error: unknown) => (error instanceof CommandError ? error.code : String(error)),
+        );
       expect([name, outcome]).toEqual([name, name === "inventory" ? "ok" : "invalid"]);
     }
   });

@@ -21,7 +21,9 @@ afterAll(async () => {
 });
 
 const KEY = `sk_live_${"h".repeat(43)}`;
-const MCP_JSON = JSON.stringify({ mcpServers: { superset: { type: "http", url: "https://superset.example.com/mcp", headers: { Authorization: `Bearer ${KEY}` } }, local: { command: "docs-server", env: { TOKEN: "t0ps3cret" } } } });
+const MCP_JSON = JSON.stringify({
+  mcpServers: { superset: { type: "http", url: "https://superset.example.com/mcp", headers: { Authorization: `Bearer ${KEY}` } }, local: { command: "docs-server", env: { TOKEN: "t0ps3cret" } } },
+});
 
 describe("workspace.mcpConfig", () => {
   test("the worktree's config files, secrets redacted, a link out of the workspace refused, nothing written", async () => {

@@ -92,7 +92,7 @@ describe("output capture: the byte cap", () => {
       const full = Array.from({ length: random(3000) }, () => alphabet[random(alphabet.length)]).join("");
       const bytes = encoder.encode(full);
       const chunks: Uint8Array[] = [];
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         const size = 1 + random(400);
         chunks.push(bytes.subarray(at, at + size));
         at += size;

@@ -77,7 +77,16 @@ describe("project.create from a git URL", () => {
   test("option-like URLs and transport helpers are refused before git runs, and create nothing", async () => {
     const marker = join(tempDir(), "pwned");
     const { dataDir, state, create } = setup();
-    for (const gitUrl of [`--upload-pack=touch ${marker}`, `-u touch ${marker}`, `ext::sh -c touch% ${marker}`, `EXT::sh -c touch ${marker}`, "fd::17", `ssh://-oProxyCommand=touch%20${marker}/x`, "ftp://example.com/x.git", "relative/path"]) {
+    for (const gitUrl of [
+      `--upload-pack=touch ${marker}`,
+      `-u touch ${marker}`,
+      `ext::sh -c touch% ${marker}`,
+      `EXT::sh -c touch ${marker}`,
+      "fd::17",
+      `ssh://-oProxyCommand=touch%20${marker}/x`,
+      "ftp://example.com/x.git",
+      "relative/path",
+    ]) {
       const error = await refusal(create({ projectId: "p1", gitUrl }));
       expect(error.code).toBe("invalid");
       expect(error.message).toContain("give an https://, ssh://, git@host:path or absolute file URL");

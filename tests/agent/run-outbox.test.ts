@@ -9,12 +9,33 @@ import { removeTempDirs, tempDir } from "../helpers/git-repos.ts";
 afterAll(removeTempDirs);
 
 const start = (startedAt = "2026-01-01T00:00:00.000Z"): RunStart => ({
-  workspace: { id: "w1", projectId: null, name: "w", branch: "main", type: "session", worktreePath: "/x", worktreeExists: true, taskId: null, createdByUserId: "u1", createdAt: startedAt, updatedAt: startedAt },
+  workspace: {
+    id: "w1",
+    projectId: null,
+    name: "w",
+    branch: "main",
+    type: "session",
+    worktreePath: "/x",
+    worktreeExists: true,
+    taskId: null,
+    createdByUserId: "u1",
+    createdAt: startedAt,
+    updatedAt: startedAt,
+  },
   terminalId: "t1",
   startedAt,
   note: null,
 });
-const report = (runId: string, output = "all done\n"): RunReport => ({ runId, status: "succeeded", exitCode: 0, startedAt: "2026-01-01T00:00:00.000Z", finishedAt: "2026-01-01T00:01:00.000Z", durationMs: 60_000, output, error: null });
+const report = (runId: string, output = "all done\n"): RunReport => ({
+  runId,
+  status: "succeeded",
+  exitCode: 0,
+  startedAt: "2026-01-01T00:00:00.000Z",
+  finishedAt: "2026-01-01T00:01:00.000Z",
+  durationMs: 60_000,
+  output,
+  error: null,
+});
 
 describe("run outbox", () => {
   test("a started run and then its report survive a restart, oldest report first", async () => {

@@ -21,7 +21,12 @@ describe("where a run works", () => {
     const t = await runFixture({ ".superset/setup.sh": "echo prepared > setup-ran.txt\n" });
     const out = argsFile();
     const { params, result } = await t.start({ preset: fakePreset({ FAKE_AGENT_OUT: out }) });
-    expect(result).toEqual({ workspace: expect.objectContaining({ id: "run-ws-1", projectId: "p1", name: "Nightly 1", type: "worktree", branch: "automation/nightly-1", createdByUserId: "u1", worktreeExists: true }), terminalId: expect.any(String), startedAt: expect.any(String), note: null });
+    expect(result).toEqual({
+      workspace: expect.objectContaining({ id: "run-ws-1", projectId: "p1", name: "Nightly 1", type: "worktree", branch: "automation/nightly-1", createdByUserId: "u1", worktreeExists: true }),
+      terminalId: expect.any(String),
+      startedAt: expect.any(String),
+      note: null,
+    });
     expect(result.workspace.worktreePath).toBe(join(t.dataDir, "worktrees", "p1", "automation", "nightly-1"));
     expect(t.branchOf(result.workspace.worktreePath)).toBe("automation/nightly-1");
     expect(t.terminals.get(result.terminalId)).toMatchObject({ workspaceId: "run-ws-1", label: "Fake Agent" });
@@ -35,7 +40,15 @@ describe("where a run works", () => {
   test("session: a fresh session workspace with the server's id and name", async () => {
     const t = await runFixture();
     const { result } = await t.start({ placement: { mode: "session" } });
-    expect(result.workspace).toMatchObject({ id: "run-ws-1", projectId: null, name: "Nightly 1", type: "session", branch: "main", worktreePath: join(t.dataDir, "sessions", "run-ws-1"), worktreeExists: true });
+    expect(result.workspace).toMatchObject({
+      id: "run-ws-1",
+      projectId: null,
+      name: "Nightly 1",
+      type: "session",
+      branch: "main",
+      worktreePath: join(t.dataDir, "sessions", "run-ws-1"),
+      worktreeExists: true,
+    });
     expect(result.note).toBeNull();
   });
 
@@ -115,7 +128,16 @@ describe("how a run's end is reported", () => {
     // The prompt is echoed by the fake agent, so its escape sequences reach the terminal raw.
     const { params, result } = await t.start({ prompt: "say \x1b[1;31mred\x1b[0m please", placement: { mode: "session" } });
     const report = await t.reportOf(params.runId);
-    expect(report).toEqual({ runId: params.runId, status: "succeeded", exitCode: 0, startedAt: result.startedAt, finishedAt: expect.any(String), durationMs: expect.any(Number), output: expect.any(String), error: null });
+    expect(report).toEqual({
+      runId: params.runId,
+      status: "succeeded",
+      exitCode: 0,
+      startedAt: result.startedAt,
+      finishedAt: expect.any(String),
+      durationMs: expect.any(Number),
+      output: expect.any(String),
+      error: null,
+    });
     expect(report.output).toBe(`ARG[1]=say red please\nfake-agent cwd=${result.workspace.worktreePath}\nfake-agent done\n`);
     expect(Date.parse(report.finishedAt) - Date.parse(report.startedAt)).toBe(report.durationMs);
     // The finished terminal stays readable.

@@ -44,10 +44,14 @@ export function standInServer(onFrame: (frame: Received, socket: ServerWebSocket
     of: <T extends HostFrame["type"]>(type: T) => frames.filter((frame): frame is Extract<Received, { type: T }> => frame.type === type),
     /** Waits until `count` frames of `type` arrived, and answers them. */
     waitFor: <T extends HostFrame["type"]>(type: T, count = 1, timeoutMs = 20_000) =>
-      eventually(`${count} "${type}" frame(s)`, () => {
-        const found = frames.filter((frame): frame is Extract<Received, { type: T }> => frame.type === type);
-        return found.length >= count ? found : undefined;
-      }, timeoutMs),
+      eventually(
+        `${count} "${type}" frame(s)`,
+        () => {
+          const found = frames.filter((frame): frame is Extract<Received, { type: T }> => frame.type === type);
+          return found.length >= count ? found : undefined;
+        },
+        timeoutMs,
+      ),
     stop: () => server.stop(true),
   };
 }

@@ -79,7 +79,10 @@ describe("terminal commands", () => {
     expect(missingWorkspace).toMatchObject({ code: "not_found", message: 'Workspace "nope" not found on this host; call workspaces_list.' });
     expect((await thrown(() => commands["terminal.list"]({ workspaceId: "nope" }, noProgress))).code).toBe("not_found");
     const { terminalId } = await create({ workspaceId: "w1", command: "sleep 30" });
-    for (const [workspaceId, id] of [["w1", "unknown-id"], ["w2", terminalId]] as const) {
+    for (const [workspaceId, id] of [
+      ["w1", "unknown-id"],
+      ["w2", terminalId],
+    ] as const) {
       const expected = { code: "not_found", message: `Terminal "${id}" not found in workspace ${workspaceId}; call terminals_list for its terminals.` };
       expect(await thrown(() => read(workspaceId, id))).toMatchObject(expected);
       expect(await thrown(() => commands["terminal.send"]({ workspaceId, terminalId: id, text: "x", submit: true }, noProgress))).toMatchObject(expected);
@@ -91,13 +94,24 @@ describe("terminal commands", () => {
 
 describe("agent commands", () => {
   const preset = (overrides: Partial<WirePreset> = {}): WirePreset => ({
-    id: "fake", label: "Fake Agent", command: FAKE_AGENT, args: ["--yes"], promptTransport: "argv", promptArgs: [], resumeArgs: ["--resume", "{sessionId}"], env: {}, ...overrides,
+    id: "fake",
+    label: "Fake Agent",
+    command: FAKE_AGENT,
+    args: ["--yes"],
+    promptTransport: "argv",
+    promptArgs: [],
+    resumeArgs: ["--resume", "{sessionId}"],
+    env: {},
+    ...overrides,
   });
 
   test("agent.list marks which presets' programs are installed here", async () => {
     const presets = [preset(), preset({ id: "gone", command: "definitely-not-installed-xyz" })];
     const { agents } = await commands["agent.list"]({ presets }, noProgress);
-    expect(agents).toEqual([{ ...presets[0]!, available: true }, { ...presets[1]!, available: false }]);
+    expect(agents).toEqual([
+      { ...presets[0]!, available: true },
+      { ...presets[1]!, available: false },
+    ]);
   });
 
   test("agent.launch starts the preset in the workspace and answers its terminal as the session", async () => {

@@ -174,7 +174,10 @@ describe("following a terminal (onOutput, onEnd) and kill", () => {
     const ended = Promise.withResolvers<TerminalEnd>();
     const ends: TerminalEnd[] = [];
     const terminal = terminals.create({
-      workspaceId: "w1", cwd, launch: { kind: "argv", argv }, label: "followed",
+      workspaceId: "w1",
+      cwd,
+      launch: { kind: "argv", argv },
+      label: "followed",
       onOutput: (bytes) => chunks.push(bytes),
       onEnd: (end) => (ends.push(end), ended.resolve(end)),
     });

@@ -37,7 +37,7 @@ describe("the three key sources (JWKS, PEM, shared secret)", () => {
 
   test("C: HS256 with a shared secret", async () => {
     const verifier = new JWTVerifier({ secret: SECRET, algorithm: "HS256" });
-    expect((await verifier.verify(await signToken({ sub: "ada" }, { secret: SECRET })))).toMatchObject({ sub: "ada" });
+    expect(await verifier.verify(await signToken({ sub: "ada" }, { secret: SECRET }))).toMatchObject({ sub: "ada" });
   });
 
   for (const algorithm of ["RS512", "PS256", "ES256", "ES384", "EdDSA"] as const) {

@@ -53,7 +53,9 @@ test("create prints the key once with a warning; list shows its prefix, not the 
   expect(table.stdout).not.toContain(key);
   const lines = table.stdout.trim().split("\n");
   expect(lines[0]).toMatch(/^NAME\s+PREFIX\s+USER\s+ORG\s+SCOPES\s+CREATED\s+LAST USED\s+EXPIRES\s+STATUS\s+ID$/);
-  expect(lines.find((line) => line.startsWith("CI "))).toMatch(new RegExp(`^CI\\s+${key.slice(0, 12)}\\s+alice\\s+acme\\s+mcp:read\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+never\\s+${expires.slice(0, 10)} \\d\\d:\\d\\d\\s+active\\s+[0-9a-f-]{36}$`));
+  expect(lines.find((line) => line.startsWith("CI "))).toMatch(
+    new RegExp(`^CI\\s+${key.slice(0, 12)}\\s+alice\\s+acme\\s+mcp:read\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+never\\s+${expires.slice(0, 10)} \\d\\d:\\d\\d\\s+active\\s+[0-9a-f-]{36}$`),
+  );
 
   expect(await authenticate(key)).toMatchObject({ actor: { username: "alice", organizationSlug: "acme", role: "member" }, scopes: ["mcp:read"] });
   const listed = (await listKeys("--org", "acme")).find((entry) => entry.name === "CI")!;

@@ -21,7 +21,12 @@ describe("each client's own file", () => {
   const cases: [string, string[], (home: string, project: string) => string, (text: string) => unknown][] = [
     ["claude-code", [], (home) => join(home, ".claude.json"), (text) => JSON.parse(text).mcpServers.superset],
     ["claude-code", ["--scope", "project"], (_h, project) => join(project, ".mcp.json"), (text) => JSON.parse(text).mcpServers.superset],
-    ["claude-desktop", [], (home) => claudeDesktopConfigPath({ home, env: { XDG_CONFIG_HOME: join(home, ".config") }, platform: process.platform, projectDir: "" }), (text) => JSON.parse(text).mcpServers.superset],
+    [
+      "claude-desktop",
+      [],
+      (home) => claudeDesktopConfigPath({ home, env: { XDG_CONFIG_HOME: join(home, ".config") }, platform: process.platform, projectDir: "" }),
+      (text) => JSON.parse(text).mcpServers.superset,
+    ],
     ["cursor", [], (home) => join(home, ".cursor/mcp.json"), (text) => JSON.parse(text).mcpServers.superset],
     ["cursor", ["--scope", "project"], (_h, project) => join(project, ".cursor/mcp.json"), (text) => JSON.parse(text).mcpServers.superset],
     ["codex", [], (home) => join(home, ".codex/config.toml"), (text) => (parseToml(text) as any).mcp_servers.superset],
@@ -78,7 +83,9 @@ describe("each client's own file", () => {
   test("Claude Desktop's file is where each OS keeps it", () => {
     const home = "/home/u";
     expect(claudeDesktopConfigPath({ home, env: {}, platform: "darwin", projectDir: "" })).toBe("/home/u/Library/Application Support/Claude/claude_desktop_config.json");
-    expect(claudeDesktopConfigPath({ home, env: { APPDATA: "C:/Users/u/AppData/Roaming" }, platform: "win32", projectDir: "" })).toBe(join("C:/Users/u/AppData/Roaming", "Claude", "claude_desktop_config.json"));
+    expect(claudeDesktopConfigPath({ home, env: { APPDATA: "C:/Users/u/AppData/Roaming" }, platform: "win32", projectDir: "" })).toBe(
+      join("C:/Users/u/AppData/Roaming", "Claude", "claude_desktop_config.json"),
+    );
     expect(claudeDesktopConfigPath({ home, env: {}, platform: "linux", projectDir: "" })).toBe("/home/u/.config/Claude/claude_desktop_config.json");
     expect(claudeDesktopConfigPath({ home, env: { XDG_CONFIG_HOME: "/x" }, platform: "linux", projectDir: "" })).toBe("/x/Claude/claude_desktop_config.json");
   });
@@ -88,7 +95,15 @@ describe("merging into what is there", () => {
   test("other servers and keys stay, the indentation stays, the mode stays, a backup holds the old text", async () => {
     const s = setting();
     const path = join(s.home, ".claude.json");
-    const original = JSON.stringify({ numStartups: 7, projects: { "/x": { allowedTools: ["a"] } }, mcpServers: { other: { type: "stdio", command: "srv" }, superset: { type: "http", url: "https://old.example/mcp", timeout: 30 } } }, null, 4);
+    const original = JSON.stringify(
+      {
+        numStartups: 7,
+        projects: { "/x": { allowedTools: ["a"] } },
+        mcpServers: { other: { type: "stdio", command: "srv" }, superset: { type: "http", url: "https://old.example/mcp", timeout: 30 } },
+      },
+      null,
+      4,
+    );
     writeFileSync(path, original);
     chmodSync(path, 0o640);
     const result = await s.connect("claude-code", "--url", URL_);

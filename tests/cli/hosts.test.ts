@@ -79,7 +79,9 @@ test("list shows never-connected and connected hosts, owners, users and status, 
   expect(table.stdout).not.toContain(token);
   const lines = table.stdout.trim().split("\n");
   expect(lines[0]).toMatch(/^NAME\s+HOST ID\s+OWNER\s+USERS\s+PLATFORM\s+AGENT\s+LAST SEEN\s+STATUS\s+PREFIX\s+REGISTRATION$/);
-  expect(lines.find((line) => line.startsWith("laptop "))).toMatch(new RegExp(`^laptop\\s+${machineId}\\s+alice\\s+alice\\s+linux\\s+0\\.1\\.0\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+registered\\s+${token.slice(0, 12)}\\s+${host.registrationId}$`));
+  expect(lines.find((line) => line.startsWith("laptop "))).toMatch(
+    new RegExp(`^laptop\\s+${machineId}\\s+alice\\s+alice\\s+linux\\s+0\\.1\\.0\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+registered\\s+${token.slice(0, 12)}\\s+${host.registrationId}$`),
+  );
   expect((await listHosts("--org", "beta")).every((entry) => entry.ownerUsername === "bob")).toBe(true);
 });
 
@@ -88,7 +90,11 @@ test("grant and revoke-access by machine id or name; revoke stops the token", as
   const host = (await authenticate(token))!;
   const machineId = "fedcba9876543210fedcba9876543210";
   await connect(host.registrationId, machineId);
-  expect(await workspace.run(["hosts", "grant", "--org", "acme", "--host", machineId, "--user", "carol"])).toEqual({ code: 0, stdout: `carol may now use host "shared" (${machineId}).\n`, stderr: "" });
+  expect(await workspace.run(["hosts", "grant", "--org", "acme", "--host", machineId, "--user", "carol"])).toEqual({
+    code: 0,
+    stdout: `carol may now use host "shared" (${machineId}).\n`,
+    stderr: "",
+  });
   expect((await workspace.run(["hosts", "grant", "--org", "acme", "--host", "shared", "--user", "carol"])).stdout).toBe(`carol could already use host "shared" (${machineId}) (as user).\n`);
   expect((await listHosts("--org", "acme")).find((entry) => entry.name === "shared")!.users.map((user) => user.username)).toEqual(["alice", "carol"]);
   const carol = await workspace.withDatabase(async (db) => {
@@ -101,7 +107,11 @@ test("grant and revoke-access by machine id or name; revoke stops the token", as
   expect((await workspace.run(["hosts", "revoke-access", "--org", "acme", "--host", "shared", "--user", "carol"])).stdout).toBe(`carol may no longer use host "shared" (${machineId}).\n`);
   expect((await workspace.run(["hosts", "revoke-access", "--org", "acme", "--host", "shared", "--user", "carol"])).stdout).toBe(`carol had no access to host "shared" (${machineId}).\n`);
 
-  expect(await workspace.run(["hosts", "revoke", "--org", "acme", "--host", host.registrationId])).toEqual({ code: 0, stdout: `Revoked host "shared" (${machineId}); register the machine again to bring it back.\n`, stderr: "" });
+  expect(await workspace.run(["hosts", "revoke", "--org", "acme", "--host", host.registrationId])).toEqual({
+    code: 0,
+    stdout: `Revoked host "shared" (${machineId}); register the machine again to bring it back.\n`,
+    stderr: "",
+  });
   expect(await authenticate(token)).toBeNull();
   expect((await workspace.run(["hosts", "revoke", "--org", "acme", "--host", "shared"])).stdout).toContain("was already revoked at");
   expect((await listHosts("--org", "acme")).map((entry) => entry.name)).not.toContain("shared");

@@ -122,7 +122,7 @@ describe("superset init refuses bad input before writing anything", () => {
   const good = { url: ["--url", "https://superset.example.com"], user: ["--username", "admin"] };
   const cases: [string, string[], string | undefined, string][] = [
     ["missing --url", [...good.user, "--password-stdin"], PASSWORD, "Missing --url"],
-    ["a URL that is not one", ["--url", "superset.example.com", ...good.user, "--password-stdin"], PASSWORD, 'is not a URL'],
+    ["a URL that is not one", ["--url", "superset.example.com", ...good.user, "--password-stdin"], PASSWORD, "is not a URL"],
     ["plain http to another machine", ["--url", "http://superset.example.com", ...good.user, "--password-stdin"], PASSWORD, "must use https://"],
     ["another scheme", ["--url", "ftp://superset.example.com", ...good.user, "--password-stdin"], PASSWORD, "must start with https://"],
     ["a URL with a query", ["--url", "https://superset.example.com/?a=1", ...good.user, "--password-stdin"], PASSWORD, "must not hold a user, a password, a query"],

@@ -35,8 +35,7 @@ const listKeys = async (configPath = workspace.configPath): Promise<ListedKey[]>
 };
 
 /** The current key as a server with `secretKey` would load it. */
-const currentKidWith = (secretKey: string) =>
-  workspace.withDatabase(async (db) => (await createKeyRing({ services: createServices(db), secretKey, accessTokenTtlSeconds: 3600 }).signingKey()).kid);
+const currentKidWith = (secretKey: string) => workspace.withDatabase(async (db) => (await createKeyRing({ services: createServices(db), secretKey, accessTokenTtlSeconds: 3600 }).signingKey()).kid);
 
 /** A config file beside the workspace's, on the same database, with `extra` keys. */
 function configWith(name: string, extra: Record<string, unknown>): string {
@@ -97,7 +96,16 @@ test("a configured SECRET_KEY and MCP_OAUTH_ACCESS_TOKEN_TTL are used; a key ret
   const devKey = readFileSync(join(workspace.dir, "data", "secret_key"), "utf8").trim();
   await expect(currentKidWith(devKey)).rejects.toBeInstanceOf(SigningKeyDecryptionError);
 
-  await workspace.withDatabase((db) => createServices(db).signingKeys.add({ id: "old-kid", algorithm: "ES256", publicJwk: "{}", privateKey: "v1.x.y", createdAt: new Date("2020-01-01T00:00:00Z"), retiredAt: new Date("2020-02-01T00:00:00Z") }));
+  await workspace.withDatabase((db) =>
+    createServices(db).signingKeys.add({
+      id: "old-kid",
+      algorithm: "ES256",
+      publicJwk: "{}",
+      privateKey: "v1.x.y",
+      createdAt: new Date("2020-01-01T00:00:00Z"),
+      retiredAt: new Date("2020-02-01T00:00:00Z"),
+    }),
+  );
   const listed = await listKeys(configPath);
   expect(listed.find((key) => key.kid === "old-kid")).toEqual({
     kid: "old-kid",

@@ -30,7 +30,13 @@ describe("superset mcp-config list", () => {
     const { servers, problems } = JSON.parse(listed.stdout) as { servers: Record<string, unknown>[]; problems: unknown[] };
     expect(problems).toEqual([]);
     expect(servers.map((server) => [server.file, server.name, server.transport, server.target, server.state])).toEqual(
-      [".mcp.json", ".amp/settings.json", ".cursor/mcp.json", ".gemini/settings.json", "opencode.json", ".codex/config.toml"].map((file) => [file, "superset", "remote", "https://superset.example.com/mcp", "enabled"]),
+      [".mcp.json", ".amp/settings.json", ".cursor/mcp.json", ".gemini/settings.json", "opencode.json", ".codex/config.toml"].map((file) => [
+        file,
+        "superset",
+        "remote",
+        "https://superset.example.com/mcp",
+        "enabled",
+      ]),
     );
     for (const server of servers) expect(server.headers).toEqual({ Authorization: "Bearer [redacted]" });
   });

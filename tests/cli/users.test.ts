@@ -29,7 +29,10 @@ beforeAll(async () => {
 });
 
 test("users create with --password-stdin and a membership", async () => {
-  const result = await workspace.run(["users", "create", "alice", "--name", "Alice Liddell", "--email", "alice@example.com", "--password-stdin", "--org", "acme", "--role", "admin"], "correct horse\n");
+  const result = await workspace.run(
+    ["users", "create", "alice", "--name", "Alice Liddell", "--email", "alice@example.com", "--password-stdin", "--org", "acme", "--role", "admin"],
+    "correct horse\n",
+  );
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(/^Created user alice \(id [0-9a-f-]{36}, admin of acme\)\.\n$/);
   // One trailing newline is dropped; the rest of the line is the password.

@@ -113,7 +113,10 @@ describe("startup problems, one sentence each", () => {
   });
 
   test("a PEM without its BEGIN and END lines", async () => {
-    const body = rsaPublicPem.split("\n").filter((line) => !line.startsWith("-----")).join("\n");
+    const body = rsaPublicPem
+      .split("\n")
+      .filter((line) => !line.startsWith("-----"))
+      .join("\n");
     expect(await startupProblems(config({ MCP_JWT_PUBLIC_KEY: body }))).toEqual([
       'MCP_JWT_PUBLIC_KEY is not a PEM key: the "-----BEGIN PUBLIC KEY-----" and "-----END PUBLIC KEY-----" lines are missing; paste the whole public key, marker lines included.',
     ]);
@@ -134,7 +137,9 @@ describe("startup problems, one sentence each", () => {
     const pkcs1 = "-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----";
     expect((await startupProblems(config({ MCP_JWT_PUBLIC_KEY: pkcs1 })))[0]).toStartWith('MCP_JWT_PUBLIC_KEY is a PKCS#1 "RSA PUBLIC KEY"');
     const damaged = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----";
-    expect((await startupProblems(config({ MCP_JWT_PUBLIC_KEY: damaged })))[0]).toMatch(/^MCP_JWT_PUBLIC_KEY does not parse as a public key for RS256 \(.+\): check that the key matches MCP_JWT_ALGORITHM and was pasted whole\.$/);
+    expect((await startupProblems(config({ MCP_JWT_PUBLIC_KEY: damaged })))[0]).toMatch(
+      /^MCP_JWT_PUBLIC_KEY does not parse as a public key for RS256 \(.+\): check that the key matches MCP_JWT_ALGORITHM and was pasted whole\.$/,
+    );
     const wrongAlgorithm = await startupProblems(config({ MCP_JWT_ALGORITHM: "ES256", MCP_JWT_PUBLIC_KEY: rsaPublicPem }));
     expect(wrongAlgorithm[0]).toStartWith("MCP_JWT_PUBLIC_KEY does not parse as a public key for ES256 (");
   });
@@ -173,7 +178,9 @@ describe("MCP_METRICS_TOKEN", () => {
   });
 
   test("a token with metrics off is a warning: it does nothing", () => {
-    expect(startupWarnings(config({ MCP_METRICS_TOKEN: "t".repeat(32) }))).toEqual(["MCP_METRICS_TOKEN is set but MCP_METRICS_ENABLED is false: /metrics is off; set MCP_METRICS_ENABLED to true to serve it."]);
+    expect(startupWarnings(config({ MCP_METRICS_TOKEN: "t".repeat(32) }))).toEqual([
+      "MCP_METRICS_TOKEN is set but MCP_METRICS_ENABLED is false: /metrics is off; set MCP_METRICS_ENABLED to true to serve it.",
+    ]);
     expect(startupWarnings(config({ MCP_METRICS_ENABLED: true, MCP_METRICS_TOKEN: "t".repeat(32) }))).toEqual([]);
   });
 });
@@ -200,7 +207,12 @@ describe("startup warnings", () => {
       `${source("http://0.0.0.0:5008")} names 0.0.0.0, an address to listen on that no client can reach: sign-in links and OAuth metadata would point nowhere; ${fix}.`,
     ]);
     expect(startupWarnings(config({ ...AUTH_ON, MCP_SERVICE_HOST: "::" }))[0]).toContain("names [::], an address to listen on");
-    for (const [key, value] of [["MCP_SERVICE_HOST", "127.0.0.1"], ["MCP_SERVICE_HOST", "localhost"], ["MCP_SERVICE_URL", "https://127.0.0.2/mcp"], ["MCP_SERVICE_URL", "http://[::1]:8080"]] as const) {
+    for (const [key, value] of [
+      ["MCP_SERVICE_HOST", "127.0.0.1"],
+      ["MCP_SERVICE_HOST", "localhost"],
+      ["MCP_SERVICE_URL", "https://127.0.0.2/mcp"],
+      ["MCP_SERVICE_URL", "http://[::1]:8080"],
+    ] as const) {
       const [warning] = startupWarnings(config({ ...AUTH_ON, [key]: value }));
       expect(warning).toContain("is a loopback address while MCP_AUTH_ENABLED is true: only this machine can follow its sign-in links and OAuth metadata");
     }

@@ -58,7 +58,15 @@ describe("superset config check", () => {
   });
 
   test("with MCP_JWT_AUDIENCE set, config check notes the audience external JWTs must carry", async () => {
-    const path = writeObjectConfig({ MCP_AUTH_ENABLED: true, MCP_SERVICE_URL: "https://mcp.example.com", SECRET_KEY: "k".repeat(40), MCP_JWT_ALGORITHM: "HS256", MCP_JWT_SECRET: "s".repeat(40), MCP_JWT_ISSUER: "https://idp.example", MCP_JWT_AUDIENCE: ["api://superset", "superset-mcp"] });
+    const path = writeObjectConfig({
+      MCP_AUTH_ENABLED: true,
+      MCP_SERVICE_URL: "https://mcp.example.com",
+      SECRET_KEY: "k".repeat(40),
+      MCP_JWT_ALGORITHM: "HS256",
+      MCP_JWT_SECRET: "s".repeat(40),
+      MCP_JWT_ISSUER: "https://idp.example",
+      MCP_JWT_AUDIENCE: ["api://superset", "superset-mcp"],
+    });
     const { stderr, code } = await configCheck(["--config", path]);
     expect(code).toBe(0);
     expect(stderr).toBe('Note: External JWTs must carry aud "api://superset" or "superset-mcp" (MCP_JWT_AUDIENCE).\nConfiguration OK.\n');
@@ -68,7 +76,9 @@ describe("superset config check", () => {
     const path = writeObjectConfig({ MCP_AUTH_ENABLED: true, SECRET_KEY: "k".repeat(48), MCP_SERVICE_HOST: "0.0.0.0", MCP_SERVICE_URL: "http://mcp.example.com" });
     const { stderr, code } = await configCheck(["--config", path]);
     expect(code).toBe(0);
-    expect(stderr).toContain("Warning: The public URL http://mcp.example.com (MCP_SERVICE_URL, or http://MCP_SERVICE_HOST:MCP_SERVICE_PORT when unset) uses plain http:// on a host that is not loopback");
+    expect(stderr).toContain(
+      "Warning: The public URL http://mcp.example.com (MCP_SERVICE_URL, or http://MCP_SERVICE_HOST:MCP_SERVICE_PORT when unset) uses plain http:// on a host that is not loopback",
+    );
     expect(stderr).toEndWith("Configuration OK.\n");
   });
 

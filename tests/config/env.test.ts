@@ -78,9 +78,7 @@ describe("bad environment values", () => {
 
   test("an integer out of range is blamed on the environment, not the file", async () => {
     const path = writeObjectConfig({ MCP_SERVICE_PORT: 5008 });
-    await expect(loadConfig({ path, env: { MCP_SERVICE_PORT: "70000" } })).rejects.toThrow(
-      "Config error in the environment: MCP_SERVICE_PORT must be an integer between 1 and 65535 (got 70000).",
-    );
+    await expect(loadConfig({ path, env: { MCP_SERVICE_PORT: "70000" } })).rejects.toThrow("Config error in the environment: MCP_SERVICE_PORT must be an integer between 1 and 65535 (got 70000).");
   });
 
   test("a value outside a fixed set", async () => {

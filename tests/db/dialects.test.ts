@@ -65,7 +65,14 @@ function describeTable(config: Config, render: (where: SQL) => string) {
     foreignKeys: byName(
       config.foreignKeys.map((key) => {
         const reference = key.reference();
-        return { name: key.getName(), columns: names(reference.columns), table: getTableName(reference.foreignTable), foreignColumns: names(reference.foreignColumns), onDelete: key.onDelete ?? "no action", onUpdate: key.onUpdate ?? "no action" };
+        return {
+          name: key.getName(),
+          columns: names(reference.columns),
+          table: getTableName(reference.foreignTable),
+          foreignColumns: names(reference.foreignColumns),
+          onDelete: key.onDelete ?? "no action",
+          onUpdate: key.onUpdate ?? "no action",
+        };
       }),
     ),
   };
@@ -102,13 +109,28 @@ describe("dialect schemas", () => {
   test("the comparison sees a difference of onDelete, nullability and kind", () => {
     const parentS = sqlite.sqliteTable("parent", { id: sqlite.text("id").primaryKey() });
     const parentP = pg.pgTable("parent", { id: pg.uuid("id").primaryKey() });
-    const childS = sqlite.sqliteTable("child", { parentId: sqlite.text("parent_id").notNull().references(() => parentS.id, { onDelete: "cascade" }) });
-    const childP = pg.pgTable("child", { parentId: pg.uuid("parent_id").notNull().references(() => parentP.id, { onDelete: "set null" }) });
+    const childS = sqlite.sqliteTable("child", {
+      parentId: sqlite
+        .text("parent_id")
+        .notNull()
+        .references(() => parentS.id, { onDelete: "cascade" }),
+    });
+    const childP = pg.pgTable("child", {
+      parentId: pg
+        .uuid("parent_id")
+        .notNull()
+        .references(() => parentP.id, { onDelete: "set null" }),
+    });
     expect(describeSqlite(childS).foreignKeys[0]!.onDelete).toBe("cascade");
     expect(describeSqlite(childS)).not.toEqual(describePostgres(childP));
     const nullable = pg.pgTable("child", { parentId: pg.uuid("parent_id").references(() => parentP.id, { onDelete: "cascade" }) });
     expect(describeSqlite(childS)).not.toEqual(describePostgres(nullable));
-    const integerId = pg.pgTable("child", { parentId: pg.integer("parent_id").notNull().references(() => parentP.id, { onDelete: "cascade" }) });
+    const integerId = pg.pgTable("child", {
+      parentId: pg
+        .integer("parent_id")
+        .notNull()
+        .references(() => parentP.id, { onDelete: "cascade" }),
+    });
     expect(describeSqlite(childS).columns).not.toEqual(describePostgres(integerId).columns);
   });
 });

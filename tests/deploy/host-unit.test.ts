@@ -170,7 +170,12 @@ describe("README Hosts section", () => {
   /** Lines of the section's fenced code blocks that run `superset`, without comments, `[ ]` or leading VAR=value. */
   const commandLines = [...section.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)]
     .flatMap((block) => block[1]!.split("\n"))
-    .map((line) => line.replace(/\s+#.*$/, "").trim().replace(/^(?:[A-Z_][A-Z0-9_]*=\S*\s+)+/, ""))
+    .map((line) =>
+      line
+        .replace(/\s+#.*$/, "")
+        .trim()
+        .replace(/^(?:[A-Z_][A-Z0-9_]*=\S*\s+)+/, ""),
+    )
     .filter((line) => line.startsWith("superset "));
 
   test("exists and shows the host commands", () => {

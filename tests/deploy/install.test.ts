@@ -38,9 +38,7 @@ test("package.json names the superset bin, and npx superset runs it", () => {
 test("the Node floor in engines admits every locked package's engines.node", () => {
   const floor = /^>=(\d+\.\d+\.\d+)$/.exec(manifest.engines.node)?.[1];
   expect(floor, `engines.node is "${manifest.engines.node}"`).toBeDefined();
-  const refusing = locked
-    .filter((entry) => entry.engines?.node && !Bun.semver.satisfies(floor!, entry.engines.node))
-    .map((entry) => `${entry.name}@${entry.version}`);
+  const refusing = locked.filter((entry) => entry.engines?.node && !Bun.semver.satisfies(floor!, entry.engines.node)).map((entry) => `${entry.name}@${entry.version}`);
   expect(refusing).toEqual([]);
 });
 

@@ -58,7 +58,8 @@ describe("superset.service", () => {
       ["CapabilityBoundingSet", ""],
       ["SystemCallFilter", "@system-service"],
       ["UMask", "0077"],
-    ]) expect({ key, value: single("Service", key!) }).toEqual({ key, value });
+    ])
+      expect({ key, value: single("Service", key!) }).toEqual({ key, value });
     expect(unit.get("Service")?.has("MemoryDenyWriteExecute")).toBe(false);
     expect(UNIT_TEXT).toContain("MemoryDenyWriteExecute");
   });
@@ -132,7 +133,20 @@ describe("the unit's ExecStart on a config written by superset init", () => {
     linkSync(sandbox.binary, mapped(sandbox, "/usr/local/bin/superset"));
     if (canHarden) for (const dir of [sandbox.root, dirname(sandbox.binary)]) chmodSync(dir, 0o755);
 
-    const initArgs = ["init", "--dir", mapped(sandbox, "/etc/superset"), "--state-dir", mapped(sandbox, "/var/lib/superset"), "--url", "https://superset.example.com", "--username", "admin", "--email", "admin@example.com", "--password-stdin"];
+    const initArgs = [
+      "init",
+      "--dir",
+      mapped(sandbox, "/etc/superset"),
+      "--state-dir",
+      mapped(sandbox, "/var/lib/superset"),
+      "--url",
+      "https://superset.example.com",
+      "--username",
+      "admin",
+      "--email",
+      "admin@example.com",
+      "--password-stdin",
+    ];
     const init = Bun.spawn([mapped(sandbox, "/usr/local/bin/superset"), ...initArgs, ...(IS_ROOT ? ["--user", serviceUser] : [])], {
       cwd: sandbox.cwd,
       env: { PATH: SYSTEMD_PATH },
@@ -183,7 +197,10 @@ describe("the unit's ExecStart on a config written by superset init", () => {
   test("reaches GET /ready 200", async () => {
     const ready = async () => {
       if (child!.exitCode !== null) throw new Error(`the server exited with ${child!.exitCode}:\n${log}`);
-      return fetch(`http://127.0.0.1:${port}/ready`).then((response) => response.status === 200, () => false);
+      return fetch(`http://127.0.0.1:${port}/ready`).then(
+        (response) => response.status === 200,
+        () => false,
+      );
     };
     await eventually(`GET /ready on port ${port} (log so far: ${log})`, ready, 30_000);
     expect(await (await fetch(`http://127.0.0.1:${port}/ready`)).json()).toEqual({ status: "ready", database: "ok" });
@@ -198,7 +215,15 @@ describe("the unit's ExecStart on a config written by superset init", () => {
   });
 
   test("SIGTERM stops it with status 0", async () => {
-    await eventually("the server to answer", () => fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false), 30_000);
+    await eventually(
+      "the server to answer",
+      () =>
+        fetch(`http://127.0.0.1:${port}/ready`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      30_000,
+    );
     child!.kill("SIGTERM");
     expect(await child!.exited).toBe(0);
   });

@@ -36,7 +36,11 @@ const authConfig = () => ({ ...sandbox.baseConfig(), MCP_AUTH_ENABLED: true, MCP
 const connect = async (url: string, headers: Record<string, string>) => (await connectSdkClient(url, "superset-e2e-auth", { requestInit: { headers } })).client;
 
 const post = (url: string, headers: Record<string, string>) =>
-  fetch(url, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) });
+  fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+  });
 
 beforeAll(async () => {
   sandbox = await createSandbox();

@@ -47,7 +47,15 @@ async function runsWhen(automationId: string, done: (runs: Record<string, any>[]
 
 beforeAll(async () => {
   argvFile = join(tempDir("superset-auto-argv-"), "argv");
-  const preset = (exit: number) => ({ label: `Fake agent exiting ${exit}`, command: FAKE_AGENT, args: ["--print"], promptTransport: "argv" as const, promptArgs: [], resumeArgs: [], env: { FAKE_AGENT_OUT: argvFile, FAKE_AGENT_EXIT: String(exit) } });
+  const preset = (exit: number) => ({
+    label: `Fake agent exiting ${exit}`,
+    command: FAKE_AGENT,
+    args: ["--print"],
+    promptTransport: "argv" as const,
+    promptArgs: [],
+    resumeArgs: [],
+    env: { FAKE_AGENT_OUT: argvFile, FAKE_AGENT_EXIT: String(exit) },
+  });
   t = await listeningApp({ AGENT_PRESETS: { ...BUILTIN_AGENT_PRESETS, "fake-ok": preset(0), "fake-fail": preset(3) } });
   clock = manualClock(new Date());
   scheduler = createScheduler({ services: t.services, hub: t.hosts.hub, dispatcher: t.hosts.runs, clock, runTimeoutSeconds: t.config.RUN_TIMEOUT_SECONDS });
@@ -69,7 +77,14 @@ describe("a daily triage automation at 9am Berlin time", () => {
   let nextRunAt = "";
 
   test("automations_create schedules it at 09:00 Berlin, stated in words", async () => {
-    const { automation } = await call("automations_create", { name: "Triage new issues", prompt: HOSTILE_PROMPT, agent: "fake-ok", rrule: "FREQ=DAILY;BYHOUR=9;BYMINUTE=0", timezone: "Europe/Berlin", targetHostId: agent.hostId });
+    const { automation } = await call("automations_create", {
+      name: "Triage new issues",
+      prompt: HOSTILE_PROMPT,
+      agent: "fake-ok",
+      rrule: "FREQ=DAILY;BYHOUR=9;BYMINUTE=0",
+      timezone: "Europe/Berlin",
+      targetHostId: agent.hostId,
+    });
     expect(automation).toMatchObject({ scheduleText: "Daily at 9:00", enabled: true, targetHostId: agent.hostId, prompt: HOSTILE_PROMPT });
     const local = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", hour: "2-digit", minute: "2-digit" }).format(new Date(automation.nextRunAt));
     expect(local).toBe("09:00");
@@ -103,7 +118,14 @@ describe("a daily triage automation at 9am Berlin time", () => {
   });
 
   test("a scheduled run whose command exits 3 ends failed with exit code 3 and its output", async () => {
-    const { automation } = await call("automations_create", { name: "Nightly cleanup", prompt: "Clean up.", agent: "fake-fail", rrule: "FREQ=DAILY;BYHOUR=10;BYMINUTE=30", timezone: "Europe/Berlin", targetHostId: agent.hostId });
+    const { automation } = await call("automations_create", {
+      name: "Nightly cleanup",
+      prompt: "Clean up.",
+      agent: "fake-fail",
+      rrule: "FREQ=DAILY;BYHOUR=10;BYMINUTE=30",
+      timezone: "Europe/Berlin",
+      targetHostId: agent.hostId,
+    });
     clock.set(new Date(Math.max(clock.now().getTime(), new Date(automation.nextRunAt).getTime())));
     const [failed] = await runsWhen(automation.id, (runs) => runs[0]?.status === "failed");
     expect(failed).toMatchObject({ trigger: "schedule", scheduledFor: automation.nextRunAt, status: "failed", exitCode: 3 });

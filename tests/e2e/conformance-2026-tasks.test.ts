@@ -12,7 +12,18 @@ import { extendWithTasks, TASK_FIXTURE_RESULTS } from "../helpers/fixture-tasks.
 
 setDefaultTimeout(90_000);
 
-const SCENARIOS = ["tasks-lifecycle", "tasks-capability-negotiation", "tasks-wire-fields", "tasks-request-state-removal", "tasks-request-headers", "tasks-dispatch-and-envelope", "tasks-required-task-error", "tasks-mrtr-input", "tasks-mrtr-composition", "tasks-status-notifications"];
+const SCENARIOS = [
+  "tasks-lifecycle",
+  "tasks-capability-negotiation",
+  "tasks-wire-fields",
+  "tasks-request-state-removal",
+  "tasks-request-headers",
+  "tasks-dispatch-and-envelope",
+  "tasks-required-task-error",
+  "tasks-mrtr-input",
+  "tasks-mrtr-composition",
+  "tasks-status-notifications",
+];
 
 describe("MCP 2026-07-28 conformance: the tasks extension", () => {
   let fixture: FixtureServer;

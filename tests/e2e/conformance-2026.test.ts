@@ -14,8 +14,27 @@ import BASELINE from "./conformance-2026-baseline.json";
 
 setDefaultTimeout(90_000);
 
-const BINARY_SCENARIOS = ["server-stateless", "tools-list", "caching", "http-header-validation", "http-custom-header-server-validation", "dns-rebinding-protection", "server-sse-multiple-streams", "input-required-result-unsupported-methods"];
-const FIXTURE_SCENARIOS = ["server-stateless", "tools-call-simple-text", "tools-call-image", "tools-call-audio", "tools-call-embedded-resource", "tools-call-mixed-content", "tools-call-error", "tools-call-with-progress", "json-schema-2020-12"];
+const BINARY_SCENARIOS = [
+  "server-stateless",
+  "tools-list",
+  "caching",
+  "http-header-validation",
+  "http-custom-header-server-validation",
+  "dns-rebinding-protection",
+  "server-sse-multiple-streams",
+  "input-required-result-unsupported-methods",
+];
+const FIXTURE_SCENARIOS = [
+  "server-stateless",
+  "tools-call-simple-text",
+  "tools-call-image",
+  "tools-call-audio",
+  "tools-call-embedded-resource",
+  "tools-call-mixed-content",
+  "tools-call-error",
+  "tools-call-with-progress",
+  "json-schema-2020-12",
+];
 const baseline = BASELINE as Record<string, string>;
 /** INFO results the suite uses for behaviour the specification leaves optional, and why they are fine. */
 const ACCEPTED_INFO: Record<string, string> = {

@@ -42,7 +42,9 @@ describe("MCP conformance suite against the built binary", () => {
       const { checks, output } = await runScenario(server.url, scenario, { suite: "stable" });
       expect(checks.length, `scenario ran no check:\n${output}`).toBeGreaterThan(0);
       const failures = checks.filter((check) => !isAccepted(check));
-      const report = failures.map((check) => `${check.status} ${check.id}: ${check.description}${check.errorMessage ? ` — ${check.errorMessage}` : ""}\n${JSON.stringify(check.details ?? {}, null, 2)}`);
+      const report = failures.map(
+        (check) => `${check.status} ${check.id}: ${check.description}${check.errorMessage ? ` — ${check.errorMessage}` : ""}\n${JSON.stringify(check.details ?? {}, null, 2)}`,
+      );
       expect(failures.length, `${scenario}: checks not passed\n${report.join("\n")}\n\nCLI output:\n${output}`).toBe(0);
     });
   }

@@ -19,7 +19,7 @@ const connect = async (url: string) => (await connectSdkClient(url, "superset-e2
 /** The ids of every task tasks_list shows, page by page. */
 async function listedTaskIds(client: Client): Promise<Set<string>> {
   const ids = new Set<string>();
-  for (let offset: number | null = 0; offset !== null; ) {
+  for (let offset: number | null = 0; offset !== null;) {
     const page = await call(client, "tasks_list", { limit: 500, offset });
     for (const item of page.result as { task: { id: string } }[]) ids.add(item.task.id);
     offset = page.nextOffset as number | null;

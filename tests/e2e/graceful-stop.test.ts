@@ -122,7 +122,8 @@ for (const variant of VARIANTS) {
         expect((await idle.answers(1))[0]!.status).toBe(200);
         held.push(idle);
         const inFlight: HeldRequest[] = [];
-        for (let i = 1; i <= IN_FLIGHT; i++) inFlight.push(holdRequest(server.port, { path: "/mcp", headers: jsonHeaders(sessionId), body: toolCall(i, "tasks_create", { title: `Drained task ${i}` }) }));
+        for (let i = 1; i <= IN_FLIGHT; i++)
+          inFlight.push(holdRequest(server.port, { path: "/mcp", headers: jsonHeaders(sessionId), body: toolCall(i, "tasks_create", { title: `Drained task ${i}` }) }));
         const streamed = holdRequest(server.port, { path: "/mcp", headers: jsonHeaders(sessionId), body: toolCall(IN_FLIGHT + 1, "tasks_statuses_list", {}, { progressToken: "drain" }) });
         held.push(...inFlight, streamed);
         await Promise.all([...inFlight, streamed].map((request) => request.accepted));
@@ -150,7 +151,10 @@ for (const variant of VARIANTS) {
         const [sse] = await streamed.answers(1);
         expect(sse!.status).toBe(200);
         expect(sse!.headers["content-type"]).toStartWith("text/event-stream");
-        const events = sse!.body.split("\n").filter((line) => line.startsWith("data: ")).map((line) => JSON.parse(line.slice(6)));
+        const events = sse!.body
+          .split("\n")
+          .filter((line) => line.startsWith("data: "))
+          .map((line) => JSON.parse(line.slice(6)));
         expect(events.at(-1)).toMatchObject({ id: IN_FLIGHT + 1, result: { structuredContent: { statuses: expect.arrayContaining([expect.objectContaining({ name: "Backlog" })]) } } });
 
         // Once its answer is out Bun closes the connection, so a client's next request takes a new one, which is refused.

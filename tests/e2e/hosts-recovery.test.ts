@@ -54,7 +54,9 @@ describe("an agent killed mid-command", () => {
     expect(created.value.workspace).toMatchObject({ branch: "slow", worktreeExists: true });
 
     // One worktree, one workspace, and the setup that was cut short ran to its end once.
-    const worktrees = gitSync(project.repoPath, ["worktree", "list", "--porcelain"]).split("\n").filter((line) => line === "branch refs/heads/slow");
+    const worktrees = gitSync(project.repoPath, ["worktree", "list", "--porcelain"])
+      .split("\n")
+      .filter((line) => line === "branch refs/heads/slow");
     expect(worktrees).toHaveLength(1);
     const listed = (await hostTool(t, session, "workspaces_list", { hostId: options.hostId })).value.result.filter((item: { branch: string }) => item.branch === "slow");
     expect(listed).toHaveLength(1);
@@ -115,7 +117,12 @@ describe("two organizations", () => {
     await eventually("both hosts", () => t.hosts.hub.onlineCount() === 2);
 
     // The other organization's owner makes a session workspace on their host, through the same tools.
-    const asTheirOwner = (name: string, args: Record<string, unknown>) => callTool(ALL_TOOLS.find((tool) => tool.name === name)!, args, contextOf(t, other.owner));
+    const asTheirOwner = (name: string, args: Record<string, unknown>) =>
+      callTool(
+        ALL_TOOLS.find((tool) => tool.name === name)!,
+        args,
+        contextOf(t, other.owner),
+      );
     const made = await asTheirOwner("workspaces_create", { hostId: theirs.hostId, name: "their secret work" });
     expect(made.isError).toBeUndefined();
     const theirWorkspace = (made.structuredContent as { workspace: { id: string } }).workspace;
@@ -145,5 +152,12 @@ describe("two organizations", () => {
 });
 
 function contextOf(t: ListeningApp, actor: Actor) {
-  return { services: t.services, actor, scopes: ["mcp:read", "mcp:write"], runtime: { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0 }, callId: "recovery-test", hosts: t.hosts };
+  return {
+    services: t.services,
+    actor,
+    scopes: ["mcp:read", "mcp:write"],
+    runtime: { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0 },
+    callId: "recovery-test",
+    hosts: t.hosts,
+  };
 }

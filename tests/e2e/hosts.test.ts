@@ -39,7 +39,15 @@ async function succeed(name: string, args: Record<string, unknown>) {
 
 beforeAll(async () => {
   argvFile = join(tempDir("superset-fake-agent-"), "argv");
-  const fake = { label: "Fake Claude", command: FAKE_AGENT, args: ["--dangerously-skip-permissions"], promptTransport: "argv" as const, promptArgs: [], resumeArgs: ["--resume", "{sessionId}"], env: { FAKE_AGENT_OUT: argvFile } };
+  const fake = {
+    label: "Fake Claude",
+    command: FAKE_AGENT,
+    args: ["--dangerously-skip-permissions"],
+    promptTransport: "argv" as const,
+    promptArgs: [],
+    resumeArgs: ["--resume", "{sessionId}"],
+    env: { FAKE_AGENT_OUT: argvFile },
+  };
   t = await listeningApp({ AGENT_PRESETS: { ...BUILTIN_AGENT_PRESETS, fake } });
   remote = makeRemote({ files: { ".superset/setup.sh": "echo setup-ran > .setup-ran\n" } });
   // An empty HOME: the shells the host starts must not depend on this machine's rc files.
@@ -60,7 +68,9 @@ let repoPath = "";
 
 describe("a workspace for the auth feature on the build box", () => {
   test("projects_create clones the remote, streaming progress notifications", async () => {
-    const response = await rpc(t.app, request("tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, gitUrl: remote.url }, _meta: { progressToken: "clone-1" } }), { sessionId: session });
+    const response = await rpc(t.app, request("tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, gitUrl: remote.url }, _meta: { progressToken: "clone-1" } }), {
+      sessionId: session,
+    });
     expect(response.headers.get("content-type")).toStartWith("text/event-stream");
     const events = await readSseEvents(response, 1_000, 30_000);
     const progress = events.filter((event) => (event.data as { method?: string }).method === "notifications/progress");
@@ -164,12 +174,18 @@ describe("hostile input is refused or harmless", () => {
     const workspace = (await succeed("workspaces_list", {})).result.find((item: { branch: string }) => item.branch === "feature/auth");
     const key = `sk_live_${"e".repeat(43)}`;
     const root = workspace.worktreePath as string;
-    writeFileSync(join(root, ".mcp.json"), JSON.stringify({ mcpServers: { superset: { type: "http", url: `${t.baseUrl}/mcp`, headers: { Authorization: `Bearer ${key}` } }, "bad\u001bname": { command: "x" } } }));
+    writeFileSync(
+      join(root, ".mcp.json"),
+      JSON.stringify({ mcpServers: { superset: { type: "http", url: `${t.baseUrl}/mcp`, headers: { Authorization: `Bearer ${key}` } }, "bad\u001bname": { command: "x" } } }),
+    );
     symlinkSync("/etc", join(root, ".cursor"));
     writeFileSync(join(root, "opencode.json"), `{"pad": "${"x".repeat(2 * 1024 * 1024)}"}`);
     try {
       const listed = await succeed("workspaces_mcp_config_list", { workspaceId: workspace.id });
-      expect(listed.servers.map((server: { name: string; state: string }) => [server.name, server.state])).toEqual([["superset", "enabled"], ["bad\\u001bname", "invalid"]]);
+      expect(listed.servers.map((server: { name: string; state: string }) => [server.name, server.state])).toEqual([
+        ["superset", "enabled"],
+        ["bad\\u001bname", "invalid"],
+      ]);
       expect(listed.servers[0].headers).toEqual({ Authorization: "Bearer [redacted]" });
       expect(JSON.stringify(listed)).not.toContain(key);
       expect(listed.problems.map((problem: { reason: string }) => problem.reason)).toEqual([

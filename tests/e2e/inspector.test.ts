@@ -38,7 +38,11 @@ describe.skipIf(!INSPECTOR)("MCP Inspector CLI against the built binary", () => 
 
   /** `mcp-inspector --cli <url> --transport http --method <method> …`, which must succeed; its stdout parsed as JSON. */
   async function inspect(method: string, ...args: string[]): Promise<Record<string, unknown>> {
-    const { exitCode, stdout, stderr } = await runProcess([INSPECTOR!, "--cli", server.url, "--transport", "http", "--method", method, ...args], { cwd: home, env: { ...process.env, HOME: home }, timeoutMs: 60_000 });
+    const { exitCode, stdout, stderr } = await runProcess([INSPECTOR!, "--cli", server.url, "--transport", "http", "--method", method, ...args], {
+      cwd: home,
+      env: { ...process.env, HOME: home },
+      timeoutMs: 60_000,
+    });
     expect(exitCode, `mcp-inspector --method ${method} ${args.join(" ")} exited ${exitCode}:\n${stderr}${stdout}`).toBe(0);
     return JSON.parse(stdout) as Record<string, unknown>;
   }

@@ -119,7 +119,12 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
     const initialize = await tlsFetch(url, {
       method: "POST",
       headers,
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "superset-e2e-nginx", version: "1.0.0" } } }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "superset-e2e-nginx", version: "1.0.0" } },
+      }),
     });
     expect(initialize.status, await initialize.clone().text()).toBe(200);
     await initialize.text();
@@ -166,7 +171,10 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
   }
 
   test("TLS 1.2 and 1.3 with a verified certificate, HTTP/2 offered, plain HTTP redirected to https", async () => {
-    for (const [flag, name] of [["-tls1_2", "TLSv1.2"], ["-tls1_3", "TLSv1.3"]] as const) {
+    for (const [flag, name] of [
+      ["-tls1_2", "TLSv1.2"],
+      ["-tls1_3", "TLSv1.3"],
+    ] as const) {
       const { exitCode, stdout } = await handshake(flag);
       expect(exitCode, stdout).toBe(0);
       expect(stdout).toContain(`New, ${name}, Cipher is`);
@@ -185,13 +193,31 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
     const routes = (base: string, paths: [string, string][]) =>
       Promise.all(paths.map(async ([method, path]) => [`${method} ${path}`, (await tlsFetch(`${base}${path}`, { method, redirect: "manual" })).status] as const));
     const devPaths: [string, string][] = [
-      ["GET", "/"], ["GET", "/signin"], ["POST", "/signout"], ["GET", "/settings/api-keys"], ["GET", "/settings/api-keys/revoke"], ["GET", "/settings/connections"],
-      ["GET", "/assets/styles.css"], ["GET", "/assets/copy.js"], ["GET", "/health"], ["GET", "/ready"], ["GET", "/mcp"], ["GET", "/api/v2/agent/mcp"], ["GET", "/api/agent/mcp"],
+      ["GET", "/"],
+      ["GET", "/signin"],
+      ["POST", "/signout"],
+      ["GET", "/settings/api-keys"],
+      ["GET", "/settings/api-keys/revoke"],
+      ["GET", "/settings/connections"],
+      ["GET", "/assets/styles.css"],
+      ["GET", "/assets/copy.js"],
+      ["GET", "/health"],
+      ["GET", "/ready"],
+      ["GET", "/mcp"],
+      ["GET", "/api/v2/agent/mcp"],
+      ["GET", "/api/agent/mcp"],
     ];
     const oauthPaths: [string, string][] = [
-      ["GET", "/.well-known/oauth-authorization-server"], ["GET", "/.well-known/oauth-protected-resource"], ["GET", "/.well-known/oauth-protected-resource/mcp"],
-      ["GET", "/.well-known/oauth-protected-resource/api/v2/agent/mcp"], ["GET", "/.well-known/jwks.json"], ["GET", "/oauth/authorize"], ["POST", "/oauth/token"],
-      ["POST", "/oauth/register"], ["POST", "/oauth/revoke"], ["GET", "/signin"],
+      ["GET", "/.well-known/oauth-authorization-server"],
+      ["GET", "/.well-known/oauth-protected-resource"],
+      ["GET", "/.well-known/oauth-protected-resource/mcp"],
+      ["GET", "/.well-known/oauth-protected-resource/api/v2/agent/mcp"],
+      ["GET", "/.well-known/jwks.json"],
+      ["GET", "/oauth/authorize"],
+      ["POST", "/oauth/token"],
+      ["POST", "/oauth/register"],
+      ["POST", "/oauth/revoke"],
+      ["GET", "/signin"],
     ];
     const serverBase = (running: RunningServer) => running.url.replace(/\/mcp$/, "");
     expect(await routes(proxy.url, devPaths)).toEqual(await routes(serverBase(server), devPaths));
@@ -226,7 +252,11 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
       registration_endpoint: `${authProxy.url}/oauth/register`,
     });
     for (const path of ["/mcp", "/api/v2/agent/mcp"]) {
-      const challenge = await tlsFetch(`${authProxy.url}${path}`, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) });
+      const challenge = await tlsFetch(`${authProxy.url}${path}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
       expect(challenge.status).toBe(401);
       expect(challenge.headers.get("www-authenticate")).toContain(`resource_metadata="${authProxy.url}/.well-known/oauth-protected-resource${path}"`);
     }
@@ -249,9 +279,11 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
   });
 
   test("a host agent connects over wss through nginx and is online", async () => {
-    await eventually("the agent to connect through nginx", async () => (await tool("hosts_list")).result.some((host: Structured) => host.id === hostId && host.online), 30_000).catch((error: Error) => {
-      throw new Error(`${error.message}; agent stderr:\n${agentLog}`);
-    });
+    await eventually("the agent to connect through nginx", async () => (await tool("hosts_list")).result.some((host: Structured) => host.id === hostId && host.online), 30_000).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; agent stderr:\n${agentLog}`);
+      },
+    );
   });
 
   test("progress notifications arrive through nginx while the tool call runs", async () => {
@@ -262,40 +294,46 @@ describe.skipIf(!hasNginx && !underCi)("the shipped nginx site in front of the b
 
     // Setup waits for its gate, which only this progress handler opens: the answer exists only if progress came through live.
     const setupProgress: string[] = [];
-    const created = await tool("workspaces_create", { hostId, projectId, name: "live", branch: "live" }, {
-      onprogress: (progress) => {
-        setupProgress.push(progress.message ?? "");
-        writeFileSync(join(gates, "live.go"), "");
+    const created = await tool(
+      "workspaces_create",
+      { hostId, projectId, name: "live", branch: "live" },
+      {
+        onprogress: (progress) => {
+          setupProgress.push(progress.message ?? "");
+          writeFileSync(join(gates, "live.go"), "");
+        },
       },
-    });
+    );
     expect(setupProgress[0]).toStartWith("Running setup in terminal");
     expect(created.workspace).toMatchObject({ branch: "live", worktreeExists: true });
 
     // The next call sends no progress token, so its answer is plain JSON, silent until the last test opens the gate.
-    silentCall = { startedAt: Date.now(), answer: tool("workspaces_create", { hostId, projectId, name: "silent", branch: "silent" }, { timeout: 150_000 }).then((value) => ({ value }), (error: Error) => ({ error })) };
+    silentCall = {
+      startedAt: Date.now(),
+      answer: tool("workspaces_create", { hostId, projectId, name: "silent", branch: "silent" }, { timeout: 150_000 }).then(
+        (value) => ({ value }),
+        (error: Error) => ({ error }),
+      ),
+    };
   });
 
-  test(
-    "a GET stream, a silent tool call and the host's WebSocket all outlive nginx's default 60 s timeout",
-    async () => {
-      expect(silentCall, "the progress test starts the silent call").toBeDefined();
-      // Waiting is the point here: each connection must stay quiet past 60 s and still work.
-      await Bun.sleep(Math.max(0, stream.openedAt + PAST_DEFAULT_TIMEOUT_MS - Date.now(), silentCall!.startedAt + PAST_DEFAULT_TIMEOUT_MS - Date.now()));
-      expect(stream.ended, `the GET stream closed (${stream.ended})`).toBeNull();
-      const pastTimeout = Date.now();
-      await eventually("a keep-alive on the GET stream after 70 s", () => stream.chunks.some((chunk) => chunk.at >= pastTimeout) || stream.ended !== null, 20_000);
-      expect(stream.ended).toBeNull();
-      expect(stream.chunks.at(-1)!.text).toContain(": keepalive");
+  test("a GET stream, a silent tool call and the host's WebSocket all outlive nginx's default 60 s timeout", async () => {
+    expect(silentCall, "the progress test starts the silent call").toBeDefined();
+    // Waiting is the point here: each connection must stay quiet past 60 s and still work.
+    await Bun.sleep(Math.max(0, stream.openedAt + PAST_DEFAULT_TIMEOUT_MS - Date.now(), silentCall!.startedAt + PAST_DEFAULT_TIMEOUT_MS - Date.now()));
+    expect(stream.ended, `the GET stream closed (${stream.ended})`).toBeNull();
+    const pastTimeout = Date.now();
+    await eventually("a keep-alive on the GET stream after 70 s", () => stream.chunks.some((chunk) => chunk.at >= pastTimeout) || stream.ended !== null, 20_000);
+    expect(stream.ended).toBeNull();
+    expect(stream.chunks.at(-1)!.text).toContain(": keepalive");
 
-      writeFileSync(join(gates, "silent.go"), "");
-      const { value, error } = await silentCall!.answer;
-      expect(error).toBeUndefined();
-      expect(value!.workspace).toMatchObject({ branch: "silent", worktreeExists: true });
+    writeFileSync(join(gates, "silent.go"), "");
+    const { value, error } = await silentCall!.answer;
+    expect(error).toBeUndefined();
+    expect(value!.workspace).toMatchObject({ branch: "silent", worktreeExists: true });
 
-      // One connection for the whole file: nginx never cut the agent's socket, so it never reconnected.
-      expect(logMessages(server.stderr()).filter((message) => message === "host connected")).toHaveLength(1);
-      expect((await tool("hosts_list")).result.find((host: Structured) => host.id === hostId)?.online).toBe(true);
-    },
-    150_000,
-  );
+    // One connection for the whole file: nginx never cut the agent's socket, so it never reconnected.
+    expect(logMessages(server.stderr()).filter((message) => message === "host connected")).toHaveLength(1);
+    expect((await tool("hosts_list")).result.find((host: Structured) => host.id === hostId)?.online).toBe(true);
+  }, 150_000);
 });

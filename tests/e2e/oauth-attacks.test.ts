@@ -37,7 +37,9 @@ let clientId: string;
 /** A code approved by alice (in acme) for the test client, with its PKCE verifier. */
 async function approvedCode(params: Record<string, string> = {}): Promise<{ code: string; verifier: string }> {
   const { verifier, challenge } = pkcePair();
-  const { location } = await browser.authorize(authorizeUrl(oauth.issuer, { client_id: clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, ...params }), { organizationId: oauth.organizations.acme });
+  const { location } = await browser.authorize(authorizeUrl(oauth.issuer, { client_id: clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, ...params }), {
+    organizationId: oauth.organizations.acme,
+  });
   return { code: codeFrom(location).code, verifier };
 }
 
@@ -117,7 +119,11 @@ describe("authorization codes", () => {
 describe("redirect URIs and open redirects", () => {
   test("registration refuses redirect URIs that are not https, loopback http or a private-use scheme", async () => {
     for (const uri of ["http://evil.example/callback", "javascript:alert(1)", "https://evil.example/cb#fragment"]) {
-      const response = await fetch(`${oauth.issuer}/oauth/register`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ redirect_uris: [uri], token_endpoint_auth_method: "none" }) });
+      const response = await fetch(`${oauth.issuer}/oauth/register`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ redirect_uris: [uri], token_endpoint_auth_method: "none" }),
+      });
       expect(response.status, uri).toBe(400);
       expect(((await response.json()) as { error: string }).error, uri).toMatch(/^invalid_(redirect_uri|client_metadata)$/);
     }
@@ -173,7 +179,11 @@ describe("forms need their CSRF token", () => {
     const foreignToken = "html" in otherPage ? (await parseForms(otherPage.html)).flatMap((f) => f.fields).find((f) => f.name === "csrf_token")?.value : undefined;
     expect(foreignToken, "the sign-in form carries a csrf_token").toBeString();
     for (const body of [withoutToken, { ...values, csrf_token: foreignToken! }, { ...values, csrf_token: "0".repeat(64) }]) {
-      const response = await browser.fetch("/oauth/authorize", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: oauth.issuer }, body: new URLSearchParams(body) });
+      const response = await browser.fetch("/oauth/authorize", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: oauth.issuer },
+        body: new URLSearchParams(body),
+      });
       expect(response.status).toBe(403);
       expect(response.headers.get("location")).toBeNull();
     }
@@ -184,15 +194,33 @@ describe("forms need their CSRF token", () => {
 
   test("a cross-site POST of the consent form by a page that has no token gives no code", async () => {
     const { challenge } = pkcePair();
-    const forged = { response_type: "code", client_id: clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: "S256", resource: oauth.mcpUrl, scope: "mcp:read mcp:write", organization_id: oauth.organizations.acme, decision: "approve" };
-    const response = await browser.fetch("/oauth/authorize", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://evil.example" }, body: new URLSearchParams(forged) });
+    const forged = {
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: REDIRECT_URI,
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      resource: oauth.mcpUrl,
+      scope: "mcp:read mcp:write",
+      organization_id: oauth.organizations.acme,
+      decision: "approve",
+    };
+    const response = await browser.fetch("/oauth/authorize", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://evil.example" },
+      body: new URLSearchParams(forged),
+    });
     expect([400, 403]).toContain(response.status);
     expect(response.headers.get("location")).toBeNull();
   });
 
   test("sign-in without its csrf_token is refused and sets no session", async () => {
     const visitor = new ScriptedBrowser(oauth.issuer);
-    const response = await visitor.fetch("/signin", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ username: USERNAME, password: PASSWORD, next: "/settings/api-keys" }) });
+    const response = await visitor.fetch("/signin", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ username: USERNAME, password: PASSWORD, next: "/settings/api-keys" }),
+    });
     expect(response.status).toBe(403);
     const page = await visitor.go("/settings/api-keys");
     expect("url" in page && new URL(page.url).pathname, "still signed out: the settings page sends to /signin").toBe("/signin");
@@ -223,7 +251,11 @@ describe("refresh tokens", () => {
     const stolen = await tokenRequest(oauth.issuer, { grant_type: "refresh_token", refresh_token: issued.body.refresh_token as string, client_id: other });
     expect(stolen.status).toBe(400);
     expect(stolen.body.error).toBe("invalid_grant");
-    await fetch(`${oauth.issuer}/oauth/revoke`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token: issued.body.refresh_token as string, client_id: other }) });
+    await fetch(`${oauth.issuer}/oauth/revoke`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: issued.body.refresh_token as string, client_id: other }),
+    });
     expect((await mcpPing(oauth.mcpUrl, bearer(issued.body.access_token))).status, "another client's revoke request changes nothing").toBe(200);
   });
 });

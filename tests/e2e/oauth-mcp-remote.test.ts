@@ -39,7 +39,10 @@ async function storedTokens(): Promise<StoredTokens> {
   return Bun.file(join(home, "mcp-auth", file!)).json();
 }
 
-const diagnostics = async () => `mcp-remote stderr:\n${bridgeLog}\nbrowser log:\n${await Bun.file(browserLog()).text().catch(() => "(none)")}`;
+const diagnostics = async () =>
+  `mcp-remote stderr:\n${bridgeLog}\nbrowser log:\n${await Bun.file(browserLog())
+    .text()
+    .catch(() => "(none)")}`;
 
 beforeAll(async () => {
   oauth = await startOAuthServer({ MCP_OAUTH_ACCESS_TOKEN_TTL: ACCESS_TOKEN_TTL_SECONDS, MCP_JWT_LEEWAY_SECONDS: 0 });

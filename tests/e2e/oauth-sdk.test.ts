@@ -120,7 +120,10 @@ describe("the MCP SDK client's OAuth support against the built binary", () => {
     expect(provider.savedTokens!.refresh_token).toBeString();
 
     // The access token is the server's ES256 JWT for this resource, this user and the chosen organization.
-    const [header, payload] = provider.savedTokens!.access_token.split(".").slice(0, 2).map((part) => JSON.parse(Buffer.from(part, "base64url").toString()));
+    const [header, payload] = provider
+      .savedTokens!.access_token.split(".")
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, "base64url").toString()));
     expect(header).toMatchObject({ alg: "ES256", kid: expect.any(String) });
     expect(payload).toMatchObject({ iss: oauth.issuer, aud: oauth.mcpUrl, organizationId: oauth.organizations.globex, client_id: provider.information!.client_id });
 

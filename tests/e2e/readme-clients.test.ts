@@ -22,7 +22,15 @@ setDefaultTimeout(60_000);
 const README = resolve(import.meta.dir, "../../README.md");
 const MCP_REMOTE = resolve(import.meta.dir, "../../node_modules/mcp-remote/dist/proxy.js");
 /** The section headings and the `superset connect` name of each. */
-const CONNECT_IDS: Record<string, string> = { "Claude Code": "claude-code", "Claude Desktop": "claude-desktop", Cursor: "cursor", Codex: "codex", "Gemini CLI": "gemini", opencode: "opencode", Amp: "amp" };
+const CONNECT_IDS: Record<string, string> = {
+  "Claude Code": "claude-code",
+  "Claude Desktop": "claude-desktop",
+  Cursor: "cursor",
+  Codex: "codex",
+  "Gemini CLI": "gemini",
+  opencode: "opencode",
+  Amp: "amp",
+};
 const CLIENTS = Object.keys(CONNECT_IDS);
 const KEY_PLACEHOLDER = "sk_live_your_api_key_here";
 const KEY_VARIABLE = "SUPERSET_API_KEY";
@@ -132,11 +140,7 @@ function readSnippets(): Snippet[] {
 
 /** The snippet's headers with the key placeholder and environment-variable references filled in with `key`. */
 function filledHeaders(headers: Record<string, string>, key: string): Record<string, string> {
-  const fill = (value: string) =>
-    value
-      .replaceAll(KEY_PLACEHOLDER, key)
-      .replaceAll(`{env:${KEY_VARIABLE}}`, key)
-      .replaceAll(`\${${KEY_VARIABLE}}`, key);
+  const fill = (value: string) => value.replaceAll(KEY_PLACEHOLDER, key).replaceAll(`{env:${KEY_VARIABLE}}`, key).replaceAll(`\${${KEY_VARIABLE}}`, key);
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, fill(value)]));
 }
 
@@ -151,8 +155,14 @@ describe("README: Connecting clients, read", () => {
     expect([...new Set(snippets.map((snippet) => snippet.client))].sort()).toEqual([...CLIENTS].sort());
     for (const client of CLIENTS) {
       const own = snippets.filter((snippet) => snippet.client === client);
-      expect(own.some((snippet) => Object.keys(snippet.headers).length === 0), `${client}: no OAuth snippet`).toBe(true);
-      expect(own.some((snippet) => Object.keys(snippet.headers).length > 0), `${client}: no API-key snippet`).toBe(true);
+      expect(
+        own.some((snippet) => Object.keys(snippet.headers).length === 0),
+        `${client}: no OAuth snippet`,
+      ).toBe(true);
+      expect(
+        own.some((snippet) => Object.keys(snippet.headers).length > 0),
+        `${client}: no API-key snippet`,
+      ).toBe(true);
     }
   });
 
@@ -162,8 +172,14 @@ describe("README: Connecting clients, read", () => {
       expect(own[0]!.lang, client).toBe("sh");
       expect(own[0]!.text, client).toStartWith(`superset connect ${CONNECT_IDS[client]} `);
       const connects = own.filter((snippet) => snippet.text.startsWith("superset connect "));
-      expect(connects.some((snippet) => Object.keys(snippet.headers).length === 0), `${client}: no superset connect for OAuth`).toBe(true);
-      expect(connects.some((snippet) => Object.keys(snippet.headers).length > 0), `${client}: no superset connect with a key`).toBe(true);
+      expect(
+        connects.some((snippet) => Object.keys(snippet.headers).length === 0),
+        `${client}: no superset connect for OAuth`,
+      ).toBe(true);
+      expect(
+        connects.some((snippet) => Object.keys(snippet.headers).length > 0),
+        `${client}: no superset connect with a key`,
+      ).toBe(true);
     }
   });
 
@@ -226,7 +242,9 @@ describe("README: Connecting clients, against the built binary", () => {
     for (const snippet of snippets.filter((s) => s.text.startsWith("superset connect "))) {
       const home = mkdtempSync(join(tmpdir(), "superset-readme-connect-"));
       try {
-        const words = shellWords(snippet.text).slice(1).map((word) => (/^https?:\/\//.test(word) ? onServer(word, oauth) : word.replaceAll(KEY_PLACEHOLDER, key)));
+        const words = shellWords(snippet.text)
+          .slice(1)
+          .map((word) => (/^https?:\/\//.test(word) ? onServer(word, oauth) : word.replaceAll(KEY_PLACEHOLDER, key)));
         const result = await oauth.sandbox.run(words, { env: { HOME: home, XDG_CONFIG_HOME: join(home, ".config") } });
         expect(result.exitCode, `${label(snippet)}\n${result.stderr}`).toBe(0);
         const path = /^Added superset \(.*\) in (\/.+?)(?:; the previous file is .*)?\.$/m.exec(result.stdout)?.[1];
@@ -245,15 +263,25 @@ describe("README: Connecting clients, against the built binary", () => {
     const bridge = snippets.find((snippet) => snippet.command?.args.includes("mcp-remote"));
     expect(bridge, "no mcp-remote snippet").toBeDefined();
     // `npx -y mcp-remote …` runs the pinned devDependency here: the arguments after the package name as written.
-    const args = bridge!.command!.args.slice(bridge!.command!.args.indexOf("mcp-remote") + 1).map((arg: string) => (/^https?:\/\//.test(arg) ? onServer(arg, oauth) : arg.replaceAll(KEY_PLACEHOLDER, key)));
-    const transport = new StdioClientTransport({ command: "node", args: [MCP_REMOTE, ...args], env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: oauth.sandbox.root, MCP_REMOTE_CONFIG_DIR: `${oauth.sandbox.root}/mcp-auth` }, stderr: "pipe" });
+    const args = bridge!
+      .command!.args.slice(bridge!.command!.args.indexOf("mcp-remote") + 1)
+      .map((arg: string) => (/^https?:\/\//.test(arg) ? onServer(arg, oauth) : arg.replaceAll(KEY_PLACEHOLDER, key)));
+    const transport = new StdioClientTransport({
+      command: "node",
+      args: [MCP_REMOTE, ...args],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: oauth.sandbox.root, MCP_REMOTE_CONFIG_DIR: `${oauth.sandbox.root}/mcp-auth` },
+      stderr: "pipe",
+    });
     let stderr = "";
     transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const client = new Client({ name: "superset-e2e-readme", version: "1.0.0" });
     try {
       await client.connect(transport);
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name), stderr).toContain("tasks_list");
+      expect(
+        tools.map((tool) => tool.name),
+        stderr,
+      ).toContain("tasks_list");
     } finally {
       await client.close().catch(() => {});
     }

@@ -42,7 +42,9 @@ describe("the binary with the Redis store", () => {
   test("a reachable Redis: the server starts, health_check says redis and /ready names the store ok", async () => {
     const prefix = uniquePrefix("binary");
     const raw = await inspector();
-    const server = await sandbox.start({ config: { MCP_STORE_CONFIG: storeConfig(REDIS_URL!), MCP_CACHE_CONFIG: { CACHE_KEY_PREFIX: prefix }, MCP_RATE_LIMIT: { enabled: true, requests: 100, window_seconds: 60 } } });
+    const server = await sandbox.start({
+      config: { MCP_STORE_CONFIG: storeConfig(REDIS_URL!), MCP_CACHE_CONFIG: { CACHE_KEY_PREFIX: prefix }, MCP_RATE_LIMIT: { enabled: true, requests: 100, window_seconds: 60 } },
+    });
     try {
       const baseUrl = server.url.replace(/\/mcp$/, "");
       const ready = await fetch(`${baseUrl}/ready`);

@@ -59,7 +59,12 @@ describe("host tools through replicas that do not hold the host's socket", () =>
     return client;
   }
 
-  async function call(replica: Replica, name: string, args: Record<string, unknown> = {}, options: { onprogress?: (progress: { progress: number }) => void; signal?: AbortSignal } = {}): Promise<ToolAnswer> {
+  async function call(
+    replica: Replica,
+    name: string,
+    args: Record<string, unknown> = {},
+    options: { onprogress?: (progress: { progress: number }) => void; signal?: AbortSignal } = {},
+  ): Promise<ToolAnswer> {
     const client = await clientOn(replica);
     return (await client.callTool({ name, arguments: name === "hosts_list" ? args : { hostId: agent.hostId, ...args } }, undefined, options)) as ToolAnswer;
   }
@@ -155,7 +160,9 @@ describe("host tools through replicas that do not hold the host's socket", () =>
 
     const failed = await waiting;
     expect(failed.isError).toBe(true);
-    expect(failed.content[0]!.text).toMatch(/^(Host "build-box" \([0-9a-f]{32}\) reconnected to another replica before it answered project\.create|The replica holding Host "build-box" \([0-9a-f]{32}\)'s connection went away)/);
+    expect(failed.content[0]!.text).toMatch(
+      /^(Host "build-box" \([0-9a-f]{32}\) reconnected to another replica before it answered project\.create|The replica holding Host "build-box" \([0-9a-f]{32}\)'s connection went away)/,
+    );
 
     await eventually(`the agent on another replica (its log: ${agent.output()})`, async () => ![undefined, a].includes(await holder()), RECONNECT_DEADLINE_MS);
     for (const replica of set.replicas.filter((candidate) => candidate !== a)) {

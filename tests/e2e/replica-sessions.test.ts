@@ -56,7 +56,13 @@ describe("one legacy session served by two replicas", () => {
     sandbox = await createSandbox();
     database = await sharedDatabase(sandbox);
     raw = await inspector();
-    const config = { DATABASE_URL: database.url, SCHEDULER_ENABLED: false, MCP_STORE_CONFIG: storeConfig(REDIS_URL!), MCP_CACHE_CONFIG: { CACHE_KEY_PREFIX: prefix }, MCP_MAX_SESSIONS_PER_PRINCIPAL: SESSION_CAP };
+    const config = {
+      DATABASE_URL: database.url,
+      SCHEDULER_ENABLED: false,
+      MCP_STORE_CONFIG: storeConfig(REDIS_URL!),
+      MCP_CACHE_CONFIG: { CACHE_KEY_PREFIX: prefix },
+      MCP_MAX_SESSIONS_PER_PRINCIPAL: SESSION_CAP,
+    };
     // One after the other: the first applies the migrations.
     a = await sandbox.start({ config });
     b = await sandbox.start({ config });
@@ -131,7 +137,9 @@ describe("one legacy session served by two replicas", () => {
       agent = inProcessAgent({ baseUrl: a.url.replace(/\/mcp$/, ""), token });
       const session = await openHttpSession(a.url);
       await eventually("the host to be online on A", async () => {
-        const listed = (await (await postMcp(a.url, request("tools/call", { name: "hosts_list", arguments: {} }), session)).json()) as { result?: { structuredContent?: { result?: { online?: boolean }[] } } };
+        const listed = (await (await postMcp(a.url, request("tools/call", { name: "hosts_list", arguments: {} }), session)).json()) as {
+          result?: { structuredContent?: { result?: { online?: boolean }[] } };
+        };
         return listed.result?.structuredContent?.result?.some((host) => host.online) === true;
       });
     });
@@ -155,7 +163,12 @@ describe("one legacy session served by two replicas", () => {
 
     test("a task A runs is watched with subscriptions/listen on B: A's cancellation of it reaches B's stream", async () => {
       const baseA = a.url.replace(/\/mcp$/, "");
-      const started = await sendModern({ baseUrl: baseA }, "tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, gitUrl: remote.url("listened"), name: "listened" } }, WITH_TASKS);
+      const started = await sendModern(
+        { baseUrl: baseA },
+        "tools/call",
+        { name: "projects_create", arguments: { hostId: agent.hostId, gitUrl: remote.url("listened"), name: "listened" } },
+        WITH_TASKS,
+      );
       const taskId = started.body.result?.taskId as string;
       expect(taskId, JSON.stringify(started.body)).toBeString();
       const { body, headers } = modernRequest("subscriptions/listen", { notifications: { taskIds: [taskId] } }, WITH_TASKS);
@@ -212,7 +225,15 @@ describe.skipIf(!hasRedisServer())("a replica whose Redis goes away", () => {
       expect(initialize.status).toBe(503);
 
       await redis.start();
-      await eventually("a new session once Redis is back", () => openHttpSession(server.url).then(() => true, () => false), 30_000);
+      await eventually(
+        "a new session once Redis is back",
+        () =>
+          openHttpSession(server.url).then(
+            () => true,
+            () => false,
+          ),
+        30_000,
+      );
     } finally {
       await server.stop();
       await redis.dispose();

@@ -86,7 +86,9 @@ describe("host tools through any replica", () => {
   /** The replica holding the agent's WebSocket, by each one's own superset_hosts_online (null while none does). */
   async function holder(): Promise<Replica | null> {
     for (const replica of set.replicas) {
-      const scraped = await fetch(`${replica.directUrl}/metrics`).then((response) => response.text()).catch(() => "");
+      const scraped = await fetch(`${replica.directUrl}/metrics`)
+        .then((response) => response.text())
+        .catch(() => "");
       if (sampleValue(scraped, "superset_hosts_online") === 1) return replica;
     }
     return null;
@@ -99,7 +101,10 @@ describe("host tools through any replica", () => {
     await eventually(`the agent to connect (its log: ${agentLog})`, async () => (a = (await holder())!) !== null, RECONNECT_TIMEOUT_MS);
     for (const replica of others(a)) {
       const { result } = await call(replica, "hosts_list");
-      expect(result.find((host: Structured) => host.id === hostId), `replica ${replica.index}`).toMatchObject({ online: true });
+      expect(
+        result.find((host: Structured) => host.id === hostId),
+        `replica ${replica.index}`,
+      ).toMatchObject({ online: true });
     }
   });
 
@@ -159,7 +164,10 @@ describe("host tools through any replica", () => {
     const [remaining] = others(moved!).filter((replica) => replica !== killed);
     for (const replica of [moved!, remaining!]) {
       const { result } = await call(replica, "hosts_list");
-      expect(result.find((host: Structured) => host.id === hostId), `replica ${replica.index}`).toMatchObject({ online: true });
+      expect(
+        result.find((host: Structured) => host.id === hostId),
+        `replica ${replica.index}`,
+      ).toMatchObject({ online: true });
     }
     // A live call (lists answer from last-known records even when a host is away): through the replica without the socket.
     const { workspace } = await call(remaining!, "workspaces_create", { name: "after the move" });

@@ -84,7 +84,13 @@ describe("three replicas behind nginx", () => {
     expect(Date.now()).toBeLessThan(due.getTime());
     await eventually(
       "every due automation to be claimed and moved on",
-      async () => (await orm.select({ id: automations.id }).from(automations).where(and(eq(automations.organizationId, organizationId), gt(automations.nextRunAt, due)))).length === DUE_AUTOMATIONS,
+      async () =>
+        (
+          await orm
+            .select({ id: automations.id })
+            .from(automations)
+            .where(and(eq(automations.organizationId, organizationId), gt(automations.nextRunAt, due)))
+        ).length === DUE_AUTOMATIONS,
       DUE_IN_MS + 30_000,
     );
     const runs = await orm.select().from(automationRuns).where(eq(automationRuns.organizationId, organizationId));
@@ -93,6 +99,9 @@ describe("three replicas behind nginx", () => {
     expect(runs.every((run) => run.scheduledFor.getTime() === due.getTime() && run.trigger === "schedule")).toBe(true);
     // Each replica counts the runs it claimed: together exactly one claim per run, none claimed twice.
     const claimed = await Promise.all(set.replicas.map(async (replica) => sampleValue(await (await fetch(`${replica.directUrl}/metrics`)).text(), "superset_scheduler_delay_seconds_count") ?? 0));
-    expect(claimed.reduce((sum, count) => sum + count, 0), `claims per replica: ${claimed.join(", ")}`).toBe(DUE_AUTOMATIONS);
+    expect(
+      claimed.reduce((sum, count) => sum + count, 0),
+      `claims per replica: ${claimed.join(", ")}`,
+    ).toBe(DUE_AUTOMATIONS);
   });
 });

@@ -25,7 +25,9 @@ const RSS_GROWTH_BOUND_MB = 150;
 
 /** Resident memory of `pid` in MB, from /proc. */
 function residentMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((entry) => entry.startsWith("VmRSS:"));
   return Number(line?.match(/(\d+)/)?.[1]) / 1024;
 }
 

@@ -52,45 +52,41 @@ describe("the GET stream of a session", () => {
     }
   });
 
-  test(
-    "stays open past Bun's 10 s idle timeout",
-    async () => {
-      const sessionId = await openSession(server.url);
-      const abort = new AbortController();
-      const opened = Date.now();
-      const response = await openStream(server.url, sessionId, abort.signal);
-      expect(response.status).toBe(200);
+  test("stays open past Bun's 10 s idle timeout", async () => {
+    const sessionId = await openSession(server.url);
+    const abort = new AbortController();
+    const opened = Date.now();
+    const response = await openStream(server.url, sessionId, abort.signal);
+    expect(response.status).toBe(200);
 
-      // Read in the background: note when data arrives and when (if ever) the stream ends.
-      const reader = response.body!.getReader();
-      let firstDataAt: number | null = null;
-      let ended: string | null = null;
-      const reading = (async () => {
-        try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) return void (ended = `ended after ${Date.now() - opened} ms`);
-            if (value.length) firstDataAt ??= Date.now();
-          }
-        } catch (error) {
-          if (!abort.signal.aborted) ended = `failed after ${Date.now() - opened} ms: ${(error as Error).message}`;
-        }
-      })();
-
+    // Read in the background: note when data arrives and when (if ever) the stream ends.
+    const reader = response.body!.getReader();
+    let firstDataAt: number | null = null;
+    let ended: string | null = null;
+    const reading = (async () => {
       try {
-        await Bun.sleep(Math.max(0, opened + QUIET_MS - Date.now()));
-        expect(ended, `the GET stream closed while quiet (${ended})`).toBeNull();
-        // Still readable: the next thing on the stream arrives (the keep-alive comment), not its end.
-        while (firstDataAt === null && ended === null && Date.now() - opened < FIRST_DATA_WITHIN_MS) await Bun.sleep(100);
-        expect(ended, `the GET stream closed (${ended})`).toBeNull();
-        expect(firstDataAt, `nothing arrived on the GET stream within ${FIRST_DATA_WITHIN_MS / 1000} s`).not.toBeNull();
-      } finally {
-        // Aborting alone leaves a pending read waiting for the next chunk; cancelling ends it now.
-        abort.abort();
-        await reader.cancel().catch(() => {});
-        await reading;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return void (ended = `ended after ${Date.now() - opened} ms`);
+          if (value.length) firstDataAt ??= Date.now();
+        }
+      } catch (error) {
+        if (!abort.signal.aborted) ended = `failed after ${Date.now() - opened} ms: ${(error as Error).message}`;
       }
-    },
-    30_000,
-  );
+    })();
+
+    try {
+      await Bun.sleep(Math.max(0, opened + QUIET_MS - Date.now()));
+      expect(ended, `the GET stream closed while quiet (${ended})`).toBeNull();
+      // Still readable: the next thing on the stream arrives (the keep-alive comment), not its end.
+      while (firstDataAt === null && ended === null && Date.now() - opened < FIRST_DATA_WITHIN_MS) await Bun.sleep(100);
+      expect(ended, `the GET stream closed (${ended})`).toBeNull();
+      expect(firstDataAt, `nothing arrived on the GET stream within ${FIRST_DATA_WITHIN_MS / 1000} s`).not.toBeNull();
+    } finally {
+      // Aborting alone leaves a pending read waiting for the next chunk; cancelling ends it now.
+      abort.abort();
+      await reader.cancel().catch(() => {});
+      await reading;
+    }
+  }, 30_000);
 });

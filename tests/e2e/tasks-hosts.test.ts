@@ -24,7 +24,8 @@ let agent: ReturnType<typeof agentProcess>;
 let remote: StuckRemote;
 
 const send = (method: string, params: Record<string, unknown>, capabilities: Record<string, unknown> = WITH_TASKS) => sendModern({ baseUrl: t.baseUrl }, method, params, capabilities);
-const createProject = (args: Record<string, unknown>, capabilities?: Record<string, unknown>) => send("tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, ...args } }, capabilities);
+const createProject = (args: Record<string, unknown>, capabilities?: Record<string, unknown>) =>
+  send("tools/call", { name: "projects_create", arguments: { hostId: agent.hostId, ...args } }, capabilities);
 const getTask = async (taskId: string) => (await send("tasks/get", { taskId })).body.result!;
 
 beforeAll(async () => {

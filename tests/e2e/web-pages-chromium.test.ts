@@ -62,7 +62,12 @@ describe.skipIf(!hasChromium && !underCi)("the web pages in Chromium against the
     await page.getByLabel(/password/i).fill(PASSWORD);
     await page.getByRole("button", { name: /sign in/i }).click();
     await page.waitForURL(`${oauth.issuer}/settings/api-keys`);
-    await expect(page.getByRole("heading", { name: /api keys/i }).first().isVisible()).resolves.toBe(true);
+    await expect(
+      page
+        .getByRole("heading", { name: /api keys/i })
+        .first()
+        .isVisible(),
+    ).resolves.toBe(true);
   });
 
   test("a wrong password shows one generic message and no session", async () => {

@@ -33,14 +33,20 @@ export interface TestApp {
  * over it with `overrides` applied to the defaults; an MCP_AUTH_FACTORY among them is built as the
  * server does at start.
  */
-export async function createTestApp(overrides: Partial<ResolvedConfig> = {}, options: Pick<AppOptions, "clientDocuments" | "shutdown" | "sharedStore"> & { db?: Database; now?: () => Date } = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Partial<ResolvedConfig> = {},
+  options: Pick<AppOptions, "clientDocuments" | "shutdown" | "sharedStore"> & { db?: Database; now?: () => Date } = {},
+): Promise<TestApp> {
   const db = options.db ?? openDatabase("sqlite://:memory:");
   if (!options.db) await db.migrate();
   const services = createServices(db, options.now);
   await ensureDevUser(services, DEV_USERNAME);
   const config: ResolvedConfig = { ...defaultConfig(false), MCP_DEV_USERNAME: DEV_USERNAME, MCP_SERVICE_HOST: "127.0.0.1", ...overrides };
   const customProvider = await buildCustomProvider(config);
-  const metrics = await createMetrics(config, ALL_TOOLS.map((tool) => tool.name));
+  const metrics = await createMetrics(
+    config,
+    ALL_TOOLS.map((tool) => tool.name),
+  );
   const hosts = createHostAccess(config, services, undefined, metrics);
   const { db: _given, now: _now, ...appOptions } = options;
   return { app: createApp({ config, services, customProvider, hosts, metrics, ...appOptions }), db, services, config, hosts, metrics };
@@ -135,7 +141,12 @@ export async function toolResult(app: App, name: string, args: Record<string, un
 }
 
 /** Reads an SSE body until `count` events arrived, one matched `until`, or the stream ended; returns their ids and parsed data. */
-export async function readSseEvents(response: Response, count: number, timeoutMs = 2_000, until?: (event: { id: string | null; data: unknown }) => boolean): Promise<{ id: string | null; data: unknown }[]> {
+export async function readSseEvents(
+  response: Response,
+  count: number,
+  timeoutMs = 2_000,
+  until?: (event: { id: string | null; data: unknown }) => boolean,
+): Promise<{ id: string | null; data: unknown }[]> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   const events: { id: string | null; data: unknown }[] = [];

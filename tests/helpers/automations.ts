@@ -43,7 +43,19 @@ export async function connectedHostWithRecords(services: Services, actor: Actor,
   if ("refused" in connected) throw new Error(connected.refused);
   const at = new Date().toISOString();
   const project = { id: crypto.randomUUID(), name: `${name}-repo`, repoPath: `/srv/${name}`, repoUrl: null, defaultBranch: "main", createdAt: at, updatedAt: at };
-  const workspace = { id: crypto.randomUUID(), projectId: project.id, name: "feature", branch: "feature", type: "worktree" as const, worktreePath: `/srv/${name}-feature`, worktreeExists: true, taskId: null, createdByUserId: actor.userId, createdAt: at, updatedAt: at };
+  const workspace = {
+    id: crypto.randomUUID(),
+    projectId: project.id,
+    name: "feature",
+    branch: "feature",
+    type: "worktree" as const,
+    worktreePath: `/srv/${name}-feature`,
+    worktreeExists: true,
+    taskId: null,
+    createdByUserId: actor.userId,
+    createdAt: at,
+    updatedAt: at,
+  };
   await services.hosts.saveProject(connected.host, project, new Date());
   await services.hosts.saveWorkspace(connected.host, workspace, new Date());
   return { registration: connected.host, machineId, project, workspace };

@@ -13,7 +13,10 @@ import type { FixtureResult } from "./fixture-server.ts";
 type InputRequest = { method: string; params: Record<string, unknown> };
 type Round = Record<string, InputRequest>;
 
-const ask = (message: string, property: string): InputRequest => ({ method: "elicitation/create", params: { mode: "form", message, requestedSchema: { type: "object", properties: { [property]: { type: "string" } }, required: [property] } } });
+const ask = (message: string, property: string): InputRequest => ({
+  method: "elicitation/create",
+  params: { mode: "form", message, requestedSchema: { type: "object", properties: { [property]: { type: "string" } }, required: [property] } },
+});
 const sample = (text: string): InputRequest => ({ method: "sampling/createMessage", params: { messages: [{ role: "user", content: { type: "text", text } }], maxTokens: 50 } });
 const ROOTS: InputRequest = { method: "roots/list", params: {} };
 const CAPABILITY_OF: Record<string, string> = { "elicitation/create": "elicitation", "sampling/createMessage": "sampling", "roots/list": "roots" };
@@ -45,7 +48,10 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 /** The one prompt of input-required-result-non-tool-request: input-required results are not for tools only. */
 const PROMPT_NAME = "test_input_required_result_prompt";
 const PROMPT_ROUND: Round = {
-  user_context: { method: "elicitation/create", params: { message: "What context should the prompt use?", requestedSchema: { type: "object", properties: { context: { type: "string" } }, required: ["context"] } } },
+  user_context: {
+    method: "elicitation/create",
+    params: { message: "What context should the prompt use?", requestedSchema: { type: "object", properties: { context: { type: "string" } }, required: ["context"] } },
+  },
 };
 
 /** prompts/get of the fixture prompt: asks for its context first, then answers a GetPromptResult using it. */
@@ -77,8 +83,7 @@ export function extendWithInputRequired(dispatch: ModernDispatch): void {
       round = fixture.rounds.findIndex((_round, index) => isValidRequestState(secretKey, binding(index), requestState, nowSeconds));
       if (round < 0) throw new RpcError(ErrorCode.InvalidParams, "Invalid params: requestState failed its integrity check or expired.");
     }
-    const asked = (index: number) =>
-      Object.fromEntries(Object.entries(fixture.rounds[index]!).filter(([, request]) => declaresCapability(context.modern, CAPABILITY_OF[request.method]!)));
+    const asked = (index: number) => Object.fromEntries(Object.entries(fixture.rounds[index]!).filter(([, request]) => declaresCapability(context.modern, CAPABILITY_OF[request.method]!)));
     const askRound = (index: number) => ({ resultType: "input_required", inputRequests: asked(index), requestState: signRequestState(secretKey, binding(index), nowSeconds) });
     const answers = inputResponses ?? {};
     const keys = Object.keys(asked(round));

@@ -83,7 +83,14 @@ export const FIXTURE_RESULTS: Record<string, FixtureResult> = {
 const RAW_SCHEMAS: Record<string, Record<string, unknown>> = { json_schema_2020_12_tool: SCHEMA_2020_12_TOOL };
 
 function fixtureTool(name: string): AnyTool {
-  return defineTool({ name, description: `Conformance fixture ${name}.`, input: v.record(v.string(), v.unknown()), output: v.unknown(), annotations: { readOnlyHint: true }, handler: async () => ({}) });
+  return defineTool({
+    name,
+    description: `Conformance fixture ${name}.`,
+    input: v.record(v.string(), v.unknown()),
+    output: v.unknown(),
+    annotations: { readOnlyHint: true },
+    handler: async () => ({}),
+  });
 }
 
 export interface FixtureServer {
@@ -112,7 +119,11 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
   const listeners = new ListenRegistry();
   const dispatch = createModernDispatch({ listToolsTtlMs: 0, listeners });
   // The raw schemas stand in for the generated ones; everything else of tools/list is the product's.
-  dispatch.addMethod("tools/list", (_params, context) => ({ tools: context.tools.map((tool) => (RAW_SCHEMAS[tool.name] ? { ...describeModernTool(tool), inputSchema: RAW_SCHEMAS[tool.name] } : describeModernTool(tool))), ttlMs: 0, cacheScope: "private" }));
+  dispatch.addMethod("tools/list", (_params, context) => ({
+    tools: context.tools.map((tool) => (RAW_SCHEMAS[tool.name] ? { ...describeModernTool(tool), inputSchema: RAW_SCHEMAS[tool.name] } : describeModernTool(tool))),
+    ttlMs: 0,
+    cacheScope: "private",
+  }));
   // test_missing_capability needs sampling: refused with -32021 through the tools/call hook the extensions use.
   dispatch.wrapToolCall((next) => (call, context) => {
     if (call.tool.name === "test_missing_capability" && !declaresCapability(context.modern, "sampling")) {

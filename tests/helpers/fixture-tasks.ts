@@ -48,7 +48,10 @@ export const TASK_FIXTURE_RESULTS: Record<string, FixtureResult> = {
 const TASK_TOOLS = new Set(["slow_compute", "failing_job", "protocol_error_job", "confirm_delete", "multi_input", "test_tool_with_task"]);
 const TASK_REQUIRED = new Set(["failing_job", "test_tool_with_task"]);
 
-const elicit = (message: string, property: string) => ({ method: "elicitation/create", params: { mode: "form", message, requestedSchema: { type: "object", properties: { [property]: { type: "string" } }, required: [property] } } });
+const elicit = (message: string, property: string) => ({
+  method: "elicitation/create",
+  params: { mode: "form", message, requestedSchema: { type: "object", properties: { [property]: { type: "string" } }, required: [property] } },
+});
 /** The questions a tool asks inside its task, by key: confirm_delete one, multi_input two at once. */
 const TASK_QUESTIONS: Record<string, Record<string, ReturnType<typeof elicit>>> = {
   confirm_delete: { confirm: elicit("Delete the file?", "confirm") },
@@ -72,14 +75,17 @@ export function extendWithTasks(dispatch: ModernDispatch, listeners: ListenRegis
   dispatch.wrapToolCall((next) => async (call, context) => {
     if (call.tool.name !== "test_tool_with_task") return next(call, context);
     const answer = isObject(call.params.inputResponses) ? call.params.inputResponses.user_name : undefined;
-    if (!isObject(answer) || !isObject(answer.content) || typeof answer.content.name !== "string") return { resultType: "input_required", inputRequests: { user_name: elicit("What is your name?", "name") } };
+    if (!isObject(answer) || !isObject(answer.content) || typeof answer.content.name !== "string")
+      return { resultType: "input_required", inputRequests: { user_name: elicit("What is your name?", "name") } };
     return next({ ...call, arguments: { ...(isObject(call.arguments) ? call.arguments : {}), user_name: answer.content.name.slice(0, 100) } }, context);
   });
   // Outermost: the fixture tools are generic values, so their task behaviour is given here, as a field.
   dispatch.wrapToolCall((next) => (call, context) => {
     if (!TASK_TOOLS.has(call.tool.name)) return next(call, context);
     if (TASK_REQUIRED.has(call.tool.name) && !declaresTasksExtension(context.modern.clientCapabilities)) {
-      throw new ModernError(400, MISSING_CAPABILITY_CODE, `Missing required client capability: ${call.tool.name} runs only as a task; declare ${TASKS_EXTENSION}.`, { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
+      throw new ModernError(400, MISSING_CAPABILITY_CODE, `Missing required client capability: ${call.tool.name} runs only as a task; declare ${TASKS_EXTENSION}.`, {
+        requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+      });
     }
     return next({ ...call, tool: { ...call.tool, task: {} } }, context);
   });

@@ -27,16 +27,65 @@ export function prng(seed: number) {
 
 // subscriptions/listen is left out: its stream stays open by design, and the fuzz awaits every answer's end.
 const METHODS = [
-  "initialize", "ping", "tools/list", "tools/call", "logging/setLevel", "server/discover", "tasks/get", "tasks/cancel", "tasks/list",
-  "notifications/initialized", "notifications/cancelled", "hasOwnProperty", "valueOf", "constructor", "toString", "__proto__", "__defineGetter__", "prototype",
-  "", " ", "tools/", "TOOLS/LIST", "tools/call\u0000", "resources/read", "prompts/get", "x".repeat(10_000),
+  "initialize",
+  "ping",
+  "tools/list",
+  "tools/call",
+  "logging/setLevel",
+  "server/discover",
+  "tasks/get",
+  "tasks/cancel",
+  "tasks/list",
+  "notifications/initialized",
+  "notifications/cancelled",
+  "hasOwnProperty",
+  "valueOf",
+  "constructor",
+  "toString",
+  "__proto__",
+  "__defineGetter__",
+  "prototype",
+  "",
+  " ",
+  "tools/",
+  "TOOLS/LIST",
+  "tools/call\u0000",
+  "resources/read",
+  "prompts/get",
+  "x".repeat(10_000),
 ];
 
 /** Values for any leaf: hostile strings, absurd numbers, wrong shapes. */
 const LEAVES: unknown[] = [
-  null, true, false, 0, -1, 1.5, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, "", "a\u0000b", "\ud800", "\udfff\ud800", "x".repeat(200_000), "é".repeat(1000),
-  "../../etc/passwd", "${jndi:ldap://x}", "<script>alert(1)</script>", "'; DROP TABLE tasks; --", "%s%s%n", "\u202e", [], [[[[[]]]]], {}, { __proto__: { polluted: true } }, { constructor: { prototype: { x: 1 } } },
-  "0b5c7a1e-2f3d-4c5b-8a9e-1d2c3b4a5f60", "2030-01-01T09:00:00Z", "9999-99-99T99:99:99Z",
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER + 2,
+  "",
+  "a\u0000b",
+  "\ud800",
+  "\udfff\ud800",
+  "x".repeat(200_000),
+  "é".repeat(1000),
+  "../../etc/passwd",
+  "${jndi:ldap://x}",
+  "<script>alert(1)</script>",
+  "'; DROP TABLE tasks; --",
+  "%s%s%n",
+  "\u202e",
+  [],
+  [[[[[]]]]],
+  {},
+  { __proto__: { polluted: true } },
+  { constructor: { prototype: { x: 1 } } },
+  "0b5c7a1e-2f3d-4c5b-8a9e-1d2c3b4a5f60",
+  "2030-01-01T09:00:00Z",
+  "9999-99-99T99:99:99Z",
 ];
 
 /** Marks of a leak: a stack frame, a source path, a driver's words, or the internal error itself. */
@@ -92,11 +141,16 @@ export function createFuzzer(seed: number, tools: readonly ToolDescriptor[], ses
   function mutateText(text: string): string {
     const at = random.int(text.length + 1);
     switch (random.int(5)) {
-      case 0: return text.slice(0, at);
-      case 1: return text.slice(0, at) + String.fromCharCode(random.int(0x10000)) + text.slice(at + 1);
-      case 2: return text + text;
-      case 3: return `[${text},${text}]`;
-      default: return text.slice(0, at) + random.pick(["{", "}", "[", "]", '"', "\\", ",", ":", "\u0000", "1e99999"]) + text.slice(at);
+      case 0:
+        return text.slice(0, at);
+      case 1:
+        return text.slice(0, at) + String.fromCharCode(random.int(0x10000)) + text.slice(at + 1);
+      case 2:
+        return text + text;
+      case 3:
+        return `[${text},${text}]`;
+      default:
+        return text.slice(0, at) + random.pick(["{", "}", "[", "]", '"', "\\", ",", ":", "\u0000", "1e99999"]) + text.slice(at);
     }
   }
 
@@ -145,7 +199,18 @@ export function createFuzzer(seed: number, tools: readonly ToolDescriptor[], ses
         break;
       case 5: {
         const name = random.pick(["MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Mcp-Session-Id", "Mcp-Param-Host-Id", "Accept", "Content-Type"]);
-        changedHeaders[name] = random.pick(["", "2025-11-25", "2026-07-28", "1999-01-01", "tools/list", "=?base64?!!!?=", "=?base64?AAAA?=", "x".repeat(4000), "text/plain", "application/json; charset=utf-16"]);
+        changedHeaders[name] = random.pick([
+          "",
+          "2025-11-25",
+          "2026-07-28",
+          "1999-01-01",
+          "tools/list",
+          "=?base64?!!!?=",
+          "=?base64?AAAA?=",
+          "x".repeat(4000),
+          "text/plain",
+          "application/json; charset=utf-16",
+        ]);
         what = `header ${name}`;
         break;
       }
@@ -154,7 +219,6 @@ export function createFuzzer(seed: number, tools: readonly ToolDescriptor[], ses
     }
     return { body: JSON.stringify(message), headers: changedHeaders, what };
   }
-
 
   /** The hostile cases of a tool's arguments and `count` random mutations of its sample arguments. */
   function sweeps(tool: ToolDescriptor, count: number): unknown[] {

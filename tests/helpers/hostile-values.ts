@@ -29,7 +29,8 @@ export function hostileValues(raw: JsonSchema, path: string): HostileCase[] {
   if (schema.enum || schema.const !== undefined) return [{ path, what: "an unknown value", value: "not-one-of-them" }];
   switch (schema.type) {
     case "string": {
-      if (typeof schema.maxLength === "number") cases.push({ path, what: `${schema.maxLength + 1} characters`, value: "a".repeat(schema.maxLength + 1), mentions: schema.format ? undefined : String(schema.maxLength) });
+      if (typeof schema.maxLength === "number")
+        cases.push({ path, what: `${schema.maxLength + 1} characters`, value: "a".repeat(schema.maxLength + 1), mentions: schema.format ? undefined : String(schema.maxLength) });
       // Far past every limit (the longest is 100,000), well under the request body cap.
       cases.push({ path, what: "300,000 characters", value: "é".repeat(300_000) });
       cases.push({ path, what: "a NUL character", value: "a\u0000b", mentions: schema.format ? undefined : "NUL" });
@@ -50,7 +51,8 @@ export function hostileValues(raw: JsonSchema, path: string): HostileCase[] {
       break;
     case "array": {
       const item = sampleValue(schema.items ?? {}, false);
-      if (typeof schema.maxItems === "number") cases.push({ path, what: `${schema.maxItems + 1} items`, value: Array.from({ length: schema.maxItems + 1 }, () => item), mentions: String(schema.maxItems) });
+      if (typeof schema.maxItems === "number")
+        cases.push({ path, what: `${schema.maxItems + 1} items`, value: Array.from({ length: schema.maxItems + 1 }, () => item), mentions: String(schema.maxItems) });
       cases.push({ path, what: "a string", value: "not-an-array" });
       for (const nested of hostileValues(schema.items ?? {}, `${path}.0`)) cases.push({ ...nested, value: [nested.value] });
       break;

@@ -14,7 +14,12 @@ let nextId = 1;
 
 /** The body and headers of one modern request. */
 export function modernRequest(method: string, params: Record<string, unknown>, clientCapabilities: Record<string, unknown>) {
-  const body = { jsonrpc: "2.0" as const, id: `m-${nextId++}`, method, params: { ...params, _meta: { "io.modelcontextprotocol/protocolVersion": MODERN_VERSION, "io.modelcontextprotocol/clientCapabilities": clientCapabilities } } };
+  const body = {
+    jsonrpc: "2.0" as const,
+    id: `m-${nextId++}`,
+    method,
+    params: { ...params, _meta: { "io.modelcontextprotocol/protocolVersion": MODERN_VERSION, "io.modelcontextprotocol/clientCapabilities": clientCapabilities } },
+  };
   const headers: Record<string, string> = { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "MCP-Protocol-Version": MODERN_VERSION, "Mcp-Method": method };
   const name = method === "tools/call" ? params.name : method.startsWith("tasks/") ? params.taskId : undefined;
   if (typeof name === "string") headers["Mcp-Name"] = name;

@@ -135,7 +135,15 @@ export async function startNginx(options: NginxPorts & Pick<SiteValues, "upstrea
   // Run as root, nginx's workers are "nobody" and must reach the temp dirs nginx makes for them.
   await chmod(root, 0o711);
   const { httpsPort, httpPort, certificates } = options;
-  const site = testSiteConfig(await Bun.file(SITE_CONFIG).text(), { httpsPort, httpPort, upstreamPort: options.upstreamPort, revealUpstream: options.revealUpstream, certPath: certificates.certPath, keyPath: certificates.keyPath, acmeRoot: join(root, "acme") });
+  const site = testSiteConfig(await Bun.file(SITE_CONFIG).text(), {
+    httpsPort,
+    httpPort,
+    upstreamPort: options.upstreamPort,
+    revealUpstream: options.revealUpstream,
+    certPath: certificates.certPath,
+    keyPath: certificates.keyPath,
+    acmeRoot: join(root, "acme"),
+  });
   await Bun.write(join(root, "superset.conf"), site);
   await Bun.write(join(root, "nginx.conf"), mainConfig(root));
   await Bun.write(join(root, "temp/.keep"), "");
@@ -164,10 +172,14 @@ export async function startNginx(options: NginxPorts & Pick<SiteValues, "upstrea
   };
 
   try {
-    await eventually(`nginx to listen on 127.0.0.1:${httpsPort}`, async () => {
-      if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}:\n${await stderr}${await errorLog()}`);
-      return acceptsConnections(httpsPort);
-    }, READY_TIMEOUT_MS);
+    await eventually(
+      `nginx to listen on 127.0.0.1:${httpsPort}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}:\n${await stderr}${await errorLog()}`);
+        return acceptsConnections(httpsPort);
+      },
+      READY_TIMEOUT_MS,
+    );
   } catch (error) {
     await stop();
     throw error;

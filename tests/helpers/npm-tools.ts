@@ -92,7 +92,18 @@ async function install(spec: string, dir: string): Promise<string | undefined> {
     // --prefix makes the staging folder the project (no package.json is written: --no-save).
     // npm's default retries back off for minutes per request offline; one short retry lets it
     // fall back to its cache, or give up, within seconds.
-    const options = ["--prefix", staging, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=warn", "--fetch-retries=1", "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=5000"];
+    const options = [
+      "--prefix",
+      staging,
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      "--loglevel=warn",
+      "--fetch-retries=1",
+      "--fetch-retry-mintimeout=2000",
+      "--fetch-retry-maxtimeout=5000",
+    ];
     const { exitCode, stdout, stderr } = await runProcess([npm, "install", ...options, spec], { cwd: staging, env: npmEnvironment(), timeoutMs: INSTALL_TIMEOUT_MS });
     const output = `${stderr}${stdout}`.trim();
     if (exitCode !== 0) return `npm install exited ${exitCode}${output ? `:\n${output}` : ""}`;

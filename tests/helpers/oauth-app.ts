@@ -56,7 +56,17 @@ export async function registerClient(t: TestApp, metadata: Record<string, unknow
 }
 
 export function authorizeParams(clientId: string, challenge: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { response_type: "code", client_id: clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: "S256", state: "st-1", scope: "mcp:read mcp:write", resource: MCP_RESOURCE, ...extra };
+  return {
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: REDIRECT_URI,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    state: "st-1",
+    scope: "mcp:read mcp:write",
+    resource: MCP_RESOURCE,
+    ...extra,
+  };
 }
 
 export function getAuthorize(t: TestApp, params: Record<string, string>, cookie?: string): Promise<Response> {
@@ -85,7 +95,14 @@ export async function authorizeAndExchange(t: OAuthApp, organizationId = t.organ
   const client = await registerClient(t);
   const { verifier, challenge } = pkcePair();
   const location = await consent(t, authorizeParams(client.client_id, challenge), { decision: "approve", organizationId });
-  const response = await post(t, "/oauth/token", { grant_type: "authorization_code", code: location.searchParams.get("code")!, redirect_uri: REDIRECT_URI, code_verifier: verifier, client_id: client.client_id, resource: MCP_RESOURCE });
+  const response = await post(t, "/oauth/token", {
+    grant_type: "authorization_code",
+    code: location.searchParams.get("code")!,
+    redirect_uri: REDIRECT_URI,
+    code_verifier: verifier,
+    client_id: client.client_id,
+    resource: MCP_RESOURCE,
+  });
   if (response.status !== 200) throw new Error(`token answered ${response.status}: ${await response.text()}`);
   const tokens = (await response.json()) as { access_token: string; refresh_token: string; expires_in: number; scope: string; token_type: string };
   return { client, tokens, verifier };

@@ -83,7 +83,11 @@ export function pkcePair(): { verifier: string; challenge: string } {
 
 /** Registers a client (RFC 7591) and returns the server's answer; fails the caller on a non-201. */
 export async function registerClient(issuer: string, metadata: Record<string, unknown>): Promise<{ client_id: string; client_secret?: string; [key: string]: unknown }> {
-  const response = await fetch(`${issuer}/oauth/register`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ client_name: "superset-e2e", token_endpoint_auth_method: "none", ...metadata }) });
+  const response = await fetch(`${issuer}/oauth/register`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ client_name: "superset-e2e", token_endpoint_auth_method: "none", ...metadata }),
+  });
   const body = await response.text();
   if (response.status !== 201) throw new Error(`POST /oauth/register answered ${response.status}: ${body}`);
   return JSON.parse(body);

@@ -56,10 +56,19 @@ export async function startPrivateRedis(tls?: RedisTls): Promise<PrivateRedis> {
   const start = async () => {
     const spawned = Bun.spawn(args, { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     child = spawned;
-    await eventually(`redis-server to answer on port ${port}`, async () => {
-      if (spawned.exitCode !== null) throw new Error(`redis-server exited with code ${spawned.exitCode}:\n${await Bun.file(join(dir, "redis.log")).text().catch(() => "")}`);
-      return acceptsConnections(port);
-    }, READY_TIMEOUT_MS);
+    await eventually(
+      `redis-server to answer on port ${port}`,
+      async () => {
+        if (spawned.exitCode !== null)
+          throw new Error(
+            `redis-server exited with code ${spawned.exitCode}:\n${await Bun.file(join(dir, "redis.log"))
+              .text()
+              .catch(() => "")}`,
+          );
+        return acceptsConnections(port);
+      },
+      READY_TIMEOUT_MS,
+    );
   };
 
   try {

@@ -142,7 +142,11 @@ export async function startReplicaSet({ count = 3, redisUrl = REDIS_URL, config 
     const tlsFetch = ((input: string | URL | Request, init: RequestInit = {}) => fetch(input, { ...init, tls: { ca: certificates.ca } })) as typeof fetch;
     const servedBy = (response: Response): Replica => {
       // After a failed attempt nginx lists every upstream it tried: "a, b" (or "a : b" across groups).
-      const last = response.headers.get(UPSTREAM_HEADER)?.split(/[,:]\s/).pop()?.trim();
+      const last = response.headers
+        .get(UPSTREAM_HEADER)
+        ?.split(/[,:]\s/)
+        .pop()
+        ?.trim();
       const replica = last ? byAddress.get(last) : undefined;
       if (!replica) throw new Error(`The answer names no replica in ${UPSTREAM_HEADER}: ${JSON.stringify(response.headers.get(UPSTREAM_HEADER))}`);
       return replica;

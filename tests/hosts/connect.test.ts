@@ -41,11 +41,21 @@ function converse(headers: Record<string, string>, frames: unknown[]): Promise<{
   });
 }
 
-const hello = (hostId: string) => ({ type: "hello", hostId, name: "raw", platform: "linux-x64", agentVersion: "test", capabilities: { git: true, gh: false, pty: true }, inventory: { projects: [], workspaces: [], terminals: [] } });
+const hello = (hostId: string) => ({
+  type: "hello",
+  hostId,
+  name: "raw",
+  platform: "linux-x64",
+  agentVersion: "test",
+  capabilities: { git: true, gh: false, pty: true },
+  inventory: { projects: [], workspaces: [], terminals: [] },
+});
 
 describe("/hosts/connect", () => {
   test("no host token: no upgrade", async () => {
-    const plain = await fetch(`${t.baseUrl}/hosts/connect`, { headers: { Upgrade: "websocket", Connection: "Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==" } });
+    const plain = await fetch(`${t.baseUrl}/hosts/connect`, {
+      headers: { Upgrade: "websocket", Connection: "Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==" },
+    });
     expect(plain.status).toBe(401);
     expect((await converse({}, [])).opened).toBe(false);
     expect((await converse({ Authorization: "Bearer sk_live_notahosttoken" }, [])).opened).toBe(false);

@@ -33,7 +33,6 @@ const services = {
   },
 } as unknown as Services;
 
-
 const hub = (nowMs?: () => number, commandTimeoutSeconds = 120) => createHostHub({ services, commandTimeoutSeconds, serverUrl: "https://superset.example.test", nowMs });
 
 describe("host hub", () => {
@@ -91,7 +90,19 @@ describe("host hub", () => {
     const second = recordingLink();
     h.attach(host, second.link);
     expect(second.commands().map((command) => command.id)).toEqual([sent.id]);
-    const workspace = { id: "w", projectId: null, name: "renamed", branch: "main", type: "session", worktreePath: "/x", worktreeExists: true, taskId: null, createdByUserId: null, createdAt: "t", updatedAt: "t" };
+    const workspace = {
+      id: "w",
+      projectId: null,
+      name: "renamed",
+      branch: "main",
+      type: "session",
+      worktreePath: "/x",
+      worktreeExists: true,
+      taskId: null,
+      createdByUserId: null,
+      createdAt: "t",
+      updatedAt: "t",
+    };
     h.receive(host.registrationId, { type: "result", id: sent.id, ok: true, result: { workspace } });
     expect(await answer).toEqual({ workspace } as never);
     h.stop();
@@ -170,7 +181,9 @@ describe("host hub", () => {
     const h = hub(undefined, 1);
     h.attach(host, recordingLink().link);
     const error = (await h.command(host, "workspace.delete", { id: "w" }, { timeoutMs: 50 }).catch((e) => e)) as Error;
-    expect(error.message).toBe('Host "build-box" (0123456789abcdef0123456789abcdef) sent no answer or progress for workspace.delete within 1 s; it may still be working, so check with workspaces_list or terminals_list before trying again.');
+    expect(error.message).toBe(
+      'Host "build-box" (0123456789abcdef0123456789abcdef) sent no answer or progress for workspace.delete within 1 s; it may still be working, so check with workspaces_list or terminals_list before trying again.',
+    );
     h.stop();
   });
 

@@ -83,7 +83,9 @@ describe("host commands routed between replicas through Redis", () => {
 
     a.hub.detach(host.registrationId, socket.link);
     await eventually("B to see the host offline", async () => !(await b.hub.isOnline(host.registrationId)));
-    expect(((await b.hub.command(host, "inventory", {}).catch((e) => e)) as Error).message).toStartWith('Host "build-box" (0123456789abcdef0123456789abcdef) is offline since 2026-11-20T08:00:00.000Z;');
+    expect(((await b.hub.command(host, "inventory", {}).catch((e) => e)) as Error).message).toStartWith(
+      'Host "build-box" (0123456789abcdef0123456789abcdef) is offline since 2026-11-20T08:00:00.000Z;',
+    );
   });
 
   test("a call cancelled on B fails at once as cancelled, and A's host gets the abort frame for it", async () => {
@@ -127,7 +129,9 @@ describe("host commands routed between replicas through Redis", () => {
     a.store.close();
     const raw = await inspector();
     await raw.del(`${prefix}:hosts:presence:${host.registrationId}`);
-    expect(((await waiting.catch((e) => e)) as Error).message).toStartWith('The replica holding Host "build-box" (0123456789abcdef0123456789abcdef)\'s connection went away before the host answered inventory;');
+    expect(((await waiting.catch((e) => e)) as Error).message).toStartWith(
+      'The replica holding Host "build-box" (0123456789abcdef0123456789abcdef)\'s connection went away before the host answered inventory;',
+    );
 
     await raw.set(`${prefix}:hosts:presence:${host.registrationId}`, "a-replica-that-died", "EX", "15");
     expect(await b.hub.isOnline(host.registrationId)).toBe(true);
@@ -149,7 +153,9 @@ describe("host commands routed between replicas through Redis", () => {
 
       const error = (await b.hub.command(remote, "inventory", {}).catch((e) => e)) as { kind: string; message: string };
       expect(error.kind).toBe("unavailable");
-      expect(error.message).toStartWith('Host "build-box" (0123456789abcdef0123456789abcdef) is not connected to this replica, and the shared store (Redis) that carries calls to the replica holding it failed');
+      expect(error.message).toStartWith(
+        'Host "build-box" (0123456789abcdef0123456789abcdef) is not connected to this replica, and the shared store (Redis) that carries calls to the replica holding it failed',
+      );
       expect(await b.hub.isOnline(remote.registrationId)).toBe(false);
 
       expect(await b.hub.isOnline(local.registrationId)).toBe(true);
@@ -168,7 +174,11 @@ describe("host commands routed between replicas through Redis", () => {
   test("a malformed routed message is dropped, and the replica goes on serving", async () => {
     const { a, b, host, socket } = await hostOnA();
     const raw = await inspector();
-    for (const junk of ["not json", JSON.stringify({ type: "call", callId: "x" }), JSON.stringify({ type: "call", callId: "x", replyTo: b.router.replicaId, registrationId: host.registrationId, name: "rm -rf", params: {}, timeoutMs: 1 })]) {
+    for (const junk of [
+      "not json",
+      JSON.stringify({ type: "call", callId: "x" }),
+      JSON.stringify({ type: "call", callId: "x", replyTo: b.router.replicaId, registrationId: host.registrationId, name: "rm -rf", params: {}, timeoutMs: 1 }),
+    ]) {
       expect(await raw.publish(`${prefix}:hosts:replica:${a.router.replicaId}`, junk)).toBe(1);
     }
     raw.close();

@@ -65,7 +65,10 @@ describe("each client's file", () => {
   test("disabled the way each client disables a server", () => {
     const dir = folder({
       ".mcp.json": json({ mcpServers: { off: { url: "https://a.example/mcp", disabled: true } } }),
-      ".gemini/settings.json": json({ mcp: { excluded: ["excluded"], allowed: ["kept"] }, mcpServers: { excluded: { httpUrl: "https://g.example/mcp" }, kept: { httpUrl: "https://g.example/mcp" }, other: { httpUrl: "https://g.example/mcp" } } }),
+      ".gemini/settings.json": json({
+        mcp: { excluded: ["excluded"], allowed: ["kept"] },
+        mcpServers: { excluded: { httpUrl: "https://g.example/mcp" }, kept: { httpUrl: "https://g.example/mcp" }, other: { httpUrl: "https://g.example/mcp" } },
+      }),
       "opencode.json": json({ mcp: { paused: { type: "remote", url: "https://o.example/mcp", enabled: false } } }),
       ".codex/config.toml": '[mcp_servers.quiet]\ncommand = "srv"\nenabled = false\n',
     });
@@ -162,7 +165,10 @@ describe("files that are not read, and why", () => {
   });
 
   test("a symlink to a file outside the folder, a folder linked outside, and a dangling link are refused", () => {
-    const outside = folder({ "secret.json": json({ mcpServers: { stolen: { url: "https://x.example/mcp", headers: { A: "secret" } } } }), "dir/mcp.json": json({ mcpServers: { alsoStolen: { url: "https://x.example/mcp" } } }) });
+    const outside = folder({
+      "secret.json": json({ mcpServers: { stolen: { url: "https://x.example/mcp", headers: { A: "secret" } } } }),
+      "dir/mcp.json": json({ mcpServers: { alsoStolen: { url: "https://x.example/mcp" } } }),
+    });
     const dir = folder({});
     symlinkSync(join(outside, "secret.json"), join(dir, ".mcp.json"));
     symlinkSync(join(outside, "dir"), join(dir, ".cursor"));

@@ -10,7 +10,10 @@ const tasksDelete = ALL_TOOLS.find((tool) => tool.name === "tasks_delete")!;
 const binding = { principalKey: "user:alice", tool: "tasks_delete", arguments: { id: "0b4c5a62-8a8e-4a7e-9a39-4c3f0e5d1a10" } };
 
 const check = (overrides: Partial<Parameters<typeof checkConfirmation>[0]> = {}) =>
-  checkConfirmation({ secretKey: SECRET, principalKey: binding.principalKey, tool: tasksDelete, arguments: binding.arguments, inputResponses: undefined, requestState: undefined, nowSeconds: NOW, ...overrides }, "Delete it?");
+  checkConfirmation(
+    { secretKey: SECRET, principalKey: binding.principalKey, tool: tasksDelete, arguments: binding.arguments, inputResponses: undefined, requestState: undefined, nowSeconds: NOW, ...overrides },
+    "Delete it?",
+  );
 
 function expectInvalidParams(run: () => unknown) {
   try {
@@ -58,7 +61,10 @@ describe("checkConfirmation", () => {
   test("a first call is asked with an elicitation form and a fresh state", () => {
     const outcome = check();
     if (outcome.kind !== "ask") throw new Error("expected a question");
-    expect(outcome.result).toMatchObject({ resultType: "input_required", inputRequests: { confirm: { method: "elicitation/create", params: { mode: "form", message: "Delete it?", requestedSchema: { type: "object", required: ["confirm"] } } } } });
+    expect(outcome.result).toMatchObject({
+      resultType: "input_required",
+      inputRequests: { confirm: { method: "elicitation/create", params: { mode: "form", message: "Delete it?", requestedSchema: { type: "object", required: ["confirm"] } } } },
+    });
     expect(isValidRequestState(SECRET, binding, outcome.result.requestState, NOW)).toBe(true);
   });
 

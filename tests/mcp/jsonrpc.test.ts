@@ -11,7 +11,7 @@ describe("serializeResponse", () => {
     // The handler only reads services.statuses, so a partial context is enough here.
     const result = await callTool(tasksStatusesList, {}, { services, actor: {}, runtime: {}, callId: "t" } as never);
     expect(serializedToolResult(result)).toBe(JSON.stringify({ statuses }));
-    for (const id of [1, "req-\"7\""]) {
+    for (const id of [1, 'req-"7"']) {
       const response = { jsonrpc: "2.0" as const, id, result };
       const text = serializeResponse(response, serializedToolResult);
       expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(response)));

@@ -47,7 +47,10 @@ describe("JSON-RPC methods", () => {
 });
 
 describe("HTTP methods", () => {
-  for (const [name, app] of [["dev mode", () => t.app], ["auth on, no credential", () => authOn.app]] as const) {
+  for (const [name, app] of [
+    ["dev mode", () => t.app],
+    ["auth on, no credential", () => authOn.app],
+  ] as const) {
     test.each(["PUT", "PATCH", "OPTIONS", "TRACE"])(`%s on the MCP paths is 405 with Allow and a JSON-RPC body (${name})`, async (method) => {
       for (const path of MCP_PATHS) {
         const response = await send(app(), method, { url: `http://127.0.0.1:5008${path}` });

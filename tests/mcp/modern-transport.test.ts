@@ -45,13 +45,19 @@ describe("modern era routing and refusals", () => {
   });
 
   test("a request without claim or 2026 header stays legacy: initialize opens a 2025 session as before", async () => {
-    const response = await post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } }, { "MCP-Protocol-Version": "2025-11-25" });
+    const response = await post(
+      { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } },
+      { "MCP-Protocol-Version": "2025-11-25" },
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get("mcp-session-id")).toBeTruthy();
   });
 
   test("a claimed 2025 version is -32022 with the supported list; a header differing from the claim is -32020 first", async () => {
-    const claim2025 = await post({ jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: { ...META, "io.modelcontextprotocol/protocolVersion": "2025-11-25" } } }, modernHeaders("tools/list", { "MCP-Protocol-Version": "2025-11-25" }));
+    const claim2025 = await post(
+      { jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: { ...META, "io.modelcontextprotocol/protocolVersion": "2025-11-25" } } },
+      modernHeaders("tools/list", { "MCP-Protocol-Version": "2025-11-25" }),
+    );
     expect(claim2025.status).toBe(400);
     expect(await claim2025.json()).toMatchObject({ id: 2, error: { code: -32022, data: { supported: ["2026-07-28"], requested: "2025-11-25" } } });
     const differing = await post({ jsonrpc: "2.0", id: 3, method: "tools/list", params: { _meta: { ...META, "io.modelcontextprotocol/protocolVersion": "2025-11-25" } } }, modernHeaders("tools/list"));
@@ -81,7 +87,11 @@ describe("modern era routing and refusals", () => {
 describe("modern streams", () => {
   test("a client closing its modern stream aborts the call's signal", async () => {
     const client = new AbortController();
-    const response = await post({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "test_wait_for_abort", arguments: {}, _meta: { ...META, progressToken: "p" } } }, modernHeaders("tools/call", { "Mcp-Name": "test_wait_for_abort" }), client.signal);
+    const response = await post(
+      { jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "test_wait_for_abort", arguments: {}, _meta: { ...META, progressToken: "p" } } },
+      modernHeaders("tools/call", { "Mcp-Name": "test_wait_for_abort" }),
+      client.signal,
+    );
     expect(response.headers.get("content-type")).toBe("text/event-stream");
     const reader = response.body!.getReader();
     let text = "";

@@ -29,7 +29,19 @@ describe("a session belongs to the principal that opened it", () => {
     if ("refused" in actor) throw new Error(actor.refused);
     const runtime = { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0 };
     const principal = { actor, kind: "dev" as const, scopes: TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, TOOL_SCOPES) };
-    owner = { principal, actor, scopes: TOOL_SCOPES, callId: "sessions-test", session: null, services, runtime, hosts: idleHostAccess(services), tools: ALL_TOOLS, catalog: ALL_TOOLS, runTool: runToolCall };
+    owner = {
+      principal,
+      actor,
+      scopes: TOOL_SCOPES,
+      callId: "sessions-test",
+      session: null,
+      services,
+      runtime,
+      hosts: idleHostAccess(services),
+      tools: ALL_TOOLS,
+      catalog: ALL_TOOLS,
+      runTool: runToolCall,
+    };
     // Same user in another organization: a different principal.
     stranger = { ...owner, principal: { ...principal, key: `${actor.userId}:${crypto.randomUUID()}` } };
     transport = createTransport({ mode: "stateful", sessions: memoryRegistry() });
@@ -151,9 +163,7 @@ describe("sessions", () => {
     await session.notifyLog("info", "dropped");
     await session.notifyLog("error", "kept");
     const events = await readSseEvents((await registry.connect(session.id, standalone.id, { afterSeq: 0, isStandalone: true }))!, 2, 150);
-    expect(events.map((event) => event.data)).toEqual([
-      { jsonrpc: "2.0", method: "notifications/message", params: { level: "error", logger: "superset", data: "kept" } },
-    ]);
+    expect(events.map((event) => event.data)).toEqual([{ jsonrpc: "2.0", method: "notifications/message", params: { level: "error", logger: "superset", data: "kept" } }]);
   });
 
   test("deleting a session ends its open streams", async () => {

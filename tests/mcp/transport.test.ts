@@ -97,7 +97,7 @@ describe("malformed requests", () => {
     ["params that are an array", { jsonrpc: "2.0", id: 1, method: "ping", params: [1] }],
     ["an id that is an object", { jsonrpc: "2.0", id: { a: 1 }, method: "ping" }],
     ["neither method nor result", { jsonrpc: "2.0", id: 1 }],
-    ["a JSON string", "\"ping\""],
+    ["a JSON string", '"ping"'],
   ])("%s is 400 with -32600", async (_name, body) => {
     await expectRefusal(await rpc(t.app, body, { sessionId }), 400, -32600);
   });
@@ -124,7 +124,10 @@ describe("sessions", () => {
   });
 
   test("a notification (and a client's response) is 202 with no body", async () => {
-    for (const message of [{ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 7 } }, { jsonrpc: "2.0", id: 9, result: {} }]) {
+    for (const message of [
+      { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 7 } },
+      { jsonrpc: "2.0", id: 9, result: {} },
+    ]) {
       const response = await rpc(t.app, message, { sessionId });
       expect(response.status).toBe(202);
       expect(await response.text()).toBe("");

@@ -5,7 +5,21 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { clientWith } from "../helpers/auth.ts";
-import { authorizeAndExchange, authorizeParams, consent, consentFields, createOAuthApp, getAuthorize, ISSUER, MCP_RESOURCE, pkcePair, post, REDIRECT_URI, registerClient, type OAuthApp } from "../helpers/oauth-app.ts";
+import {
+  authorizeAndExchange,
+  authorizeParams,
+  consent,
+  consentFields,
+  createOAuthApp,
+  getAuthorize,
+  ISSUER,
+  MCP_RESOURCE,
+  pkcePair,
+  post,
+  REDIRECT_URI,
+  registerClient,
+  type OAuthApp,
+} from "../helpers/oauth-app.ts";
 
 let t: OAuthApp;
 beforeAll(async () => {
@@ -138,7 +152,9 @@ describe("POST /oauth/authorize (the consent form)", () => {
     const client = await registerClient(t);
     const { verifier, challenge } = pkcePair();
     const location = await consent(t, authorizeParams(client.client_id, challenge, { scope: "mcp:read" }), { decision: "approve" });
-    const tokens = (await (await post(t, "/oauth/token", { grant_type: "authorization_code", code: location.searchParams.get("code")!, redirect_uri: REDIRECT_URI, code_verifier: verifier, client_id: client.client_id })).json()) as { access_token: string; scope: string };
+    const tokens = (await (
+      await post(t, "/oauth/token", { grant_type: "authorization_code", code: location.searchParams.get("code")!, redirect_uri: REDIRECT_URI, code_verifier: verifier, client_id: client.client_id })
+    ).json()) as { access_token: string; scope: string };
     expect(tokens.scope).toBe("mcp:read");
     const names = await clientWith(t.app, { Authorization: `Bearer ${tokens.access_token}` }).toolNames();
     expect(names).toContain("tasks_list");
@@ -151,7 +167,13 @@ describe("tokens are for this server only", () => {
     const { tokens } = await authorizeAndExchange(t);
     const payload = JSON.parse(Buffer.from(tokens.access_token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
     expect(payload).toMatchObject({ iss: ISSUER, aud: MCP_RESOURCE, sub: t.user.id, organizationId: t.organizations.acme, scope: "mcp:read mcp:write" });
-    const alias = await t.app.handle(new Request(`${ISSUER}/api/v2/agent/mcp`, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Host: "127.0.0.1:5008", Authorization: `Bearer ${tokens.access_token}` }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) }));
+    const alias = await t.app.handle(
+      new Request(`${ISSUER}/api/v2/agent/mcp`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Host: "127.0.0.1:5008", Authorization: `Bearer ${tokens.access_token}` },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      }),
+    );
     expect(alias.status).toBe(200);
   });
 });

@@ -12,7 +12,14 @@ async function readOnlyToken(t: OAuthApp): Promise<string> {
   const client = await registerClient(t);
   const { verifier, challenge } = pkcePair();
   const location = await consent(t, authorizeParams(client.client_id, challenge, { scope: "mcp:read" }), { decision: "approve" });
-  const response = await post(t, "/oauth/token", { grant_type: "authorization_code", code: location.searchParams.get("code")!, redirect_uri: REDIRECT_URI, code_verifier: verifier, client_id: client.client_id, resource: MCP_RESOURCE });
+  const response = await post(t, "/oauth/token", {
+    grant_type: "authorization_code",
+    code: location.searchParams.get("code")!,
+    redirect_uri: REDIRECT_URI,
+    code_verifier: verifier,
+    client_id: client.client_id,
+    resource: MCP_RESOURCE,
+  });
   return ((await response.json()) as { access_token: string }).access_token;
 }
 

@@ -20,7 +20,15 @@ describe("Client ID Metadata Documents at /oauth/authorize and /oauth/token", ()
 
   beforeAll(async () => {
     server = await startDocumentServer((url) => ({
-      "/client.json": () => json({ client_id: url("/client.json"), client_name: "Doc <Client>", redirect_uris: [REDIRECT_URI], grant_types: ["authorization_code", "refresh_token"], token_endpoint_auth_method: "none", client_uri: "https://app.example/" }),
+      "/client.json": () =>
+        json({
+          client_id: url("/client.json"),
+          client_name: "Doc <Client>",
+          redirect_uris: [REDIRECT_URI],
+          grant_types: ["authorization_code", "refresh_token"],
+          token_endpoint_auth_method: "none",
+          client_uri: "https://app.example/",
+        }),
       "/other.json": () => json({ client_id: "https://elsewhere.example/client.json", client_name: "Impostor", redirect_uris: [REDIRECT_URI] }),
     }));
     t = await createOAuthApp({}, { clientDocuments: server.documents() });
@@ -51,7 +59,14 @@ describe("Client ID Metadata Documents at /oauth/authorize and /oauth/token", ()
     const { verifier, challenge } = pkcePair();
     const location = await consent(t, authorizeParams(clientId, challenge), { decision: "approve" });
     expect(location.searchParams.get("iss")).toBe(ISSUER);
-    const exchange = await post(t, "/oauth/token", { grant_type: "authorization_code", code: location.searchParams.get("code")!, redirect_uri: REDIRECT_URI, code_verifier: verifier, client_id: clientId, resource: MCP_RESOURCE });
+    const exchange = await post(t, "/oauth/token", {
+      grant_type: "authorization_code",
+      code: location.searchParams.get("code")!,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+      client_id: clientId,
+      resource: MCP_RESOURCE,
+    });
     expect(exchange.status).toBe(200);
     const tokens = (await exchange.json()) as { access_token: string; refresh_token: string };
     const verified = await (await import("jose")).decodeJwt(tokens.access_token);

@@ -13,7 +13,11 @@ describe("behind a reverse proxy (MCP_SERVICE_URL https://superset.example.com)"
   const { app } = await createTestApp({ ...AUTH_ON, MCP_SERVICE_URL: PUBLIC });
 
   test("protected-resource metadata at the root and under each MCP path names that path's resource", async () => {
-    for (const [path, resource] of [["", "/mcp"], ["/mcp", "/mcp"], ["/api/v2/agent/mcp", "/api/v2/agent/mcp"]] as const) {
+    for (const [path, resource] of [
+      ["", "/mcp"],
+      ["/mcp", "/mcp"],
+      ["/api/v2/agent/mcp", "/api/v2/agent/mcp"],
+    ] as const) {
       const response = await get(app, `/.well-known/oauth-protected-resource${path}`);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({
@@ -72,7 +76,12 @@ describe("behind a reverse proxy (MCP_SERVICE_URL https://superset.example.com)"
   });
 
   test("metadata answers a browser client's CORS preflight", async () => {
-    const response = await app.handle(new Request("http://127.0.0.1:5008/.well-known/oauth-authorization-server", { method: "OPTIONS", headers: { Origin: "http://localhost:6274", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "mcp-protocol-version" } }));
+    const response = await app.handle(
+      new Request("http://127.0.0.1:5008/.well-known/oauth-authorization-server", {
+        method: "OPTIONS",
+        headers: { Origin: "http://localhost:6274", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "mcp-protocol-version" },
+      }),
+    );
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
     expect(response.headers.get("access-control-allow-headers")).toContain("MCP-Protocol-Version");

@@ -13,7 +13,13 @@ import { isPublicAddress } from "../../src/oauth/public-address.ts";
 import { startDocumentServer, type DocumentServer } from "../helpers/metadata-documents.ts";
 
 const REDIRECT = "http://127.0.0.1:33418/callback";
-const document = (clientId: string, extra: Record<string, unknown> = {}) => ({ client_id: clientId, client_name: "Doc client", redirect_uris: [REDIRECT], token_endpoint_auth_method: "none", ...extra });
+const document = (clientId: string, extra: Record<string, unknown> = {}) => ({
+  client_id: clientId,
+  client_name: "Doc client",
+  redirect_uris: [REDIRECT],
+  token_endpoint_auth_method: "none",
+  ...extra,
+});
 const json = (body: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { headers: { "Content-Type": "application/json", ...headers } });
 
 describe("isPublicAddress", () => {
@@ -23,8 +29,39 @@ describe("isPublicAddress", () => {
 
   test("loopback, private, shared, link-local, unspecified, IPv4-mapped, multicast and documentation addresses fail", () => {
     const refused = [
-      ...["127.0.0.1", "127.1.2.3", "10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1", "169.254.169.254", "0.0.0.0", "0.1.2.3", "224.0.0.1", "255.255.255.255", "192.0.2.1", "198.18.0.1"],
-      ...["::", "::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "::ffff:8.8.8.8", "::127.0.0.1", "64:ff9b::a00:1", "2002:a00:1::1", "2001::1", "fe80::1", "fd00::1", "fc00::1", "ff02::1", "2001:db8::1", "fe80::1%eth0"],
+      ...[
+        "127.0.0.1",
+        "127.1.2.3",
+        "10.0.0.1",
+        "172.16.0.1",
+        "172.31.255.255",
+        "192.168.1.1",
+        "100.64.0.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "0.1.2.3",
+        "224.0.0.1",
+        "255.255.255.255",
+        "192.0.2.1",
+        "198.18.0.1",
+      ],
+      ...[
+        "::",
+        "::1",
+        "::ffff:127.0.0.1",
+        "::ffff:7f00:1",
+        "::ffff:8.8.8.8",
+        "::127.0.0.1",
+        "64:ff9b::a00:1",
+        "2002:a00:1::1",
+        "2001::1",
+        "fe80::1",
+        "fd00::1",
+        "fc00::1",
+        "ff02::1",
+        "2001:db8::1",
+        "fe80::1%eth0",
+      ],
       ...["localhost", "example.com", "", "1.2.3"],
     ];
     for (const address of refused) expect(isPublicAddress(address), address).toBe(false);
@@ -40,7 +77,13 @@ describe("the document loader's address checks (default policy: public addresses
         resolve: async () => addresses,
         connect: (target) => {
           connects.push(target);
-          return new Duplex({ read() {}, write(_chunk, _encoding, done) { done(); this.push(null); } });
+          return new Duplex({
+            read() {},
+            write(_chunk, _encoding, done) {
+              done();
+              this.push(null);
+            },
+          });
         },
       },
     });
@@ -94,7 +137,20 @@ describe("document URLs that are refused without a fetch", () => {
       const connects: unknown[] = [];
       return { connects, documents: createClientMetadataDocuments({ fetch: { resolve: async () => ["8.8.8.8"], connect: (target) => (connects.push(target), new Duplex({ read() {} })) } }) };
     })();
-    for (const url of ["http://app.example.com/client.json", "https://app.example.com", "https://app.example.com/", "https://app.example.com/client.json#x", "https://user:pw@app.example.com/client.json", "https://app.example.com/a/../client.json", "https://app.example.com/./client.json", "https://APP.example.com/client.json", "https://app.example.com:443/client.json", `https://app.example.com/${"x".repeat(2001)}`, "https://", "ftp://app.example.com/c.json"]) {
+    for (const url of [
+      "http://app.example.com/client.json",
+      "https://app.example.com",
+      "https://app.example.com/",
+      "https://app.example.com/client.json#x",
+      "https://user:pw@app.example.com/client.json",
+      "https://app.example.com/a/../client.json",
+      "https://app.example.com/./client.json",
+      "https://APP.example.com/client.json",
+      "https://app.example.com:443/client.json",
+      `https://app.example.com/${"x".repeat(2001)}`,
+      "https://",
+      "ftp://app.example.com/c.json",
+    ]) {
       const loaded = await documents.load(url);
       expect(loaded.ok, url).toBe(false);
       if (!loaded.ok) {
@@ -112,11 +168,33 @@ describe("answers of a real HTTPS server on loopback", () => {
     server = await startDocumentServer((url) => ({
       "/client.json": () => json(document(url("/client.json")), { "Cache-Control": "max-age=60" }),
       "/nostore.json": () => json(document(url("/nostore.json")), { "Cache-Control": "no-store" }),
-      "/chunked.json": () => new Response(new ReadableStream({ start(controller) { controller.enqueue(new TextEncoder().encode(JSON.stringify(document(url("/chunked.json"))))); controller.close(); } })),
+      "/chunked.json": () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode(JSON.stringify(document(url("/chunked.json")))));
+              controller.close();
+            },
+          }),
+        ),
       "/other.json": () => json(document("https://elsewhere.example/client.json")),
       "/big.json": () => json(document(url("/big.json"), { padding: "x".repeat(70 * 1024) })),
-      "/big-chunked.json": () => new Response(new ReadableStream({ pull(controller) { controller.enqueue(new Uint8Array(8192).fill(32)); } })),
-      "/slow.json": () => new Response(new ReadableStream({ start(controller) { controller.enqueue(new TextEncoder().encode("{")); } })),
+      "/big-chunked.json": () =>
+        new Response(
+          new ReadableStream({
+            pull(controller) {
+              controller.enqueue(new Uint8Array(8192).fill(32));
+            },
+          }),
+        ),
+      "/slow.json": () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode("{"));
+            },
+          }),
+        ),
       "/redirect.json": () => new Response(null, { status: 302, headers: { Location: url("/client.json") } }),
       "/not-json.json": () => new Response("<html>hello</html>"),
       "/secret.json": () => json(document(url("/secret.json"), { client_secret: "s3cret" })),

@@ -35,7 +35,12 @@ function ringAt(start = "2032-05-01T00:00:00.000Z", secretKey = SECRET_KEY) {
 async function sign(ring: ReturnType<typeof ringAt>["ring"], now: () => Date): Promise<string> {
   const { kid, key } = await ring.signingKey();
   const issuedAt = Math.floor(now().getTime() / 1000);
-  return new SignJWT({ scope: "mcp:read" }).setProtectedHeader({ alg: "ES256", kid }).setIssuer("https://mcp.example.test").setIssuedAt(issuedAt).setExpirationTime(issuedAt + TTL_SECONDS).sign(key);
+  return new SignJWT({ scope: "mcp:read" })
+    .setProtectedHeader({ alg: "ES256", kid })
+    .setIssuer("https://mcp.example.test")
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + TTL_SECONDS)
+    .sign(key);
 }
 
 async function verify(ring: ReturnType<typeof ringAt>["ring"], token: string, now: () => Date) {
@@ -139,7 +144,13 @@ describe("key ring", () => {
 
     const encoder = new TextEncoder();
     const material = await crypto.subtle.importKey("raw", encoder.encode(SECRET_KEY), "HKDF", false, ["deriveKey"]);
-    const aesKey = await crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: encoder.encode("superset-signing-keys"), info: encoder.encode("v1") }, material, { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
+    const aesKey = await crypto.subtle.deriveKey(
+      { name: "HKDF", hash: "SHA-256", salt: encoder.encode("superset-signing-keys"), info: encoder.encode("v1") },
+      material,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["decrypt"],
+    );
     const [, iv, ciphertext] = row!.privateKey.split(".");
     const privateJwk = JSON.parse(new TextDecoder().decode(await crypto.subtle.decrypt({ name: "AES-GCM", iv: Buffer.from(iv!, "base64url") }, aesKey, Buffer.from(ciphertext!, "base64url")))) as JWK;
     expect(privateJwk).toMatchObject({ kty: "EC", crv: "P-256", kid });

@@ -13,7 +13,14 @@ describe("POST /oauth/register", async () => {
   const t = await createOAuthApp();
 
   test("a public client gets an id and no secret; a confidential one gets a secret once", async () => {
-    const response = await register(t, { client_name: "Claude Code", redirect_uris: ["http://localhost:51234/callback"], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], logo_uri: "https://example.com/x.png", software_id: "ignored" });
+    const response = await register(t, {
+      client_name: "Claude Code",
+      redirect_uris: ["http://localhost:51234/callback"],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+      logo_uri: "https://example.com/x.png",
+      software_id: "ignored",
+    });
     expect(response.status).toBe(201);
     expect(response.headers.get("cache-control")).toBe("no-store");
     const client = (await response.json()) as Record<string, unknown>;
@@ -29,13 +36,27 @@ describe("POST /oauth/register", async () => {
   });
 
   test("https, loopback http and private-use schemes are accepted", async () => {
-    for (const uri of ["https://app.example.com/callback", "http://127.0.0.1/cb", "http://[::1]:8080/cb", "cursor://anysphere.cursor-retrieval/oauth/user-superset/callback", "com.example.app:/oauth2redirect"]) {
+    for (const uri of [
+      "https://app.example.com/callback",
+      "http://127.0.0.1/cb",
+      "http://[::1]:8080/cb",
+      "cursor://anysphere.cursor-retrieval/oauth/user-superset/callback",
+      "com.example.app:/oauth2redirect",
+    ]) {
       expect((await register(t, { redirect_uris: [uri], token_endpoint_auth_method: "none" })).status).toBe(201);
     }
   });
 
   test("redirect URIs that could leak the code are refused with invalid_redirect_uri", async () => {
-    for (const uri of ["http://app.example.com/callback", "javascript:alert(1)", "data:text/html,x", "https://app.example.com/cb#frag", "/relative", "https://user:pw@app.example.com/cb", `https://a.example/${"x".repeat(2100)}`]) {
+    for (const uri of [
+      "http://app.example.com/callback",
+      "javascript:alert(1)",
+      "data:text/html,x",
+      "https://app.example.com/cb#frag",
+      "/relative",
+      "https://user:pw@app.example.com/cb",
+      `https://a.example/${"x".repeat(2100)}`,
+    ]) {
       const response = await register(t, { redirect_uris: [uri], token_endpoint_auth_method: "none" });
       expect(response.status).toBe(400);
       const body = (await response.json()) as { error: string; error_description: string };
@@ -74,7 +95,8 @@ describe("POST /oauth/register", async () => {
 
 test("registration is rate limited per client address: the 31st within ten minutes is 429 with Retry-After", async () => {
   const t = await createOAuthApp();
-  const send = () => t.app.handle(new Request(`${ISSUER}/oauth/register`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ redirect_uris: ["https://a.example/cb"] }) }));
+  const send = () =>
+    t.app.handle(new Request(`${ISSUER}/oauth/register`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ redirect_uris: ["https://a.example/cb"] }) }));
   // app.handle has no socket, so every request comes from the same (unknown) address.
   for (let i = 0; i < 30; i++) expect((await send()).status).toBe(201);
   const limited = await send();

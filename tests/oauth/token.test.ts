@@ -26,7 +26,8 @@ async function codeFor(client: { client_id: string }) {
   const location = await consent(t, authorizeParams(client.client_id, challenge), { decision: "approve" });
   return { code: location.searchParams.get("code")!, verifier };
 }
-const exchange = (fields: Record<string, string>, headers: Record<string, string> = {}) => post(t, "/oauth/token", { grant_type: "authorization_code", redirect_uri: REDIRECT_URI, ...fields }, headers);
+const exchange = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+  post(t, "/oauth/token", { grant_type: "authorization_code", redirect_uri: REDIRECT_URI, ...fields }, headers);
 
 describe("authorization code", () => {
   test("the token response is not cacheable and carries both tokens", async () => {
@@ -70,7 +71,17 @@ describe("authorization code", () => {
     await oauthError(await post(t, "/oauth/token", { grant_type: "password", username: "alice", password: "x", client_id: client.client_id }), 400, "unsupported_grant_type");
     await oauthError(await post(t, "/oauth/token", { grant_type: "authorization_code", client_id: client.client_id }), 400, "invalid_request");
     await oauthError(await t.app.handle(new Request(`${ISSUER}/oauth/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })), 400, "invalid_request");
-    await oauthError(await t.app.handle(new Request(`${ISSUER}/oauth/token`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: `grant_type=refresh_token&refresh_token=a&refresh_token=b&client_id=${client.client_id}` })), 400, "invalid_request");
+    await oauthError(
+      await t.app.handle(
+        new Request(`${ISSUER}/oauth/token`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: `grant_type=refresh_token&refresh_token=a&refresh_token=b&client_id=${client.client_id}`,
+        }),
+      ),
+      400,
+      "invalid_request",
+    );
     await oauthError(await post(t, "/oauth/token", { grant_type: "authorization_code", code: "x", code_verifier: "y".repeat(43), client_id: "mcp_nobody" }), 401, "invalid_client");
   });
 });
@@ -93,7 +104,10 @@ describe("refresh tokens", () => {
     const { client, tokens } = await authorizeAndExchange(t);
     const other = await registerClient(t);
     await oauthError(await post(t, "/oauth/token", { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: other.client_id }), 400, "invalid_grant");
-    const narrowed = (await (await post(t, "/oauth/token", { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: client.client_id, scope: "mcp:read" })).json()) as { scope: string; refresh_token: string };
+    const narrowed = (await (await post(t, "/oauth/token", { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: client.client_id, scope: "mcp:read" })).json()) as {
+      scope: string;
+      refresh_token: string;
+    };
     expect(narrowed.scope).toBe("mcp:read");
     await oauthError(await post(t, "/oauth/token", { grant_type: "refresh_token", refresh_token: narrowed.refresh_token, client_id: client.client_id, scope: "mcp:read admin" }), 400, "invalid_scope");
   });
@@ -105,11 +119,13 @@ describe("confidential clients", () => {
       const client = await registerClient(t, { token_endpoint_auth_method: method });
       expect(client.client_secret).toBeTruthy();
       const basic = (secret: string) => ({ Authorization: `Basic ${Buffer.from(`${client.client_id}:${secret}`).toString("base64")}` });
-      const good: { fields: Record<string, string>; headers: Record<string, string> } = method === "client_secret_basic" ? { fields: {}, headers: basic(client.client_secret!) } : { fields: { client_id: client.client_id, client_secret: client.client_secret! }, headers: {} };
+      const good: { fields: Record<string, string>; headers: Record<string, string> } =
+        method === "client_secret_basic" ? { fields: {}, headers: basic(client.client_secret!) } : { fields: { client_id: client.client_id, client_secret: client.client_secret! }, headers: {} };
       const { code, verifier } = await codeFor(client);
       expect((await exchange({ code, code_verifier: verifier, ...good.fields }, good.headers)).status).toBe(200);
       const again = await codeFor(client);
-      const wrong: { fields: Record<string, string>; headers: Record<string, string> } = method === "client_secret_basic" ? { fields: {}, headers: basic("wrong") } : { fields: { client_id: client.client_id, client_secret: "wrong" }, headers: {} };
+      const wrong: { fields: Record<string, string>; headers: Record<string, string> } =
+        method === "client_secret_basic" ? { fields: {}, headers: basic("wrong") } : { fields: { client_id: client.client_id, client_secret: "wrong" }, headers: {} };
       await oauthError(await exchange({ code: again.code, code_verifier: again.verifier, ...wrong.fields }, wrong.headers), 401, "invalid_client");
       await oauthError(await exchange({ code: again.code, code_verifier: again.verifier, client_id: client.client_id }), 401, "invalid_client");
     }
@@ -142,7 +158,12 @@ describe("tokens this server did not issue", () => {
     const forge = (audience: string, kid: string) =>
       new SignJWT({ client_id: "x", scope: "mcp:read mcp:write", organizationId: t.organizations.acme, grant_id: crypto.randomUUID() })
         .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
-        .setIssuer(ISSUER).setSubject(t.user.id).setAudience(audience).setIssuedAt().setExpirationTime("1h").setJti(crypto.randomUUID())
+        .setIssuer(ISSUER)
+        .setSubject(t.user.id)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime("1h")
+        .setJti(crypto.randomUUID())
         .sign(privateKey);
     const { keys } = (await (await t.app.handle(new Request(`${ISSUER}/.well-known/jwks.json`))).json()) as { keys: { kid: string }[] };
     await expectUnauthorized(await ping(await forge(MCP_RESOURCE, keys[0]!.kid)));

@@ -202,7 +202,10 @@ describeEachDatabase("scheduler", (suite) => {
       for (const instance of instances) instance.clock.set(due);
       await Promise.all(instances.map(({ scheduler }) => scheduler.settle()));
       const { automationRuns } = suite.db.tables;
-      const runs = await suite.db.orm.select().from(automationRuns).where(and(eq(automationRuns.organizationId, team.organization.id), eq(automationRuns.trigger, "schedule")));
+      const runs = await suite.db.orm
+        .select()
+        .from(automationRuns)
+        .where(and(eq(automationRuns.organizationId, team.organization.id), eq(automationRuns.trigger, "schedule")));
       expect(runs).toHaveLength(200);
       expect(new Set(runs.map((run) => run.automationId)).size).toBe(200);
       expect(runs.every((run) => run.scheduledFor.toISOString() === due)).toBe(true);
@@ -251,7 +254,16 @@ describeEachDatabase("scheduler", (suite) => {
     expect(runs.find((run) => run.id === lost.id)).toMatchObject({ status: "dispatch_failed" });
     expect(runs.find((run) => run.id === silent.id)).toMatchObject({ status: "timed_out" });
     // The host's own report, arriving late, still tells how it really ended.
-    const report = { runId: silent.id, status: "succeeded" as const, exitCode: 0, startedAt: "2031-01-06T07:00:00.000Z", finishedAt: "2031-01-06T08:25:00.000Z", durationMs: 85 * 60_000, output: "done", error: null };
+    const report = {
+      runId: silent.id,
+      status: "succeeded" as const,
+      exitCode: 0,
+      startedAt: "2031-01-06T07:00:00.000Z",
+      finishedAt: "2031-01-06T08:25:00.000Z",
+      durationMs: 85 * 60_000,
+      output: "done",
+      error: null,
+    };
     expect(await services.automationRuns.finishFromHost(host, report)).toBe(true);
     expect(await services.automationRuns.get(automation.id, silent.id)).toMatchObject({ status: "succeeded", exitCode: 0, error: null, output: "done" });
   });

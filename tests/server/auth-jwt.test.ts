@@ -76,21 +76,28 @@ describe("refused with the generic 401, and the server keeps serving", () => {
     ["no token", async () => ({})],
     ["garbage", async () => bearer("garbage")],
     ["three dots of garbage", async () => bearer("a.b.c")],
-    ["alg none", async () => bearer(`${btoa(JSON.stringify({ alg: "none" })).replace(/=+$/, "")}.${btoa(JSON.stringify(claimsFor(team.users.owner.username, { exp: 9999999999 }))).replace(/=+$/, "")}.`)],
+    [
+      "alg none",
+      async () => bearer(`${btoa(JSON.stringify({ alg: "none" })).replace(/=+$/, "")}.${btoa(JSON.stringify(claimsFor(team.users.owner.username, { exp: 9999999999 }))).replace(/=+$/, "")}.`),
+    ],
     [
       "HS256 signed with the RS256 public key's PEM",
-      async () => bearer(await new SignJWT({ ...claimsFor(team.users.owner.username), exp: 9999999999 }).setProtectedHeader({ alg: "HS256", kid: key.kid }).sign(new TextEncoder().encode(key.publicPem))),
+      async () =>
+        bearer(await new SignJWT({ ...claimsFor(team.users.owner.username), exp: 9999999999 }).setProtectedHeader({ alg: "HS256", kid: key.kid }).sign(new TextEncoder().encode(key.publicPem))),
     ],
     ["expired", async () => bearer(await token(team.users.owner.username, { exp: Math.floor(Date.now() / 1000) - 600 }))],
     ["nbf in the future", async () => bearer(await token(team.users.owner.username, { nbf: Math.floor(Date.now() / 1000) + 600 }))],
     ["wrong iss", async () => bearer(await token(team.users.owner.username, { iss: "https://evil.example/" }))],
     ["wrong aud", async () => bearer(await token(team.users.owner.username, { aud: "someone-else" }))],
     ["no exp", async () => bearer(await signToken(claimsFor(team.users.owner.username), key, { expiresIn: null }))],
-    ["tampered payload", async () => {
-      const [header, , signature] = (await token(team.users.member.username)).split(".");
-      const payload = btoa(JSON.stringify({ ...claimsFor(team.users.owner.username), exp: 9999999999 })).replace(/=+$/, "");
-      return bearer(`${header}.${payload}.${signature}`);
-    }],
+    [
+      "tampered payload",
+      async () => {
+        const [header, , signature] = (await token(team.users.member.username)).split(".");
+        const payload = btoa(JSON.stringify({ ...claimsFor(team.users.owner.username), exp: 9999999999 })).replace(/=+$/, "");
+        return bearer(`${header}.${payload}.${signature}`);
+      },
+    ],
     ["unknown kid", async () => bearer(await signToken(claimsFor(team.users.owner.username), await createSigningKey()))],
     ["token in the query string", async () => ({ "X-Query-Token": "unused" })],
     ["a 100 KB Authorization header", async () => bearer("A".repeat(100 * 1024))],
@@ -141,9 +148,11 @@ describe("the audience without MCP_JWT_AUDIENCE (RFC 8707)", () => {
   test("is this server's resource URI: /mcp or its alias gets in; no aud, another service's or another server's is 401", async () => {
     const bound = await createTestApp({ ...AUTH_ON, MCP_JWKS_URI: idp.jwksUri, MCP_JWT_ISSUER: idp.issuer, MCP_SERVICE_URL: "https://mcp.example.com" });
     const send = async (claims: Record<string, unknown>) => rpc(bound.app, request("ping"), { headers: bearer(await signToken({ sub: "admin", iss: idp.issuer, ...claims }, key)) });
-    for (const aud of ["https://mcp.example.com/mcp", "https://mcp.example.com/api/v2/agent/mcp", ["other-api", "https://mcp.example.com/mcp"]]) expect((await send({ aud })).status, JSON.stringify(aud)).toBe(200);
+    for (const aud of ["https://mcp.example.com/mcp", "https://mcp.example.com/api/v2/agent/mcp", ["other-api", "https://mcp.example.com/mcp"]])
+      expect((await send({ aud })).status, JSON.stringify(aud)).toBe(200);
     await withCapturedLog(async (lines) => {
-      for (const claims of [{}, { aud: AUDIENCE }, { aud: "https://mcp.example.com" }, { aud: "https://mcp.example.com/mcp/" }, { aud: "https://other.example.com/mcp" }]) await expectUnauthorized(await send(claims));
+      for (const claims of [{}, { aud: AUDIENCE }, { aud: "https://mcp.example.com" }, { aud: "https://mcp.example.com/mcp/" }, { aud: "https://other.example.com/mcp" }])
+        await expectUnauthorized(await send(claims));
       expect(lines.join("\n")).toContain("JWT rejected");
     });
   });

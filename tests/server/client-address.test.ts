@@ -92,7 +92,10 @@ describe("a client writing its own X-Forwarded-For is counted under the address 
 
   test("the sign-in limiter", async () => {
     const page = await fetch(`${t.baseUrl}/signin`);
-    const cookie = page.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+    const cookie = page.headers
+      .getSetCookie()
+      .map((line) => line.split(";")[0])
+      .join("; ");
     const csrf = csrfTokenIn(await page.text());
     const signIn = (username: string, headers: Record<string, string>) =>
       fetch(`${t.baseUrl}/signin`, {

@@ -44,7 +44,11 @@ describe("size guard after dispatch", () => {
     let offset: number | null = 0;
     let pages = 0;
     while (offset !== null) {
-      const page = (await withCapturedLog(() => client.tool("tasks_list", { offset, limit: 50 }))).structuredContent as { result: { task: { id: string } }[]; nextOffset: number | null; truncated?: true };
+      const page = (await withCapturedLog(() => client.tool("tasks_list", { offset, limit: 50 }))).structuredContent as {
+        result: { task: { id: string } }[];
+        nextOffset: number | null;
+        truncated?: true;
+      };
       for (const item of page.result) seen.add(item.task.id);
       offset = page.nextOffset;
       pages++;

@@ -102,7 +102,10 @@ describe("behind a reverse proxy that passes the public Host", () => {
       return [...captured];
     });
     expect(lines).toHaveLength(2);
-    for (const [line, path] of [[lines[0]!, "/mcp"], [lines[1]!, "/signin"]] as const) {
+    for (const [line, path] of [
+      [lines[0]!, "/mcp"],
+      [lines[1]!, "/signin"],
+    ] as const) {
       expect(line).toContain("warn");
       expect(line).toContain("request refused by the DNS-rebinding check");
       expect(line).toContain("superset_upstream");

@@ -42,7 +42,11 @@ describe("OAuth", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 40; i++) {
       const response = await t.app.handle(
-        new Request(`${ISSUER}/oauth/register`, { method: "POST", headers: { "Content-Type": "application/json", ...bearer(crypto.randomUUID()) }, body: JSON.stringify({ redirect_uris: ["https://a.example/cb"] }) }),
+        new Request(`${ISSUER}/oauth/register`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", ...bearer(crypto.randomUUID()) },
+          body: JSON.stringify({ redirect_uris: ["https://a.example/cb"] }),
+        }),
       );
       statuses.push(response.status);
     }
@@ -55,7 +59,9 @@ describe("OAuth", () => {
     for (const path of ["/oauth/token", "/oauth/revoke"]) {
       const statuses: number[] = [];
       for (let i = 0; i <= TOKEN_RATE_LIMIT.requests; i++) {
-        const response = await t.app.handle(new Request(`${ISSUER}${path}`, form({ grant_type: "authorization_code", code: crypto.randomUUID(), code_verifier: "v".repeat(43), client_id: crypto.randomUUID(), token: "x" })));
+        const response = await t.app.handle(
+          new Request(`${ISSUER}${path}`, form({ grant_type: "authorization_code", code: crypto.randomUUID(), code_verifier: "v".repeat(43), client_id: crypto.randomUUID(), token: "x" })),
+        );
         statuses.push(response.status);
       }
       expect(`${path}: ${statuses.at(-1)}`).toBe(`${path}: 429`);

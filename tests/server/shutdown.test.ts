@@ -42,7 +42,11 @@ describe("once the drain has begun", () => {
     for (const answer of answers) {
       expect(answer.status).toBe(503);
       expect(answer.headers.get("connection")).toBe("close");
-      expect(await answer.json()).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32000, message: "Service Unavailable: this server is shutting down; send the request again on a new connection." } });
+      expect(await answer.json()).toEqual({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32000, message: "Service Unavailable: this server is shutting down; send the request again on a new connection." },
+      });
     }
   });
 

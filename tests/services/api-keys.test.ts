@@ -85,7 +85,13 @@ describeEachDatabase("api keys service", (suite) => {
     const plain = await apiKeys.create({ user: team.users.viewer.id, organization: team.organization.id });
     expect(plain.apiKey.name).toMatch(/^key created \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
     expect(plain.apiKey.scopes).toEqual(["mcp:read", "mcp:write"]);
-    const narrowed = await apiKeys.create({ user: team.users.viewer.username, organization: team.organization.slug, name: "  reader  ", scopes: ["mcp:write", "mcp:read", "mcp:write"], expiresAt: FAR_FUTURE });
+    const narrowed = await apiKeys.create({
+      user: team.users.viewer.username,
+      organization: team.organization.slug,
+      name: "  reader  ",
+      scopes: ["mcp:write", "mcp:read", "mcp:write"],
+      expiresAt: FAR_FUTURE,
+    });
     expect(narrowed.apiKey).toMatchObject({ name: "reader", scopes: ["mcp:read", "mcp:write"], expiresAt: FAR_FUTURE.toISOString() });
     const readOnly = await apiKeys.create({ user: team.users.viewer.username, organization: team.organization.slug, scopes: ["mcp:read"] });
     expect(readOnly.apiKey.scopes).toEqual(["mcp:read"]);

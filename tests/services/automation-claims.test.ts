@@ -98,7 +98,16 @@ describeEachDatabase("automation claims", (suite) => {
 
   test("2,500 claims at once: one run each; claimed again, none is won and a schedule changed meanwhile keeps its time", async () => {
     const due = await dueAutomations(2500);
-    const claims: RunClaim[] = due.map((automation) => ({ automation, trigger: "schedule", coveredCount: 1, coveredUntil: null, title: automation.name, host: null, refusal: { status: "skipped_offline", error: "offline" }, next: NEXT }));
+    const claims: RunClaim[] = due.map((automation) => ({
+      automation,
+      trigger: "schedule",
+      coveredCount: 1,
+      coveredUntil: null,
+      title: automation.name,
+      host: null,
+      refusal: { status: "skipped_offline", error: "offline" },
+      next: NEXT,
+    }));
     const ids = due.map((automation) => automation.id);
     expect((await suite.services.automationClaims.claim(claims, DUE)).size).toBe(2500);
     expect(new Set((await runsOf(ids)).map((run) => run.automationId)).size).toBe(2500);

@@ -41,7 +41,7 @@ describeEachDatabase("automations service", (suite) => {
     expect(listed.map((automation) => automation.id)).toContain(created.id);
     expect(listed[0]).not.toHaveProperty("prompt");
     expect(await suite.services.automations.list(t.member, { name: "%" })).toEqual([]);
-    expect((await suite.services.automations.getPrompt(t.viewer, created.id))).toMatchObject({ id: created.id, prompt: "Triage new issues.", version: 1 });
+    expect(await suite.services.automations.getPrompt(t.viewer, created.id)).toMatchObject({ id: created.id, prompt: "Triage new issues.", version: 1 });
   });
 
   test("reads are open to the organization; another organization sees nothing", async () => {
@@ -147,7 +147,7 @@ describeEachDatabase("automations service", (suite) => {
     clock.advance(11 * 60_000);
     await services.automations.setPrompt(t.admin, created.id, "admin, later");
     expect(await history()).toEqual(["v1 fixed again", "admin's take", "admin, later"]);
-    expect((await services.automations.getPrompt(t.member, created.id))).toMatchObject({ prompt: "admin, later", version: 3 });
+    expect(await services.automations.getPrompt(t.member, created.id)).toMatchObject({ prompt: "admin, later", version: 3 });
   });
 
   test("pause clears the next run; resume takes it from now; a changed schedule is recomputed; listeners hear every change", async () => {

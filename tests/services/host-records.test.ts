@@ -12,7 +12,16 @@ const T1 = new Date("2030-03-02T00:00:00.000Z");
 const T2 = new Date("2030-03-03T00:00:00.000Z");
 
 function project(overrides: Partial<HostProject> = {}): HostProject {
-  return { id: crypto.randomUUID(), name: "api", repoPath: "/srv/api", repoUrl: "https://example.test/api.git", defaultBranch: "main", createdAt: T0.toISOString(), updatedAt: T0.toISOString(), ...overrides };
+  return {
+    id: crypto.randomUUID(),
+    name: "api",
+    repoPath: "/srv/api",
+    repoUrl: "https://example.test/api.git",
+    defaultBranch: "main",
+    createdAt: T0.toISOString(),
+    updatedAt: T0.toISOString(),
+    ...overrides,
+  };
 }
 
 function workspace(overrides: Partial<HostWorkspace> = {}): HostWorkspace {
@@ -60,7 +69,15 @@ describeEachDatabase("host records", (suite) => {
     const api = project({ name: "api" });
     const web = project({ name: "web", repoUrl: null });
     const main = workspace({ projectId: api.id, name: "api", type: "main", worktreePath: api.repoPath, createdAt: T0.toISOString() });
-    const feature = workspace({ projectId: api.id, name: "feature", branch: "feat/x", type: "worktree", taskId: crypto.randomUUID(), createdByUserId: team.users.member.id, createdAt: T1.toISOString() });
+    const feature = workspace({
+      projectId: api.id,
+      name: "feature",
+      branch: "feat/x",
+      type: "worktree",
+      taskId: crypto.randomUUID(),
+      createdByUserId: team.users.member.id,
+      createdAt: T1.toISOString(),
+    });
     const session = workspace({ createdAt: T2.toISOString() });
     await records.reconcileInventory(host, inventory([web, api], [session, feature, main]), T1);
 
@@ -147,7 +164,9 @@ describeEachDatabase("host records", (suite) => {
     expect(await workspaceRow(victimWorkspace.id)).toEqual(before);
     expect(await records.listProjects(victim)).toEqual([{ ...victimProject, syncedAt: T0.toISOString() }]);
     expect(await records.listWorkspaces(victim)).toEqual([{ ...victimWorkspace, hostId: victim.id!, projectName: null, syncedAt: T0.toISOString() }]);
-    expect(logged).toContainEqual(expect.objectContaining({ message: expect.stringContaining("belongs to another host or organization"), registrationId: attacker.registrationId, id: victimWorkspace.id }));
+    expect(logged).toContainEqual(
+      expect.objectContaining({ message: expect.stringContaining("belongs to another host or organization"), registrationId: attacker.registrationId, id: victimWorkspace.id }),
+    );
     // The first to report an id keeps it: the neighbour's later report of the attacker's workspace was skipped too.
     expect(await workspaceRow(own.id)).toMatchObject({ hostId: attacker.registrationId, organizationId: attackerTeam.organization.id, archivedAt: T2 });
   });

@@ -70,7 +70,12 @@ describeEachDatabase("hosts service", (suite) => {
     expect(row.tokenHash).toBe(hashHostToken(token));
     expect(JSON.stringify(row)).not.toContain(token.slice(12));
     const [listed] = await suite.services.hosts.listForOrganization(team.organization.id);
-    expect(listed).toEqual({ ...host, organizationSlug: team.organization.slug, ownerUsername: team.users.member.username, users: [expect.objectContaining({ userId: team.users.member.id, role: "owner", grantedByUserId: null })] });
+    expect(listed).toEqual({
+      ...host,
+      organizationSlug: team.organization.slug,
+      ownerUsername: team.users.member.username,
+      users: [expect.objectContaining({ userId: team.users.member.id, role: "owner", grantedByUserId: null })],
+    });
   });
 
   test("register refuses a blank or long name, a disabled owner, a non-member; unknown names are not found", async () => {
@@ -228,7 +233,10 @@ describeEachDatabase("hosts service", (suite) => {
     const { host, machineId } = await connectedHost(team);
     const input = { registrationId: host.registrationId, userId: team.users.viewer.username, grantedByUserId: null };
     const granted = await hosts.grant(input);
-    expect(granted).toEqual({ access: { userId: team.users.viewer.id, username: team.users.viewer.username, role: "user", grantedByUserId: null, createdAt: expect.stringMatching(/Z$/) }, created: true });
+    expect(granted).toEqual({
+      access: { userId: team.users.viewer.id, username: team.users.viewer.username, role: "user", grantedByUserId: null, createdAt: expect.stringMatching(/Z$/) },
+      created: true,
+    });
     expect(await hosts.grant(input)).toEqual({ ...granted, created: false });
     expect((await hosts.findForActor(team.viewer, machineId)).registrationId).toBe(host.registrationId);
     expect((await expectServiceError(hosts.grant({ ...input, userId: other.users.member.id }), "invalid")).message).toContain("not a member");

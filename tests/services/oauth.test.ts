@@ -56,7 +56,12 @@ describeEachDatabase("oauth services", (suite) => {
 
   test("clients: a public client has no secret; a confidential one gets its secret once and only its hash is stored", async () => {
     const { oauthClients } = suite.services;
-    const { client, secret } = await oauthClients.register({ name: "Public", redirectUris: ["https://app.example.test/cb", "myapp:/cb"], tokenEndpointAuthMethod: "none", clientUri: "https://app.example.test" });
+    const { client, secret } = await oauthClients.register({
+      name: "Public",
+      redirectUris: ["https://app.example.test/cb", "myapp:/cb"],
+      tokenEndpointAuthMethod: "none",
+      clientUri: "https://app.example.test",
+    });
     expect(secret).toBeNull();
     expect(client).toMatchObject({ name: "Public", redirectUris: ["https://app.example.test/cb", "myapp:/cb"], tokenEndpointAuthMethod: "none", clientUri: "https://app.example.test" });
     expect(client.id).toMatch(/^mcp_[A-Za-z0-9_-]{22}$/);
@@ -86,12 +91,25 @@ describeEachDatabase("oauth services", (suite) => {
     const services = suite.services;
     const team = await createTeam(services, "hostile");
     for (const text of HOSTILE) {
-      const { client } = await services.oauthClients.register({ name: text, redirectUris: [`https://x.test/cb?q=${encodeURIComponent(text.slice(0, 50))}`, text], tokenEndpointAuthMethod: "none", clientUri: text });
+      const { client } = await services.oauthClients.register({
+        name: text,
+        redirectUris: [`https://x.test/cb?q=${encodeURIComponent(text.slice(0, 50))}`, text],
+        tokenEndpointAuthMethod: "none",
+        clientUri: text,
+      });
       const found = (await services.oauthClients.find(client.id))!;
       expect(found.name).toBe(text);
       expect(found.clientUri).toBe(text);
       expect(found.redirectUris[1]).toBe(text);
-      const { code } = await services.oauthGrants.issueCode({ clientId: client.id, userId: team.users.viewer.id, organizationId: team.organization.id, scopes: ["mcp:read"], resource: text, redirectUri: text, codeChallenge: text });
+      const { code } = await services.oauthGrants.issueCode({
+        clientId: client.id,
+        userId: team.users.viewer.id,
+        organizationId: team.organization.id,
+        scopes: ["mcp:read"],
+        resource: text,
+        redirectUri: text,
+        codeChallenge: text,
+      });
       const redeemed = await services.oauthGrants.redeemCode(code);
       expect(redeemed).toMatchObject({ redirectUri: text, codeChallenge: text, grant: { resource: text } });
       expect(await services.oauthGrants.redeemCode(text)).toEqual({ refused: "unknown" });
@@ -113,7 +131,16 @@ describeEachDatabase("oauth services", (suite) => {
 
     const redeemed = await services.oauthGrants.redeemCode(code);
     expect(redeemed).toEqual({
-      grant: { id: grantId, clientId: client.id, userId: team.users.member.id, organizationId: team.organization.id, scopes: ["mcp:read", "mcp:write"], resource: RESOURCE, createdAt: "2031-03-01T00:00:00.000Z", revokedAt: null },
+      grant: {
+        id: grantId,
+        clientId: client.id,
+        userId: team.users.member.id,
+        organizationId: team.organization.id,
+        scopes: ["mcp:read", "mcp:write"],
+        resource: RESOURCE,
+        createdAt: "2031-03-01T00:00:00.000Z",
+        revokedAt: null,
+      },
       redirectUri: "http://127.0.0.1:33418/callback",
       codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
     });
@@ -221,7 +248,13 @@ describeEachDatabase("oauth services", (suite) => {
     await services.oauthGrants.issueRefreshToken(grant.id);
     expect(await tokensOf()).toBe(1);
 
-    const codeRow = async () => (await suite.db.orm.select().from(oauthCodes).where(eq(oauthCodes.hash, sha256Hex(code)))).length;
+    const codeRow = async () =>
+      (
+        await suite.db.orm
+          .select()
+          .from(oauthCodes)
+          .where(eq(oauthCodes.hash, sha256Hex(code)))
+      ).length;
     expect(await codeRow()).toBe(1);
     await issue(services, team);
     expect(await codeRow()).toBe(0);

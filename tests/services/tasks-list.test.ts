@@ -9,8 +9,7 @@ describeEachDatabase("tasks service: list", (suite) => {
   let other: Team;
   const created: Record<string, Task> = {};
   const page = { limit: 50, offset: 0 };
-  const titles = async (filters: Parameters<typeof suite.services.tasks.list>[1], actor = team.member) =>
-    (await suite.services.tasks.list(actor, filters)).items.map((item) => item.task.title);
+  const titles = async (filters: Parameters<typeof suite.services.tasks.list>[1], actor = team.member) => (await suite.services.tasks.list(actor, filters)).items.map((item) => item.task.title);
 
   beforeAll(async () => {
     team = await createTeam(suite.services, "list");

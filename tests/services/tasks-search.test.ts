@@ -18,8 +18,7 @@ const TASKS = [
 
 describeEachDatabase("tasks service: search", (suite) => {
   let team: Team;
-  const found = async (search: string) =>
-    (await suite.services.tasks.list(team.member, { search, limit: 50, offset: 0 })).items.map((item) => item.task.title).sort();
+  const found = async (search: string) => (await suite.services.tasks.list(team.member, { search, limit: 50, offset: 0 })).items.map((item) => item.task.title).sort();
 
   beforeAll(async () => {
     team = await createTeam(suite.services, "search");
@@ -65,7 +64,7 @@ describeEachDatabase("tasks service: search", (suite) => {
       "''",
       '"unbalanced',
       "'; DROP TABLE tasks; --",
-      "\"; DROP TABLE tasks; --",
+      '"; DROP TABLE tasks; --',
       "NEAR(",
       "NEAR(fix login)",
       "*",

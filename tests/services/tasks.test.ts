@@ -66,7 +66,21 @@ describeEachDatabase("tasks service", (suite) => {
     const { member, users } = await createTeam(suite.services);
     const backlog = await statusOfType(suite.services, member, "backlog");
     const plain = await suite.services.tasks.create(member, { title: "Plain" });
-    expect(plain).toMatchObject({ statusId: backlog.id, priority: "none", creatorId: member.userId, assigneeId: null, description: null, labels: null, estimate: null, dueDate: null, prUrl: null, branch: null, startedAt: null, completedAt: null, organizationId: member.organizationId });
+    expect(plain).toMatchObject({
+      statusId: backlog.id,
+      priority: "none",
+      creatorId: member.userId,
+      assigneeId: null,
+      description: null,
+      labels: null,
+      estimate: null,
+      dueDate: null,
+      prUrl: null,
+      branch: null,
+      startedAt: null,
+      completedAt: null,
+      organizationId: member.organizationId,
+    });
     expect(plain.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const full = await suite.services.tasks.create(member, {
       title: "Full",

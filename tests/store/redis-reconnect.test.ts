@@ -29,13 +29,26 @@ describe("the Redis store across a Redis restart", () => {
     expect(await store.get("k")).toBe("v");
 
     await redis.stop();
-    await eventually("a command to fail", () => store!.get("k").then(() => false, (error) => error instanceof StoreError));
+    await eventually("a command to fail", () =>
+      store!.get("k").then(
+        () => false,
+        (error) => error instanceof StoreError,
+      ),
+    );
     await expect(store.ping(500)).rejects.toThrow(StoreError);
     await expect(store.increment("n", 60)).rejects.toThrow(StoreError);
 
     await redis.start();
     // The client's backoff brings the connection back; nothing in the store is recreated.
-    await eventually("the store to reconnect", () => store!.ping(500).then(() => true, () => false), 30_000);
+    await eventually(
+      "the store to reconnect",
+      () =>
+        store!.ping(500).then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+    );
     expect(await store.increment("n", 60)).toBe(1);
   });
 

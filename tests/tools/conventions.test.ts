@@ -173,7 +173,15 @@ describe("read-only tools do not write", () => {
   /** Every row of every table (FTS shadow tables included), each table's rows sorted. */
   function dump(db: Database): Record<string, string[]> {
     const tables = db.orm.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`);
-    return Object.fromEntries(tables.map(({ name }) => [name, db.orm.all(sql.raw(`SELECT * FROM "${name.replaceAll('"', '""')}"`)).map((row) => JSON.stringify(row)).sort()]));
+    return Object.fromEntries(
+      tables.map(({ name }) => [
+        name,
+        db.orm
+          .all(sql.raw(`SELECT * FROM "${name.replaceAll('"', '""')}"`))
+          .map((row) => JSON.stringify(row))
+          .sort(),
+      ]),
+    );
   }
 
   async function callEveryReadOnlyTool(own: TestApp, session: string): Promise<ToolResult[]> {
@@ -210,7 +218,9 @@ describe("read-only tools do not write", () => {
 
 /** A host of the dev user, connected from this process, with a project, two workspaces and a terminal to point the host tools at. */
 async function connectedHost() {
-  const server = await listeningApp({ AGENT_PRESETS: { ...BUILTIN_AGENT_PRESETS, echo: { label: "Echo", command: "echo", args: [], promptTransport: "argv", promptArgs: [], resumeArgs: [], env: {} } } });
+  const server = await listeningApp({
+    AGENT_PRESETS: { ...BUILTIN_AGENT_PRESETS, echo: { label: "Echo", command: "echo", args: [], promptTransport: "argv", promptArgs: [], resumeArgs: [], env: {} } },
+  });
   const session = await initialize(server.app);
   const agent = inProcessAgent({ baseUrl: server.baseUrl, token: await registerHost(server.services, await devActor(server)) });
   await eventually("the host agent to connect", () => agent.isConnected());
@@ -228,7 +238,11 @@ async function connectedHost() {
   const terminal = { hostId, workspaceId: kept.id, terminalId };
   const owner = await devActor(server);
   const automation = (name: string) =>
-    server.services.automations.create(owner, { name, prompt: "Say hello.", agent: "echo", rrule: "FREQ=DAILY;BYHOUR=9;BYMINUTE=0", timezone: "UTC", targetHostId: hostId }, server.hosts.presets.map((preset) => preset.id));
+    server.services.automations.create(
+      owner,
+      { name, prompt: "Say hello.", agent: "echo", rrule: "FREQ=DAILY;BYHOUR=9;BYMINUTE=0", timezone: "UTC", targetHostId: hostId },
+      server.hosts.presets.map((preset) => preset.id),
+    );
   const { id } = await automation("Conventions automation");
   const doomedAutomation = await automation("Doomed automation");
   return {

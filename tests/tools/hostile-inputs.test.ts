@@ -63,7 +63,8 @@ describeEachDatabase("hostile tool arguments", (suite) => {
         expectWellFormedResult(tool.name, response.result);
         const text = response.result.content[0]!.text;
         if (!response.result.isError) failures.push(`${label}: accepted`);
-        else if (!text.startsWith(`Invalid arguments for ${tool.name}: `) || !(text.includes(`${hostile.path}: `) || text.includes(`${hostile.path}.`))) failures.push(`${label}: ${text.slice(0, 300)}`);
+        else if (!text.startsWith(`Invalid arguments for ${tool.name}: `) || !(text.includes(`${hostile.path}: `) || text.includes(`${hostile.path}.`)))
+          failures.push(`${label}: ${text.slice(0, 300)}`);
         else if (hostile.mentions && !text.includes(hostile.mentions)) failures.push(`${label}: does not name ${hostile.mentions}: ${text.slice(0, 300)}`);
         else if (text.length > MAX_REFUSAL_LENGTH) failures.push(`${label}: a refusal of ${text.length} characters`);
       }

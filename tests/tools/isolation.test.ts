@@ -22,7 +22,6 @@ import { createTeam, type Team } from "../helpers/fixtures.ts";
 import { sampleValue, type JsonSchema } from "../helpers/schema-samples.ts";
 import { expectWellFormedResult } from "../helpers/tool-results.ts";
 
-
 const ROLES = ["owner", "admin", "member", "viewer"] as const;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const runtime: RuntimeInfo = { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0 };
@@ -81,7 +80,19 @@ async function seedOrganization(prefix: string): Promise<Organization> {
   if ("refused" in connected) throw new Error(connected.refused);
   const at = new Date().toISOString();
   const project: HostProject = { id: crypto.randomUUID(), name: `${marker}-project`, repoPath: `/srv/${marker}`, repoUrl: null, defaultBranch: "main", createdAt: at, updatedAt: at };
-  const workspace: HostWorkspace = { id: crypto.randomUUID(), projectId: project.id, name: `${marker}-workspace`, branch: `${marker}-branch`, type: "worktree", worktreePath: `/srv/${marker}-wt`, worktreeExists: true, taskId: null, createdByUserId: team.users.owner.id, createdAt: at, updatedAt: at };
+  const workspace: HostWorkspace = {
+    id: crypto.randomUUID(),
+    projectId: project.id,
+    name: `${marker}-workspace`,
+    branch: `${marker}-branch`,
+    type: "worktree",
+    worktreePath: `/srv/${marker}-wt`,
+    worktreeExists: true,
+    taskId: null,
+    createdByUserId: team.users.owner.id,
+    createdAt: at,
+    updatedAt: at,
+  };
   await services.hosts.saveProject(connected.host, project, new Date());
   await services.hosts.saveWorkspace(connected.host, workspace, new Date());
   const automation = await seedAutomation(team, marker, project);
@@ -173,7 +184,19 @@ beforeAll(async () => {
   a = await seedOrganization("alpha");
   b = await seedOrganization("bravo");
   const { organization, users } = b.team;
-  const ids = [organization.id, ...b.tasks.map((task) => task.id), b.deletedTaskId, ...b.statusIds, ...Object.values(users).map((user) => user.id), b.host.id!, b.host.registrationId, b.project.id, b.workspace.id, b.automation.id, b.runId];
+  const ids = [
+    organization.id,
+    ...b.tasks.map((task) => task.id),
+    b.deletedTaskId,
+    ...b.statusIds,
+    ...Object.values(users).map((user) => user.id),
+    b.host.id!,
+    b.host.registrationId,
+    b.project.id,
+    b.workspace.id,
+    b.automation.id,
+    b.runId,
+  ];
   foreignValues = [...ids, ...ids.map((id) => id.toUpperCase()), organization.slug, ...b.tasks.map((task) => task.slug), ...Object.values(users).map((user) => user.username)];
   secretsOfB = [
     ...ids,
@@ -233,7 +256,11 @@ describe("A's lists never show B", () => {
 
   test.each(listTools.map((tool) => [tool.name, tool] as const))("%s, as every role of A, with and without its optional parameters", async (toolName, tool) => {
     const properties = propertiesOf(tool);
-    const full = Object.fromEntries(Object.entries(properties).filter(([name, schema]) => !isIdLike(name, schema) && name !== "search").map(([name, schema]) => [name, sampleValue(schema)]));
+    const full = Object.fromEntries(
+      Object.entries(properties)
+        .filter(([name, schema]) => !isIdLike(name, schema) && name !== "search")
+        .map(([name, schema]) => [name, sampleValue(schema)]),
+    );
     for (const role of ROLES) {
       for (const args of [{}, full]) {
         const result = await callTool(tool, args, contextFor(a.team[role], `isolation-list-${role}`));
@@ -247,7 +274,11 @@ describe("A's lists never show B", () => {
 
   test("tasks_list shows A's own tasks, so the checks above looked at real data", async () => {
     // Every id parameter's control call above made a task of A; the first page (50) may hold only those.
-    const result = await callTool(ALL_TOOLS.find((tool) => tool.name === "tasks_list")!, { limit: 500 }, contextFor(a.team.viewer, "isolation-list"));
+    const result = await callTool(
+      ALL_TOOLS.find((tool) => tool.name === "tasks_list")!,
+      { limit: 500 },
+      contextFor(a.team.viewer, "isolation-list"),
+    );
     const listed = (result.structuredContent!.result as { task: Task }[]).map((item) => item.task.id);
     expect(listed).toEqual(expect.arrayContaining(a.tasks.map((task) => task.id)));
   });

@@ -103,7 +103,9 @@ describe("CSRF", () => {
     // A token as this browser's page showed it some minutes ago: same key and cookie, older clock.
     const cookieHeader = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
     const issuedMinutesAgo = (minutes: number) =>
-      createWebAuth({ config: t.config, services: t.services, secretKey: t.config.SECRET_KEY!, now: () => Date.now() - minutes * 60_000 }).csrfToken(new Request(ORIGIN, { headers: { Cookie: cookieHeader } })).token;
+      createWebAuth({ config: t.config, services: t.services, secretKey: t.config.SECRET_KEY!, now: () => Date.now() - minutes * 60_000 }).csrfToken(
+        new Request(ORIGIN, { headers: { Cookie: cookieHeader } }),
+      ).token;
     const expired = issuedMinutesAgo(11);
     const tampered = `${csrf.split(".")[0]}.${"A".repeat(43)}`;
     const otherBrowser = new Browser(t.app);
@@ -144,7 +146,9 @@ describe("revoking a key", () => {
     const key = (await (await createKey(browser)).text()).match(KEY_PATTERN)![0];
     expect((await ping(t, key)).status).toBe(200);
     const list = await (await browser.get("/settings/api-keys")).text();
-    const confirmUrl = /<form method="get" action="\/settings\/api-keys\/revoke">\s*<input type="hidden" name="organization" value="([^"]+)">\s*<input type="hidden" name="id" value="([^"]+)">/.exec(list)!;
+    const confirmUrl = /<form method="get" action="\/settings\/api-keys\/revoke">\s*<input type="hidden" name="organization" value="([^"]+)">\s*<input type="hidden" name="id" value="([^"]+)">/.exec(
+      list,
+    )!;
     const [, organization, id] = confirmUrl;
     const confirm = await browser.get(`/settings/api-keys/revoke?organization=${organization}&id=${id}`);
     expect(confirm.status).toBe(200);
@@ -214,7 +218,12 @@ describe("organizations and roles", () => {
   test("MCP_API_KEYS_ENABLED false: a signed-out visitor gets the same 404, not a sign-in redirect, on every keys route", async () => {
     const t = await authOnApp({ MCP_API_KEYS_ENABLED: false });
     const browser = new Browser(t.app);
-    for (const response of [await browser.get("/settings/api-keys"), await browser.get("/settings/api-keys/revoke?id=x"), await browser.post("/settings/api-keys", { name: "x" }), await browser.post("/settings/api-keys/revoke", { id: "x" })]) {
+    for (const response of [
+      await browser.get("/settings/api-keys"),
+      await browser.get("/settings/api-keys/revoke?id=x"),
+      await browser.post("/settings/api-keys", { name: "x" }),
+      await browser.post("/settings/api-keys/revoke", { id: "x" }),
+    ]) {
       expect(response.status).toBe(404);
       expect(await response.text()).toContain("MCP_API_KEYS_ENABLED");
     }

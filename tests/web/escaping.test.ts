@@ -18,7 +18,15 @@ describe("hostile names are escaped", () => {
     const user = await t.services.accounts.createUser({ username, name: HOSTILE, password: PASSWORD });
     await t.services.accounts.setMembership(username, organization.id, "member");
     const { client } = await t.services.oauthClients.register({ name: HOSTILE, redirectUris: ["https://client.example/cb"], tokenEndpointAuthMethod: "none", clientUri: null });
-    await t.services.oauthGrants.issueCode({ clientId: client.id, userId: user.id, organizationId: organization.id, scopes: ["mcp:read"], resource: "http://127.0.0.1:5008/mcp", redirectUri: "https://client.example/cb", codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" });
+    await t.services.oauthGrants.issueCode({
+      clientId: client.id,
+      userId: user.id,
+      organizationId: organization.id,
+      scopes: ["mcp:read"],
+      resource: "http://127.0.0.1:5008/mcp",
+      redirectUri: "https://client.example/cb",
+      codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    });
 
     const browser = new Browser(t.app);
     // The sign-in form echoes what was typed as the username.

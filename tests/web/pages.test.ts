@@ -30,7 +30,17 @@ describe("security headers", () => {
   });
 
   test("the consent page's CSP lets its form be redirected to the client, and only there", () => {
-    const page = consentPage({ user: { username: "a", name: "A" }, clientName: "C", redirectHost: "client.example", scopes: [], organizations: [{ id: "1", slug: "o", name: "O" }], selectedOrganizationId: "1", hidden: {}, csrfToken: "t", action: "/oauth/authorize" });
+    const page = consentPage({
+      user: { username: "a", name: "A" },
+      clientName: "C",
+      redirectHost: "client.example",
+      scopes: [],
+      organizations: [{ id: "1", slug: "o", name: "O" }],
+      selectedOrganizationId: "1",
+      hidden: {},
+      csrfToken: "t",
+      action: "/oauth/authorize",
+    });
     const csp = (uri: string) => htmlResponse(page, { redirectTargets: [uri] }).headers.get("content-security-policy")!;
     expect(csp("https://client.example/cb?x=1")).toEndWith("; form-action 'self' https://client.example");
     expect(csp("http://127.0.0.1:53682/callback")).toEndWith("; form-action 'self' http://127.0.0.1:53682");
@@ -94,11 +104,11 @@ describe("document structure", () => {
     await browser.signIn(user.username, PASSWORD);
     pages.push((await browser.page("/settings/api-keys")).html, (await browser.page("/settings/connections")).html);
     for (const page of pages) {
-      expect(page).toStartWith("<!doctype html>\n<html lang=\"en\">");
+      expect(page).toStartWith('<!doctype html>\n<html lang="en">');
       expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
       expect(page.match(/<main>/g)).toHaveLength(1);
       expect(page.match(/<h1>/g)).toHaveLength(1);
-      expect(page).not.toContain("<a href=\"#\"");
+      expect(page).not.toContain('<a href="#"');
       // Every visible text control and select has a label naming its id.
       for (const [, id] of page.matchAll(/<(?:input type="(?:text|password)"|select) id="([^"]+)"/g)) expect(page).toContain(`<label for="${id}">`);
       // Checkboxes and radios sit in a fieldset with a legend, each inside its label.
@@ -116,7 +126,7 @@ describe("document structure", () => {
 describe("building blocks", () => {
   test("html escapes text and attribute values, keeps fragments, flattens lists, drops null and false", () => {
     const name = `<b>"Tom" & 'Jerry'</b>`;
-    expect(html`<p title="${name}">${name}</p>`.value).toBe("<p title=\"&lt;b&gt;&quot;Tom&quot; &amp; &#x27;Jerry&#x27;&lt;/b&gt;\">&lt;b&gt;&quot;Tom&quot; &amp; &#x27;Jerry&#x27;&lt;/b&gt;</p>");
+    expect(html`<p title="${name}">${name}</p>`.value).toBe('<p title="&lt;b&gt;&quot;Tom&quot; &amp; &#x27;Jerry&#x27;&lt;/b&gt;">&lt;b&gt;&quot;Tom&quot; &amp; &#x27;Jerry&#x27;&lt;/b&gt;</p>');
     expect(html`<ul>${["<a>", html`<li>${"<b>"}</li>`]}</ul>`.value).toBe("<ul>&lt;a&gt;<li>&lt;b&gt;</li></ul>");
     expect(html`${null}${undefined}${false}${0}`.value).toBe("0");
     expect(html`${new SafeHtml("<hr>")}`.value).toBe("<hr>");

@@ -18,7 +18,13 @@ describe("a failed sign-in is logged", () => {
   beforeAll(async () => {
     t = await listeningApp(AUTH_ON);
     const page = await fetch(`${t.baseUrl}/signin`);
-    form = { cookie: page.headers.getSetCookie().map((line) => line.split(";")[0]).join("; "), csrf: csrfTokenIn(await page.text()) };
+    form = {
+      cookie: page.headers
+        .getSetCookie()
+        .map((line) => line.split(";")[0])
+        .join("; "),
+      csrf: csrfTokenIn(await page.text()),
+    };
   });
   afterAll(() => t.stop());
 

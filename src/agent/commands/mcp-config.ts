@@ -16,7 +16,8 @@ export function mcpConfigCommands(deps: { state: AgentState }): { "workspace.mcp
       try {
         return readMcpConfig(workspace.worktreePath);
       } catch (error) {
-        if (error instanceof McpConfigFolderError) throw new CommandError("not_found", `The folder of workspace ${workspaceId} (${workspace.worktreePath}) is gone; nothing to read. Delete the workspace or create it again.`);
+        if (error instanceof McpConfigFolderError)
+          throw new CommandError("not_found", `The folder of workspace ${workspaceId} (${workspace.worktreePath}) is gone; nothing to read. Delete the workspace or create it again.`);
         throw error;
       }
     },

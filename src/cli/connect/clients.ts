@@ -132,7 +132,10 @@ export const CLIENTS: readonly ClientTarget[] = [
     id: "amp",
     label: "Amp",
     format: "json",
-    files: { user: (around) => join(around.platform === "win32" ? around.env.APPDATA || join(around.home, "AppData", "Roaming") : xdgConfig(around), "amp", "settings.json"), project: ({ projectDir }) => join(projectDir, ".amp", "settings.json") },
+    files: {
+      user: (around) => join(around.platform === "win32" ? around.env.APPDATA || join(around.home, "AppData", "Roaming") : xdgConfig(around), "amp", "settings.json"),
+      project: ({ projectDir }) => join(projectDir, ".amp", "settings.json"),
+    },
     serversKey: "amp.mcpServers",
     entry: ({ url, auth }) => withHeaders({ url }, auth),
     nextSteps: (c) => [`Check it: amp mcp list`, ...signInLater(c, "Amp opens the browser on the first connection")],

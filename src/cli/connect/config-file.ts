@@ -43,7 +43,10 @@ export function readExisting(path: string): ExistingFile {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new UsageError(`${path} is not a regular file; nothing was written.`);
-    if (stat.size > MAX_FILE_BYTES) throw new UsageError(`${path} is ${stat.size} bytes, over the ${MAX_FILE_BYTES} bytes superset connect reads; nothing was written. Add the entry by hand, as the README's Connecting clients section shows.`);
+    if (stat.size > MAX_FILE_BYTES)
+      throw new UsageError(
+        `${path} is ${stat.size} bytes, over the ${MAX_FILE_BYTES} bytes superset connect reads; nothing was written. Add the entry by hand, as the README's Connecting clients section shows.`,
+      );
     const text = readUtf8(fd, stat.size);
     if (text === "changed") throw new UsageError(`${path} changed while superset connect read it; nothing was written. Run it again once the client has finished writing.`);
     if (text === null) throw new UsageError(`${path} is not UTF-8 text; nothing was written.`);
@@ -65,7 +68,10 @@ export function isInsideGitWorkTree(path: string): boolean {
 
 /** A backup path beside `path` that does not exist yet: `<path>.bak-<UTC time>` (with a counter when two runs share a second). */
 function freeBackupPath(path: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   for (let attempt = 0; ; attempt++) {
     const candidate = `${path}.bak-${stamp}${attempt ? `-${attempt}` : ""}`;
     if (!existsSync(candidate)) return candidate;

@@ -22,7 +22,9 @@ export function parseDocument(text: string, format: ClientFormat, path: string):
   } catch (error) {
     const detail = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 200);
     if (format === "json" && isJsonWithComments(text)) {
-      throw new UsageError(`${path} has comments, which superset connect would drop when it rewrites the file; nothing was written. Remove the comments, or add the entry by hand as the README's Connecting clients section shows.`);
+      throw new UsageError(
+        `${path} has comments, which superset connect would drop when it rewrites the file; nothing was written. Remove the comments, or add the entry by hand as the README's Connecting clients section shows.`,
+      );
     }
     throw new UsageError(`${path} is not valid ${format === "toml" ? "TOML" : "JSON"} (${detail}); nothing was written. Fix the file or move it away, then run superset connect again.`);
   }
@@ -53,7 +55,15 @@ export function mergeServer(document: Document, serversKey: string, name: string
 
 /** JSON text of a value with every object's keys sorted, to compare documents whatever their key order or prototype. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => (isRecord(item) ? Object.fromEntries(Object.keys(item).sort().map((key) => [key, item[key]])) : item));
+  return JSON.stringify(value, (_key, item: unknown) =>
+    isRecord(item)
+      ? Object.fromEntries(
+          Object.keys(item)
+            .sort()
+            .map((key) => [key, item[key]]),
+        )
+      : item,
+  );
 }
 
 /** Whether two documents hold the same settings, whatever their key order. */

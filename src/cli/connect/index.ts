@@ -86,7 +86,9 @@ const connect: Command = {
       return 0;
     }
     if (key !== null && !values.force && isInsideGitWorkTree(file.writePath)) {
-      throw new UsageError(`${path} is inside a git work tree, where an API key could be committed; nothing was written. Use --scope user, sign in with --oauth instead, or pass --force if the file is ignored by git.`);
+      throw new UsageError(
+        `${path} is inside a git work tree, where an API key could be committed; nothing was written. Use --scope user, sign in with --oauth instead, or pass --force if the file is ignored by git.`,
+      );
     }
     const backup = writeWithBackup(file, text, key !== null);
     if (client.format === "toml" && file.text !== null && hasTomlComments(file.text) && !hasTomlComments(text)) {

@@ -25,7 +25,8 @@ export function parseServerUrl(given: string, hasKey: boolean): ServerUrl {
   if (!URL.canParse(given)) throw new UsageError(`--url ${shown(given)} is not a URL: give the server's MCP address, e.g. https://superset.example.com/mcp.`);
   const url = new URL(given);
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`--url ${shown(given)} must start with https:// (or http:// for this machine).`);
-  if (url.username || url.password || url.search || url.hash) throw new UsageError(`--url ${shown(given)} must not hold a user, a password, a query or a fragment: a client would store them in its config file.`);
+  if (url.username || url.password || url.search || url.hash)
+    throw new UsageError(`--url ${shown(given)} must not hold a user, a password, a query or a fragment: a client would store them in its config file.`);
   const isLoopback = LOOPBACK_HOSTS.has(url.hostname);
   if (url.protocol === "http:" && !isLoopback && hasKey) {
     throw new UsageError(`--url ${shown(given)} uses plain http:// to another machine: the API key would cross the network in the clear; use the server's https:// address.`);
@@ -64,7 +65,11 @@ export async function readApiKeyFromStdin(): Promise<string> {
   } finally {
     reader.releaseLock();
   }
-  return parseApiKey(Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, ""));
+  return parseApiKey(
+    Buffer.concat(chunks)
+      .toString("utf8")
+      .replace(/\r?\n$/, ""),
+  );
 }
 
 /** `--name`: the server's name in the client's config. */

@@ -26,8 +26,12 @@ export const users = table("users", {
 export const memberships = table(
   "memberships",
   {
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     role: text("role").$type<MemberRole>().notNull(),
     createdAt: createdAt(),
   },
@@ -38,7 +42,9 @@ export const taskStatuses = table(
   "task_statuses",
   {
     id: uuid("id").primaryKey(),
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     color: text("color").notNull(),
     type: text("type").$type<StatusType>().notNull(),
@@ -51,11 +57,15 @@ export const tasks = table(
   "tasks",
   {
     id: uuid("id").primaryKey(),
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
     slug: text("slug").notNull(),
     title: text("title").notNull(),
     description: text("description"),
-    statusId: uuid("status_id").notNull().references(() => taskStatuses.id),
+    statusId: uuid("status_id")
+      .notNull()
+      .references(() => taskStatuses.id),
     priority: text("priority").$type<TaskPriority>().notNull(),
     assigneeId: uuid("assignee_id").references(() => users.id, { onDelete: "set null" }),
     creatorId: uuid("creator_id").references(() => users.id, { onDelete: "set null" }),
@@ -70,11 +80,7 @@ export const tasks = table(
     updatedAt: updatedAt(),
     deletedAt: at("deleted_at"),
   },
-  (t) => [
-    uniqueIndex("tasks_org_slug_idx").on(t.organizationId, t.slug),
-    index("tasks_org_created_idx").on(t.organizationId, t.createdAt, t.id),
-    index("tasks_assignee_idx").on(t.assigneeId),
-  ],
+  (t) => [uniqueIndex("tasks_org_slug_idx").on(t.organizationId, t.slug), index("tasks_org_created_idx").on(t.organizationId, t.createdAt, t.id), index("tasks_assignee_idx").on(t.assigneeId)],
 );
 
 /**
@@ -84,7 +90,9 @@ export const tasks = table(
 export const taskSlugCounters = table(
   "task_slug_counters",
   {
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
     base: text("base").notNull(),
     lastSuffix: integer("last_suffix").notNull(),
   },
@@ -99,8 +107,12 @@ export const apiKeys = table(
   "api_keys",
   {
     id: uuid("id").primaryKey(),
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
     keyHash: text("key_hash").notNull().unique(),
@@ -123,8 +135,12 @@ export const hosts = table(
   "hosts",
   {
     id: uuid("id").primaryKey(),
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    ownerUserId: uuid("owner_user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    ownerUserId: uuid("owner_user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     tokenHash: text("token_hash").notNull().unique(),
     tokenPrefix: text("token_prefix").notNull(),
@@ -136,15 +152,23 @@ export const hosts = table(
     updatedAt: updatedAt(),
     revokedAt: at("revoked_at"),
   },
-  (t) => [uniqueIndex("hosts_org_machine_idx").on(t.organizationId, t.machineId).where(sql`${t.revokedAt} IS NULL`)],
+  (t) => [
+    uniqueIndex("hosts_org_machine_idx")
+      .on(t.organizationId, t.machineId)
+      .where(sql`${t.revokedAt} IS NULL`),
+  ],
 );
 
 /** Who may use a host: its owner (role "owner") and the users granted access (role "user"). */
 export const hostAccess = table(
   "host_access",
   {
-    hostId: uuid("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     role: text("role").$type<HostAccessRole>().notNull(),
     grantedByUserId: uuid("granted_by_user_id").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
@@ -157,8 +181,12 @@ export const hostProjects = table(
   "host_projects",
   {
     id: uuid("id").primaryKey(),
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    hostId: uuid("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     repoPath: text("repo_path").notNull(),
     repoUrl: text("repo_url"),
@@ -175,8 +203,12 @@ export const hostWorkspaces = table(
   "host_workspaces",
   {
     id: uuid("id").primaryKey(),
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    hostId: uuid("host_id").notNull().references(() => hosts.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
     projectId: uuid("project_id"),
     name: text("name").notNull(),
     branch: text("branch").notNull(),
@@ -202,8 +234,12 @@ export const automations = table(
   "automations",
   {
     id: uuid("id").primaryKey(),
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
-    ownerUserId: uuid("owner_user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    ownerUserId: uuid("owner_user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     agent: text("agent").notNull(),
     targetHostId: text("target_host_id"),
@@ -227,7 +263,9 @@ export const automations = table(
 export const automationPromptVersions = table(
   "automation_prompt_versions",
   {
-    automationId: uuid("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
+    automationId: uuid("automation_id")
+      .notNull()
+      .references(() => automations.id, { onDelete: "cascade" }),
     version: integer("version").notNull(),
     prompt: text("prompt").notNull(),
     authorUserId: uuid("author_user_id").references(() => users.id, { onDelete: "set null" }),
@@ -246,8 +284,12 @@ export const automationRuns = table(
   "automation_runs",
   {
     id: uuid("id").primaryKey(),
-    automationId: uuid("automation_id").notNull().references(() => automations.id, { onDelete: "cascade" }),
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    automationId: uuid("automation_id")
+      .notNull()
+      .references(() => automations.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
     trigger: text("trigger").$type<RunTrigger>().notNull(),
     scheduledFor: at("scheduled_for").notNull(),
     coveredCount: integer("covered_count").notNull(),
@@ -269,7 +311,9 @@ export const automationRuns = table(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("automation_runs_occurrence_idx").on(t.automationId, t.scheduledFor).where(sql`${t.trigger} <> 'manual'`),
+    uniqueIndex("automation_runs_occurrence_idx")
+      .on(t.automationId, t.scheduledFor)
+      .where(sql`${t.trigger} <> 'manual'`),
     index("automation_runs_automation_idx").on(t.automationId, t.createdAt),
     index("automation_runs_status_idx").on(t.status),
   ],
@@ -305,9 +349,15 @@ export const oauthGrants = table(
   "oauth_grants",
   {
     id: uuid("id").primaryKey(),
-    clientId: text("client_id").notNull().references(() => oauthClients.id, { onDelete: "cascade" }),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    organizationId: uuid("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => oauthClients.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
     scopes: text("scopes").notNull(),
     resource: text("resource").notNull(),
     createdAt: createdAt(),
@@ -320,7 +370,9 @@ export const oauthGrants = table(
 /** Authorization codes by the SHA-256 of the code; `used_at` makes them single use. */
 export const oauthCodes = table("oauth_codes", {
   hash: text("hash").primaryKey(),
-  grantId: uuid("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
+  grantId: uuid("grant_id")
+    .notNull()
+    .references(() => oauthGrants.id, { onDelete: "cascade" }),
   redirectUri: text("redirect_uri").notNull(),
   codeChallenge: text("code_challenge").notNull(),
   expiresAt: at("expires_at").notNull(),
@@ -333,7 +385,9 @@ export const oauthRefreshTokens = table(
   "oauth_refresh_tokens",
   {
     hash: text("hash").primaryKey(),
-    grantId: uuid("grant_id").notNull().references(() => oauthGrants.id, { onDelete: "cascade" }),
+    grantId: uuid("grant_id")
+      .notNull()
+      .references(() => oauthGrants.id, { onDelete: "cascade" }),
     expiresAt: at("expires_at").notNull(),
     rotatedAt: at("rotated_at"),
     createdAt: createdAt(),
@@ -346,7 +400,9 @@ export const webSessions = table(
   "web_sessions",
   {
     hash: text("hash").primaryKey(),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     expiresAt: at("expires_at").notNull(),
   },

@@ -33,7 +33,15 @@ export function confirmationHook(secretKey: string, nowMs: () => number = Date.n
     // Arguments the tool refuses are refused by the tool itself: there is nothing to confirm.
     if (!parsed.success) return next(call, context);
     const outcome = checkConfirmation(
-      { secretKey, principalKey: context.principal.key, tool, arguments: call.arguments, inputResponses: call.params.inputResponses, requestState: call.params.requestState, nowSeconds: Math.floor(nowMs() / 1000) },
+      {
+        secretKey,
+        principalKey: context.principal.key,
+        tool,
+        arguments: call.arguments,
+        inputResponses: call.params.inputResponses,
+        requestState: call.params.requestState,
+        nowSeconds: Math.floor(nowMs() / 1000),
+      },
       tool.confirmation(parsed.output),
     );
     return outcome.kind === "confirmed" ? next(call, context) : (outcome.result as unknown as Record<string, unknown>);
@@ -41,7 +49,8 @@ export function confirmationHook(secretKey: string, nowMs: () => number = Date.n
 }
 
 /** The JSON-RPC error for a task operation the shared store could not serve (Redis down or silent). */
-const storeUnavailable = (what: string, error: StoreError) => new RpcError(ErrorCode.InternalError, `The task store is unavailable, so ${what} cannot be answered now (${error.message}); retry in a few seconds.`);
+const storeUnavailable = (what: string, error: StoreError) =>
+  new RpcError(ErrorCode.InternalError, `The task store is unavailable, so ${what} cannot be answered now (${error.message}); retry in a few seconds.`);
 
 /** Long host work answers as a task when the request declares the extension (task-call.ts). */
 export function taskHook(tasks: Tasks): ModernToolHook {

@@ -41,9 +41,13 @@ export function declaresTasksExtension(clientCapabilities: unknown): boolean {
 /** Throws -32021 naming the extension when the request did not declare it. */
 export function requireTasksExtension(clientCapabilities: unknown): void {
   if (declaresTasksExtension(clientCapabilities)) return;
-  throw new RpcError(MISSING_CAPABILITY_CODE, `Missing required client capability: declare the ${TASKS_EXTENSION} extension in _meta["io.modelcontextprotocol/clientCapabilities"].extensions to use tasks.`, {
-    requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
-  });
+  throw new RpcError(
+    MISSING_CAPABILITY_CODE,
+    `Missing required client capability: declare the ${TASKS_EXTENSION} extension in _meta["io.modelcontextprotocol/clientCapabilities"].extensions to use tasks.`,
+    {
+      requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+    },
+  );
 }
 
 function unknownTask(taskId: unknown): RpcError {

@@ -89,14 +89,16 @@ export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000, onC
     // completion can never be written after it.
     let writes: Promise<unknown> = Promise.resolve();
     const enqueue = (change: () => TaskChange | null) => {
-      writes = writes.then(async () => {
-        const next = change();
-        if (!next || taskId === null) return;
-        const task = await tasks.update(taskId, next);
-        // A cancelled record is final and was announced by whoever cancelled it.
-        if (task?.status === "cancelled") controller.abort();
-        else if (task) onChange?.(launch.ownerKey, task);
-      }).catch((error) => log.error("task update failed", { callId: launch.callId, taskId, error: String(error) }));
+      writes = writes
+        .then(async () => {
+          const next = change();
+          if (!next || taskId === null) return;
+          const task = await tasks.update(taskId, next);
+          // A cancelled record is final and was announced by whoever cancelled it.
+          if (task?.status === "cancelled") controller.abort();
+          else if (task) onChange?.(launch.ownerKey, task);
+        })
+        .catch((error) => log.error("task update failed", { callId: launch.callId, taskId, error: String(error) }));
       return writes;
     };
     const progress: Progress = (value, total, message) => {
@@ -105,11 +107,12 @@ export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000, onC
       // Reports coalesce: a slow store gets the newest message, not every one queued behind it.
       const queued = pendingMessage !== undefined;
       pendingMessage = latestMessage;
-      if (!queued) void enqueue(() => {
-        const statusMessage = pendingMessage;
-        pendingMessage = undefined;
-        return statusMessage === undefined ? null : { statusMessage };
-      });
+      if (!queued)
+        void enqueue(() => {
+          const statusMessage = pendingMessage;
+          pendingMessage = undefined;
+          return statusMessage === undefined ? null : { statusMessage };
+        });
     };
 
     let markCreated!: () => void;
@@ -119,16 +122,18 @@ export function createTaskRunner(tasks: TaskStore, { watchIntervalMs = 1000, onC
     // On the task's write chain: a status message written meanwhile cannot undo the move back to
     // working, and the watch and a tasks/update resuming at once take the answers only once.
     const resume = () => {
-      writes = writes.then(async () => {
-        if (!waiting || taskId === null) return;
-        const input = await tasks.takeInput(taskId);
-        if (!input) return;
-        const { resolve } = waiting;
-        waiting = null;
-        const task = await tasks.get(launch.ownerKey, taskId);
-        if (task) onChange?.(launch.ownerKey, task);
-        resolve(input);
-      }).catch((error) => log.error("task resume failed", { callId: launch.callId, taskId, error: String(error) }));
+      writes = writes
+        .then(async () => {
+          if (!waiting || taskId === null) return;
+          const input = await tasks.takeInput(taskId);
+          if (!input) return;
+          const { resolve } = waiting;
+          waiting = null;
+          const task = await tasks.get(launch.ownerKey, taskId);
+          if (task) onChange?.(launch.ownerKey, task);
+          resolve(input);
+        })
+        .catch((error) => log.error("task resume failed", { callId: launch.callId, taskId, error: String(error) }));
       return writes as Promise<void>;
     };
     const park = async (asked: InputRequiredAnswer): Promise<TaskInput> => {

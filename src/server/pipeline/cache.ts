@@ -119,4 +119,3 @@ export function responseCacheLayer({ config, store }: ResponseCacheOptions): Too
       return result;
     };
 }
-

@@ -44,7 +44,12 @@ export function clientAddress(request: Request, server: Server<unknown> | null |
   const peer = server?.requestIP(request)?.address;
   if (!peer) return "unknown";
   if (!isTrusted(peer, trusted)) return unmapped(peer);
-  const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map((hop) => hop.trim()).filter(Boolean).reverse().slice(0, MAX_FORWARDED_HOPS);
+  const hops = (request.headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((hop) => hop.trim())
+    .filter(Boolean)
+    .reverse()
+    .slice(0, MAX_FORWARDED_HOPS);
   for (const hop of hops) {
     // A malformed hop cannot have come from a proxy that appends real addresses: stop believing the chain there.
     if (isIP(hop) === 0) break;

@@ -58,7 +58,7 @@ function truncatedPage(call: ToolCall, page: ListPage, tokenLimit: number): Call
 
   // The whole page did not fit, so the answer keeps at most all but one item; fits() is monotone.
   let kept = 0;
-  for (let low = 1, high = page.result.length - 1; low <= high; ) {
+  for (let low = 1, high = page.result.length - 1; low <= high;) {
     const middle = (low + high) >>> 1;
     if (fits(middle)) [kept, low] = [middle, middle + 1];
     else high = middle - 1;
@@ -95,7 +95,10 @@ function smallerCount(name: string, example: number, countsItems: boolean) {
 }
 
 /** A filter worth suggesting only while the call does not use it yet. */
-const unlessGiven = (name: string, suggestion: string) => ({ call }: Overage) => ((call.arguments as Arguments | null | undefined)?.[name] == null ? suggestion : null);
+const unlessGiven =
+  (name: string, suggestion: string) =>
+  ({ call }: Overage) =>
+    (call.arguments as Arguments | null | undefined)?.[name] == null ? suggestion : null;
 
 /** Parameter name → how it makes an answer smaller, in the order they are offered. */
 const SUGGESTIONS: Record<string, (overage: Overage) => string | null> = {
@@ -153,8 +156,15 @@ export function sizeGuardLayer({ config }: SizeGuardOptions): ToolCallLayer {
         outcome = truncated ? "truncated" : "refused";
       }
       const { actor } = call.context;
-      log.warn("large tool response", { callId: call.context.callId, tool: call.tool.name, user: actor.username, organization: actor.organizationSlug, estimatedTokens: estimate, tokenLimit, outcome });
+      log.warn("large tool response", {
+        callId: call.context.callId,
+        tool: call.tool.name,
+        user: actor.username,
+        organization: actor.organizationSlug,
+        estimatedTokens: estimate,
+        tokenLimit,
+        outcome,
+      });
       return answer;
     };
 }
-

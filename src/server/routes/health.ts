@@ -24,7 +24,9 @@ export const healthRoutes = (db: Database, store: Pick<RedisStore, "ping"> | nul
     .get("/ready", async function readiness({ set }) {
       const [database, shared] = await Promise.all([probe("database", () => db.ping()), store ? probe("store", () => store.ping(STORE_PING_TIMEOUT_MS)) : null]);
       const states = shared === null ? { database } : { database, store: shared };
-      const down = Object.entries(states).filter(([, state]) => state === "down").map(([name]) => name);
+      const down = Object.entries(states)
+        .filter(([, state]) => state === "down")
+        .map(([name]) => name);
       if (!down.length) return { status: "ready", ...states };
       set.status = 503;
       return { status: "unavailable", down, ...states };

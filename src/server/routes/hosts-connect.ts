@@ -89,10 +89,12 @@ export function hostConnectRoute({ services, hub }: { services: Services; hub: H
     message(ws, message) {
       const state = sockets.get(ws.raw);
       if (!state) return;
-      state.queue = state.queue.then(() => handle(state, message)).catch((error) => {
-        log.error("host frame failed", { error: error instanceof Error ? error.stack : String(error) });
-        state.link.close(1011, "Internal error; the agent will reconnect.");
-      });
+      state.queue = state.queue
+        .then(() => handle(state, message))
+        .catch((error) => {
+          log.error("host frame failed", { error: error instanceof Error ? error.stack : String(error) });
+          state.link.close(1011, "Internal error; the agent will reconnect.");
+        });
     },
     close(ws) {
       const state = sockets.get(ws.raw);

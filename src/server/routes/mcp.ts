@@ -97,16 +97,19 @@ export function mcpRoutes(options: McpRouteOptions) {
   // Handlers destructure only what they use: Elysia reads the handler's source to decide what to
   // prepare, and a handler taking the whole context would have the body parsed before the transport reads it.
   const post = ({ request, principal }: RouteContext) => transport.post(request, contextOf(request, principal!));
-  const get = (path: string) => ({ request, principal }: RouteContext) =>
-    isDescriptionRequest(request) ? description(options.publicUrl, path, options.authEnabled) : transport.get(request, contextOf(request, principal!));
+  const get =
+    (path: string) =>
+    ({ request, principal }: RouteContext) =>
+      isDescriptionRequest(request) ? description(options.publicUrl, path, options.authEnabled) : transport.get(request, contextOf(request, principal!));
   const remove = ({ request, principal }: RouteContext) => transport.delete(request, contextOf(request, principal!));
   const [primary, alias] = MCP_PATHS;
 
   const routes = new Elysia({ name: "mcp" });
   // Refusals before dispatch (origin, rate limit, authentication, scopes) are counted from their status.
-  if (metrics.enabled) routes.onAfterResponse(function countMcpRefusal({ request, responseValue, set }) {
-    metrics.mcpHttpAnswer(request, answeredStatus(responseValue, set.status));
-  });
+  if (metrics.enabled)
+    routes.onAfterResponse(function countMcpRefusal({ request, responseValue, set }) {
+      metrics.mcpHttpAnswer(request, answeredStatus(responseValue, set.status));
+    });
   return routes
     .use(originCheck(options.origin))
     .use(rateLimit({ ...options.rateLimit, verifiedCredentials }))
@@ -130,10 +133,15 @@ const MCP_ALLOWED_METHODS = "GET, POST, DELETE";
 export function mcpMethodNotAllowed() {
   const plugin = new Elysia({ name: "mcp-method-not-allowed" });
   const refuse = ({ request }: { request: Request }) =>
-    new Response(JSON.stringify(errorResponse(null, ErrorCode.InvalidRequest, `Method Not Allowed: ${echo(request.method)} is not an MCP request; use POST for messages, GET for the stream and DELETE to end a session.`)), {
-      status: 405,
-      headers: { "Content-Type": "application/json", Allow: MCP_ALLOWED_METHODS },
-    });
+    new Response(
+      JSON.stringify(
+        errorResponse(null, ErrorCode.InvalidRequest, `Method Not Allowed: ${echo(request.method)} is not an MCP request; use POST for messages, GET for the stream and DELETE to end a session.`),
+      ),
+      {
+        status: 405,
+        headers: { "Content-Type": "application/json", Allow: MCP_ALLOWED_METHODS },
+      },
+    );
   for (const path of MCP_PATHS) plugin.all(path, refuse);
   return plugin;
 }

@@ -52,7 +52,10 @@ export function metricsRefusal(request: Request, server: Server<unknown> | null 
   }
   const forwarded = FORWARDING_HEADERS.find((name) => request.headers.has(name));
   if (forwarded) {
-    return refusal(403, `Metrics are not served through a proxy (this request carries ${forwarded}) while MCP_METRICS_TOKEN is not set: scrape the server's own address from this machine, or set MCP_METRICS_TOKEN.`);
+    return refusal(
+      403,
+      `Metrics are not served through a proxy (this request carries ${forwarded}) while MCP_METRICS_TOKEN is not set: scrape the server's own address from this machine, or set MCP_METRICS_TOKEN.`,
+    );
   }
   return null;
 }

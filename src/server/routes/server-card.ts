@@ -63,7 +63,10 @@ export function serverCard({ publicUrl, tools, authRequired, resourceMetadata }:
 /** GET of the card at each of its paths, JSON, cacheable by anyone; built on the first request, not at start. */
 export function serverCardRoutes(options: ServerCardOptions) {
   let body: string | undefined;
-  const answer = () => new Response((body ??= JSON.stringify(serverCard(options))), { headers: { "Content-Type": "application/json", "Cache-Control": `public, max-age=${CARD_MAX_AGE_SECONDS}`, "Access-Control-Allow-Origin": "*" } });
+  const answer = () =>
+    new Response((body ??= JSON.stringify(serverCard(options))), {
+      headers: { "Content-Type": "application/json", "Cache-Control": `public, max-age=${CARD_MAX_AGE_SECONDS}`, "Access-Control-Allow-Origin": "*" },
+    });
   const routes = new Elysia({ name: "server-card" });
   for (const path of SERVER_CARD_PATHS) routes.get(path, answer);
   return routes;

@@ -19,6 +19,12 @@ export const automationsCreate = defineTool({
   output: v.object({ automation: automationWithPromptOutput }),
   annotations: { title: "Create an automation", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async handler(args, { services, actor, hosts }) {
-    return { automation: await services.automations.create(actor, args, hosts.presets.map((preset) => preset.id)) };
+    return {
+      automation: await services.automations.create(
+        actor,
+        args,
+        hosts.presets.map((preset) => preset.id),
+      ),
+    };
   },
 });

@@ -23,6 +23,13 @@ export const automationsUpdate = defineTool({
   output: v.object({ automation: automationWithPromptOutput }),
   annotations: { title: "Change an automation", readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler({ id, ...fields }, { services, actor, hosts }) {
-    return { automation: await services.automations.update(actor, id, fields, hosts.presets.map((preset) => preset.id)) };
+    return {
+      automation: await services.automations.update(
+        actor,
+        id,
+        fields,
+        hosts.presets.map((preset) => preset.id),
+      ),
+    };
   },
 });

@@ -23,10 +23,20 @@ export const hostsList = defineTool({
   cacheable: false,
   async handler(_args, { services, actor, hosts }) {
     const registrations = await services.hosts.listForActor(actor);
-    const result = await Promise.all(registrations.map(async (host) => {
-      const online = await hosts.hub.isOnline(host.registrationId);
-      return { id: host.id!, name: host.name, online, lastSeenAt: online ? new Date().toISOString() : host.lastSeenAt, platform: host.platform, agentVersion: host.agentVersion, organizationId: host.organizationId };
-    }));
+    const result = await Promise.all(
+      registrations.map(async (host) => {
+        const online = await hosts.hub.isOnline(host.registrationId);
+        return {
+          id: host.id!,
+          name: host.name,
+          online,
+          lastSeenAt: online ? new Date().toISOString() : host.lastSeenAt,
+          platform: host.platform,
+          agentVersion: host.agentVersion,
+          organizationId: host.organizationId,
+        };
+      }),
+    );
     return { result, nextOffset: null };
   },
 });

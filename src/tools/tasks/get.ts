@@ -5,7 +5,7 @@ import { taskOutput } from "./task-schema.ts";
 
 export const tasksGet = defineTool({
   name: "tasks_get",
-  description: "Get one task by its UUID or its slug (such as \"fix-login-bug\"). Returns {result: task}, or {result: null} when no such task exists in the organization.",
+  description: 'Get one task by its UUID or its slug (such as "fix-login-bug"). Returns {result: task}, or {result: null} when no such task exists in the organization.',
   input: v.strictObject({ idOrSlug: freeId() }),
   output: v.object({ result: v.nullable(taskOutput) }),
   annotations: { title: "Get a task", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -28,10 +28,7 @@ export const workspacesCreate = defineTool({
     baseBranch: v.optional(boundedText(LIMITS.branch)),
     taskId: v.optional(uuid()),
     agents: v.optional(
-      boundedArray(
-        v.strictObject({ agent: boundedText(LIMITS.name, 1), prompt: boundedText(LIMITS.prompt, 1), attachmentIds: v.optional(boundedArray(uuid(), LIMITS.attachments)) }),
-        LIMITS.agents,
-      ),
+      boundedArray(v.strictObject({ agent: boundedText(LIMITS.name, 1), prompt: boundedText(LIMITS.prompt, 1), attachmentIds: v.optional(boundedArray(uuid(), LIMITS.attachments)) }), LIMITS.agents),
     ),
     command: v.optional(boundedText(LIMITS.command, 1)),
   }),

@@ -120,9 +120,7 @@ ${fieldError("key-expires-error", errors.expires)}
 export function apiKeysPage(options: ApiKeysPageOptions): string {
   const { user, organization, keys, csrfToken, signOutToken, showOwners, created = null, notice = null, errors = {} } = options;
   const values = options.values ?? { name: "", scopes: [...TOOL_SCOPES], expires: DEFAULT_API_KEY_EXPIRY };
-  const list = keys.length
-    ? html`<ul class="cards">${keys.map((apiKey) => keyCard(apiKey, organization, showOwners))}</ul>`
-    : html`<p class="muted">No API keys in this organization yet.</p>`;
+  const list = keys.length ? html`<ul class="cards">${keys.map((apiKey) => keyCard(apiKey, organization, showOwners))}</ul>` : html`<p class="muted">No API keys in this organization yet.</p>`;
   const body = html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}
 ${created ? createdKey(created) : ""}
 ${organizationSwitcher(user, organization)}

@@ -41,7 +41,8 @@ function organizationPicker(options: ConsentPageOptions) {
 <p>Organization: <strong>${only.name}</strong> (${only.slug})</p>`;
   }
   const choices = organizations.map(
-    (organization) => html`<label><input type="radio" name="${CONSENT_ORGANIZATION_FIELD}" value="${organization.id}"${organization.id === selectedOrganizationId ? html` checked` : ""} required> <span>${organization.name} <span class="muted">(${organization.slug})</span></span></label>`,
+    (organization) =>
+      html`<label><input type="radio" name="${CONSENT_ORGANIZATION_FIELD}" value="${organization.id}"${organization.id === selectedOrganizationId ? html` checked` : ""} required> <span>${organization.name} <span class="muted">(${organization.slug})</span></span></label>`,
   );
   return html`<fieldset${error ? html` aria-describedby="consent-error"` : ""}>
 <legend>Organization it may act in</legend>

@@ -28,10 +28,7 @@ const listQuerySchema = v.object({ organization: organizationField, done: v.opti
 const createSchema = v.object({
   organization: organizationField,
   name: textField("The name", API_KEY_NAME_MAX_LENGTH),
-  scope: v.pipe(
-    listField(v.picklist(TOOL_SCOPES, `Unknown scope; choose among ${TOOL_SCOPES.join(" and ")}.`)),
-    v.minLength(1, "Choose at least one scope."),
-  ),
+  scope: v.pipe(listField(v.picklist(TOOL_SCOPES, `Unknown scope; choose among ${TOOL_SCOPES.join(" and ")}.`)), v.minLength(1, "Choose at least one scope.")),
   expires: v.optional(v.picklist(API_KEY_EXPIRY_CHOICES, "Choose when the key expires from the list."), DEFAULT_API_KEY_EXPIRY),
 });
 
@@ -52,7 +49,9 @@ export function apiKeyRoutes(options: WebRouteOptions) {
 
   /** A hook that runs before the sign-in check, so a signed-out visitor also learns that keys are off. */
   const keysTurnedOff = () =>
-    config.MCP_API_KEYS_ENABLED ? undefined : errorPage({ status: 404, title: "API keys are off", message: "API keys are turned off on this server (MCP_API_KEYS_ENABLED); connect a client through OAuth instead." });
+    config.MCP_API_KEYS_ENABLED
+      ? undefined
+      : errorPage({ status: 404, title: "API keys are off", message: "API keys are turned off on this server (MCP_API_KEYS_ENABLED); connect a client through OAuth instead." });
 
   /** The actor for the user in the organization named (slug or id), else in their default or first one; or the page saying why not. */
   async function actorOr(user: SignedInUser, organization: string): Promise<Actor | Response> {
@@ -71,7 +70,12 @@ export function apiKeyRoutes(options: WebRouteOptions) {
 
   const organizationOf = (user: SignedInUser, actor: Actor) => user.organizations.find((o) => o.id === actor.organizationId)!;
 
-  async function listPage(request: Request, user: SignedInUser, actor: Actor, extra: { status?: number; created?: { key: string; apiKey: ApiKeyInfo }; notice?: string | null; errors?: FieldErrors; values?: ApiKeyFormValues } = {}) {
+  async function listPage(
+    request: Request,
+    user: SignedInUser,
+    actor: Actor,
+    extra: { status?: number; created?: { key: string; apiKey: ApiKeyInfo }; notice?: string | null; errors?: FieldErrors; values?: ApiKeyFormValues } = {},
+  ) {
     const csrf = webAuth.csrfToken(request);
     const keys = await services.apiKeys.listForActor(actor);
     const page = apiKeysPage({

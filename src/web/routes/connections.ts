@@ -40,7 +40,13 @@ export function connectionRoutes(options: WebRouteOptions) {
         const parsed = validateForm(revokeSchema, fields);
         if (!parsed.ok) return errorPage({ status: 400, title: "Bad form", message: Object.values(parsed.errors)[0]!, back: { href: "/settings/connections", label: "Back to connections" } });
         const revoked = await services.oauthGrants.revokeForUser(user.id, parsed.value.id);
-        if (!revoked) return errorPage({ status: 404, title: "Connection not found", message: "There is no such active connection of yours; it may already be revoked.", back: { href: "/settings/connections", label: "Back to connections" } });
+        if (!revoked)
+          return errorPage({
+            status: 404,
+            title: "Connection not found",
+            message: "There is no such active connection of yours; it may already be revoked.",
+            back: { href: "/settings/connections", label: "Back to connections" },
+          });
         return seeOther("/settings/connections?done=revoked");
       },
       { parse: "none", signedInForm: "/settings/connections" },

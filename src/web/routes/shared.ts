@@ -50,7 +50,11 @@ export async function signedInUserOr(options: WebRouteOptions, request: Request,
   const user = await options.webAuth.currentUser(request);
   if (user) return user;
   if (!options.config.MCP_AUTH_ENABLED) {
-    return errorPage({ status: 403, title: "Development user unavailable", message: `The development user "${options.config.MCP_DEV_USERNAME ?? ""}" (MCP_DEV_USERNAME) does not exist or is disabled; create or enable it with superset users.` });
+    return errorPage({
+      status: 403,
+      title: "Development user unavailable",
+      message: `The development user "${options.config.MCP_DEV_USERNAME ?? ""}" (MCP_DEV_USERNAME) does not exist or is disabled; create or enable it with superset users.`,
+    });
   }
   return seeOther(options.webAuth.signinUrl(returnTo));
 }

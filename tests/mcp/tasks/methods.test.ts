@@ -41,7 +41,12 @@ describe("tasks methods", () => {
     const { tasks, alice, bob } = setup();
     const task = await tasks.store.create("user:alice");
     for (const method of ["tasks/get", "tasks/update", "tasks/cancel"] as const) {
-      for (const [caller, taskId] of [[bob, task.taskId], [alice, crypto.randomUUID()], [alice, "tasks-conformance-isolation-probe"], [alice, undefined]] as const) {
+      for (const [caller, taskId] of [
+        [bob, task.taskId],
+        [alice, crypto.randomUUID()],
+        [alice, "tasks-conformance-isolation-probe"],
+        [alice, undefined],
+      ] as const) {
         expect((await rpcError(() => TASK_METHODS[method]({ taskId }, caller))).code).toBe(-32602);
       }
     }
@@ -80,11 +85,16 @@ describe("tools/call as a task", () => {
     const { alice, tasks } = setup();
     const held = Promise.withResolvers<void>();
     let given: ToolContext | undefined;
-    const created = await callAsTask(call("projects_create", { hostId, gitUrl: "file:///r.git" }), async ({ context: taskContext }) => {
-      given = taskContext;
-      await held.promise;
-      return { content: [{ type: "text", text: "{}" }], structuredContent: {} };
-    }, alice, new AbortController().signal);
+    const created = await callAsTask(
+      call("projects_create", { hostId, gitUrl: "file:///r.git" }),
+      async ({ context: taskContext }) => {
+        given = taskContext;
+        await held.promise;
+        return { content: [{ type: "text", text: "{}" }], structuredContent: {} };
+      },
+      alice,
+      new AbortController().signal,
+    );
     expect(created).toMatchObject({ resultType: "task", status: "working", ttlMs: 86_400_000, pollIntervalMs: 10 });
     expect(created).not.toHaveProperty("result");
     expect(created).not.toHaveProperty("requestState");

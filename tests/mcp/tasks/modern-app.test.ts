@@ -31,7 +31,11 @@ describe("the tasks extension on the modern endpoint", () => {
   });
 
   test("tasks/get, tasks/update, tasks/cancel without it: 400, -32021 naming it", async () => {
-    for (const [method, params] of [["tasks/get", { taskId: "gate-test" }], ["tasks/update", { taskId: "gate-test", inputResponses: {} }], ["tasks/cancel", { taskId: "gate-test" }]] as const) {
+    for (const [method, params] of [
+      ["tasks/get", { taskId: "gate-test" }],
+      ["tasks/update", { taskId: "gate-test", inputResponses: {} }],
+      ["tasks/cancel", { taskId: "gate-test" }],
+    ] as const) {
       const answer = await send(method, params, ELICIT);
       expect(answer.status).toBe(400);
       expect(answer.body.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } } });
@@ -60,7 +64,11 @@ describe("confirmation of destructive tools", () => {
     const asked = first.body.result!;
     // Read before toMatchObject: Bun's toMatchObject writes its asymmetric matchers into the object it checks.
     const requestState = asked.requestState as string;
-    expect(asked).toMatchObject({ resultType: "input_required", inputRequests: { confirm: { method: "elicitation/create", params: { message: expect.stringContaining(id) } } }, requestState: expect.any(String) });
+    expect(asked).toMatchObject({
+      resultType: "input_required",
+      inputRequests: { confirm: { method: "elicitation/create", params: { message: expect.stringContaining(id) } } },
+      requestState: expect.any(String),
+    });
     expect(asked).not.toHaveProperty("ttlMs");
     expect(await taskExists(id)).toBe(true);
 

@@ -113,7 +113,11 @@ describe("task runner: a call that asks for input", () => {
 });
 
 describe("tasks/update", () => {
-  const caller = (): TaskCaller => ({ ownerKey: "user:alice", clientCapabilities: { extensions: { [TASKS_EXTENSION]: {} } }, tasks: createTasks(createMemoryStore({ maxEntries: 100 }), { pollIntervalMs: 10 }) });
+  const caller = (): TaskCaller => ({
+    ownerKey: "user:alice",
+    clientCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+    tasks: createTasks(createMemoryStore({ maxEntries: 100 }), { pollIntervalMs: 10 }),
+  });
 
   test("takes the answers with a bare ack; answers that are not objects are -32602", async () => {
     const alice = caller();

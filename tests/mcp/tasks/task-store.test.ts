@@ -14,7 +14,15 @@ describe("task store", () => {
   test("create stores a working task under task:<uuid> with its owner, and get gives it only to that owner", async () => {
     const { store, tasks } = setup();
     const task = await tasks.create("user:alice", "Cloning");
-    expect(task).toEqual({ taskId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: "working", statusMessage: "Cloning", createdAt: "2026-07-28T10:00:00.000Z", lastUpdatedAt: "2026-07-28T10:00:00.000Z", ttlMs: TASK_TTL_MS, pollIntervalMs: 1000 });
+    expect(task).toEqual({
+      taskId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      status: "working",
+      statusMessage: "Cloning",
+      createdAt: "2026-07-28T10:00:00.000Z",
+      lastUpdatedAt: "2026-07-28T10:00:00.000Z",
+      ttlMs: TASK_TTL_MS,
+      pollIntervalMs: 1000,
+    });
     expect(JSON.parse((await store.get(`task:${task.taskId}`))!).ownerKey).toBe("user:alice");
     expect(await tasks.get("user:alice", task.taskId)).toEqual(task);
     expect(await tasks.get("user:bob", task.taskId)).toBeNull();
