@@ -75,7 +75,7 @@ test("list shows never-connected and connected hosts, owners, users and status, 
   const machineId = "0123456789abcdef0123456789abcdef";
   expect(await connect(host.registrationId, machineId)).toHaveProperty("host");
   const table = await workspace.run(["hosts", "list", "--org", "acme"]);
-  expect(table.code).toBe(0);
+  expect(table.code, `hosts list failed: ${table.stderr}`).toBe(0);
   expect(table.stdout).not.toContain(token);
   const lines = table.stdout.trim().split("\n");
   expect(lines[0]).toMatch(/^NAME\s+HOST ID\s+OWNER\s+USERS\s+PLATFORM\s+AGENT\s+LAST SEEN\s+STATUS\s+PREFIX\s+REGISTRATION$/);

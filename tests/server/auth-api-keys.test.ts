@@ -12,12 +12,12 @@ import { createTeam, type Team } from "../helpers/fixtures.ts";
 const AUTH_ON: Partial<ResolvedConfig> = { MCP_AUTH_ENABLED: true, MCP_DEV_USERNAME: null, SECRET_KEY: "s".repeat(48) };
 
 let t: TestApp;
-/** The services' clock: the expiry test moves it past a key's expiry instead of waiting. */
-let clockMs = Date.now();
+/** The services' clock runs with real time plus this offset: the expiry test moves it past a key's expiry instead of waiting. */
+let clockOffsetMs = 0;
 let team: Team;
 
 beforeAll(async () => {
-  t = await createTestApp(AUTH_ON, { now: () => new Date(clockMs) });
+  t = await createTestApp(AUTH_ON, { now: () => new Date(Date.now() + clockOffsetMs) });
   team = await createTeam(t.services, "keys");
 });
 
@@ -64,9 +64,9 @@ describe("keys that are refused with the generic 401, and the server keeps servi
   });
 
   test("expired", async () => {
-    const key = await newKey(undefined, { expiresAt: new Date(clockMs + 1_000) });
+    const key = await newKey(undefined, { expiresAt: new Date(Date.now() + clockOffsetMs + 1_000) });
     expect((await ping(bearer(key))).status).toBe(200);
-    clockMs += 1_001;
+    clockOffsetMs += 1_001;
     await withCapturedLog(async () => expectUnauthorized(await ping(bearer(key))));
   });
 
