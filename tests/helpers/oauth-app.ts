@@ -90,11 +90,11 @@ export async function consent(t: OAuthApp, params: Record<string, string>, answe
   return new URL(response.headers.get("location")!);
 }
 
-/** Registration, consent in `organizationId` and the code exchange: the token response. */
-export async function authorizeAndExchange(t: OAuthApp, organizationId = t.organizations.acme) {
+/** Registration, consent in `organizationId` (to `scope` when given) and the code exchange: the token response. */
+export async function authorizeAndExchange(t: OAuthApp, organizationId = t.organizations.acme, scope?: string) {
   const client = await registerClient(t);
   const { verifier, challenge } = pkcePair();
-  const location = await consent(t, authorizeParams(client.client_id, challenge), { decision: "approve", organizationId });
+  const location = await consent(t, authorizeParams(client.client_id, challenge, scope === undefined ? {} : { scope }), { decision: "approve", organizationId });
   const response = await post(t, "/oauth/token", {
     grant_type: "authorization_code",
     code: location.searchParams.get("code")!,

@@ -5,22 +5,12 @@
  */
 import { describe, expect, test } from "bun:test";
 import { bearer, clientWith } from "../helpers/auth.ts";
-import { authorizeParams, consent, createOAuthApp, MCP_RESOURCE, pkcePair, post, REDIRECT_URI, registerClient, ISSUER } from "../helpers/oauth-app.ts";
+import { authorizeAndExchange, createOAuthApp, ISSUER } from "../helpers/oauth-app.ts";
 import type { OAuthApp } from "../helpers/oauth-app.ts";
 
+/** An access token granted only mcp:read. */
 async function readOnlyToken(t: OAuthApp): Promise<string> {
-  const client = await registerClient(t);
-  const { verifier, challenge } = pkcePair();
-  const location = await consent(t, authorizeParams(client.client_id, challenge, { scope: "mcp:read" }), { decision: "approve" });
-  const response = await post(t, "/oauth/token", {
-    grant_type: "authorization_code",
-    code: location.searchParams.get("code")!,
-    redirect_uri: REDIRECT_URI,
-    code_verifier: verifier,
-    client_id: client.client_id,
-    resource: MCP_RESOURCE,
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
+  return (await authorizeAndExchange(t, t.organizations.acme, "mcp:read")).tokens.access_token;
 }
 
 describe("403 insufficient_scope for a built-in token", () => {
