@@ -57,7 +57,7 @@ export interface AgentOptions {
 /** A host agent in this process, connected over a real WebSocket. */
 export function inProcessAgent(options: AgentOptions) {
   const dataDir = options.dataDir ?? tempDataDir();
-  const agent = startHostAgent({ serverUrl: options.baseUrl, token: options.token, dataDir, hostId: options.hostId ?? randomHostId(), name: options.name ?? "test-host" });
+  const agent = startHostAgent({ serverUrls: [options.baseUrl], token: options.token, dataDir, hostId: options.hostId ?? randomHostId(), name: options.name ?? "test-host" });
   return { ...agent, dataDir };
 }
 
