@@ -78,7 +78,7 @@ describe("host routing for a fleet of replicas", () => {
     const socket = recordingLink();
     a.hub.attach(host, socket.link);
     await eventually("B to see the host online", () => b.hub.isOnline(host.registrationId));
-    void b.hub.command(host, "project.create", { gitUrl: "https://example.test/repo.git" }).catch(() => undefined);
+    void b.hub.command(host, "project.create", { projectId: crypto.randomUUID(), gitUrl: "https://example.test/repo.git" }).catch(() => undefined);
     await eventually("the command on A's socket", () => socket.commands().length === 1);
 
     const raw = await inspector();
