@@ -21,7 +21,7 @@ const hostRun: Command = {
       type: "string",
       multiple: true,
       description:
-        "Base URL of the server, e.g. https://superset.example.com; give several replicas (repeat --server, or a comma-separated list) and the agent tries them in turn after each disconnect, no balancer needed",
+        "Base URL of the server, e.g. https://superset.example.com; several (repeated, or comma-separated), e.g. one per replica, are tried in turn after each disconnect, so no balancer is needed",
       valueName: "URL",
     },
     token: { type: "string", description: "Host token from superset hosts register (else SUPERSET_HOST_TOKEN, which keeps it out of ps)", valueName: "TOKEN" },
