@@ -3,5 +3,8 @@ export interface RuntimeInfo {
   startedAtMs: number;
   store: "memory" | "redis";
   schedulerRunning: boolean;
-  hostsOnline(): number;
+  /** Hosts online across the fleet (with the Redis store, every replica's; else this process's). */
+  hostsOnline(): number | Promise<number>;
+  /** Hosts whose socket this process holds. */
+  hostsConnectedHere(): number;
 }

@@ -33,7 +33,7 @@ if ("refused" in admin) throw new Error(admin.refused);
 const { token } = await services.hosts.register({ organizationId: admin.organizationId, ownerUserId: admin.userId, name: "bench-box" });
 const dataDir = mkdtempSync(join(tmpdir(), "superset-bench-host-"));
 const hostId = crypto.randomUUID().replaceAll("-", "");
-const agent = startHostAgent({ serverUrl: url, token, dataDir, hostId, name: "bench-box" });
+const agent = startHostAgent({ serverUrls: [url], token, dataDir, hostId, name: "bench-box" });
 while (!agent.isConnected()) await Bun.sleep(10);
 
 const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Host: `127.0.0.1:${app.server!.port}` };

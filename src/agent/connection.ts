@@ -2,6 +2,8 @@
  * The agent's WebSocket to the server: connects with its host token, says hello with a fresh
  * inventory each time, beats every 15 s, and reconnects by itself with exponential backoff
  * (1 s doubling to 30 s, with jitter so a fleet restarting together does not arrive together).
+ * Given several server URLs (replicas of one deployment), each attempt after a disconnect or a
+ * failed connect goes to the next URL in turn, so losing one replica needs no balancer.
  */
 import { CloseCode, HEARTBEAT_INTERVAL_SECONDS, HOST_CONNECT_PATH, parseFrame, serverFrameSchema, type HostFrame, type ServerFrame } from "../hosts/protocol.ts";
 import { log } from "../log.ts";
@@ -10,8 +12,8 @@ export type HelloFrame = Extract<HostFrame, { type: "hello" }>;
 export type CommandFrame = Extract<ServerFrame, { type: "command" }>;
 
 export interface ConnectionOptions {
-  /** The server's base URL (http or https); `/mcp` or any other path is ignored. */
-  serverUrl: string;
+  /** The server's base URLs (http or https), tried in turn; `/mcp` or any other path is ignored. At least one. */
+  serverUrls: readonly string[];
   token: string;
   hello(): Promise<HelloFrame>;
   onCommand(frame: CommandFrame): void;
@@ -38,6 +40,19 @@ export function connectUrl(serverUrl: string): string {
   return url.toString();
 }
 
+/**
+ * The URLs of `--server` values: each may be a comma-separated list; blanks are ignored and
+ * repeats dropped. Throws, naming the value, for one that is not an http(s) URL.
+ */
+export function serverUrlList(values: readonly string[]): string[] {
+  const urls = values
+    .flatMap((value) => value.split(","))
+    .map((value) => value.trim())
+    .filter((value) => value !== "");
+  for (const url of urls) connectUrl(url);
+  return [...new Set(urls)];
+}
+
 /** The delay before reconnect attempt `attempt` (0-based): half fixed, half random. */
 export function backoffDelayMs(attempt: number, random: () => number = Math.random): number {
   const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** attempt);
@@ -45,7 +60,10 @@ export function backoffDelayMs(attempt: number, random: () => number = Math.rand
 }
 
 export function connectToServer(options: ConnectionOptions) {
-  const url = connectUrl(options.serverUrl);
+  if (options.serverUrls.length === 0) throw new Error("The agent needs at least one server URL.");
+  const urls = options.serverUrls.map(connectUrl);
+  /** The index of the URL the next attempt uses: it moves on after each disconnect or failed attempt. */
+  let next = 0;
   let socket: WebSocket | null = null;
   let welcomed = false;
   let attempt = 0;
@@ -56,6 +74,7 @@ export function connectToServer(options: ConnectionOptions) {
   function open(): void {
     if (stopped) return;
     welcomed = false;
+    const url = urls[next]!;
     // Bun's WebSocket takes headers, so the token travels in Authorization like every other credential.
     const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${options.token}` } } as unknown as string[]);
     socket = ws;
@@ -96,7 +115,14 @@ export function connectToServer(options: ConnectionOptions) {
         return;
       }
       const delay = backoffDelayMs(attempt++);
-      log.warn(welcomed ? "disconnected; reconnecting" : "could not connect; retrying", { server: url, code: event.code, reason: event.reason, retryInMs: Math.round(delay) });
+      next = (next + 1) % urls.length;
+      log.warn(welcomed ? "disconnected; reconnecting" : "could not connect; retrying", {
+        server: url,
+        ...(urls.length > 1 && { nextServer: urls[next] }),
+        code: event.code,
+        reason: event.reason,
+        retryInMs: Math.round(delay),
+      });
       retry = setTimeout(open, delay);
     };
     // An error is always followed by close, where the retry is scheduled.

@@ -23,7 +23,8 @@ import { createTerminalManager } from "./terminals.ts";
 import { CommandError } from "./types.ts";
 
 export interface HostAgentOptions {
-  serverUrl: string;
+  /** The server's URLs (replicas of one deployment), tried in turn on reconnect. */
+  serverUrls: readonly string[];
   token: string;
   dataDir: string;
   /** Overrides the machine id (tests run several hosts on one machine). */
@@ -111,7 +112,7 @@ export function startHostAgent(options: HostAgentOptions) {
   }
 
   const connection = connectToServer({
-    serverUrl: options.serverUrl,
+    serverUrls: options.serverUrls,
     token: options.token,
     hello,
     onCommand: (frame) => void onCommand(frame),

@@ -322,6 +322,20 @@ export function createHostHub({ services, commandTimeoutSeconds, serverUrl, nowM
     /** Hosts connected to this process (not those of other replicas). */
     onlineCount: () => connections.size,
     /**
+     * Hosts online across the fleet: with a router, every replica's from presence in Redis (the
+     * same figure on each replica); without one, or when Redis does not answer (logged), this
+     * process's own.
+     */
+    async fleetOnlineCount(): Promise<number> {
+      if (!router) return connections.size;
+      try {
+        return await router.fleetOnlineCount();
+      } catch (error) {
+        log.warn("could not count the fleet's hosts in Redis; counting this replica's own", { error: String(error) });
+        return connections.size;
+      }
+    },
+    /**
      * Closes every host socket with "going away" so agents reconnect, and fails the commands still
      * waiting (a caller gets an answer rather than a hang). Safe to call twice.
      */

@@ -8,6 +8,8 @@
  *   - no answer or progress for the command's timeout plus a grace (the holder's own timeout,
  *     which says more, normally answers first);
  *   - the caller goes away: cancelled at once, and the holder is told to abort the command;
+ *   - this replica dies (kill -9): the holder sees its liveness key lapse and aborts the command
+ *     on the host (replica-liveness.ts);
  *   - Redis does not answer: at once, naming the store.
  */
 import * as v from "valibot";
@@ -155,7 +157,7 @@ export function createRoutingCaller({
       outgoing.set(callId, call);
       call.rearm();
       signal?.addEventListener("abort", abort, { once: true });
-      publish(call.holder, { type: "call", callId, replyTo: replicaId, registrationId: host.registrationId, name, params, timeoutMs }).then(
+      publish(call.holder, { type: "call", callId, replyTo: replicaId, registrationId: host.registrationId, name, params, timeoutMs, callerKeepsAlive: true }).then(
         (receivers) => receivers === 0 && call.finish({ error: holderGone(host, name) }),
         (error) => call.finish({ error: storeDown(host, error) }),
       );

@@ -3,7 +3,8 @@
  * (JSON on the channel `<prefix>:hosts:replica:<replicaId>` of the receiving replica). Each is
  * checked like any input: a malformed or oversized message is dropped by name, never handled.
  *
- *   caller B → holder A: `call` (the command, which replica to answer, its timeout), `abort`
+ *   caller B → holder A: `call` (the command, which replica to answer, its timeout, whether B keeps
+ *     a liveness key that A may watch: replica-liveness.ts), `abort`
  *   holder A → caller B: `progress`…, then one `result` (the value, or a ServiceError's kind and sentence)
  *   new holder C → old holder A: `moved` (the host said hello on C: let its stale socket and waiting commands go)
  */
@@ -27,6 +28,8 @@ export const routedMessageSchema = v.variant("type", [
     name: v.picklist(COMMAND_NAMES),
     params: v.unknown(),
     timeoutMs: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    /** The caller keeps `hosts:replica-alive:<replyTo>`: the holder aborts the call once it lapses. Absent from replicas older than the key. */
+    callerKeepsAlive: v.optional(v.literal(true)),
   }),
   v.object({ type: v.literal("abort"), callId: id }),
   v.object({ type: v.literal("moved"), registrationId: id }),

@@ -7,7 +7,8 @@
  *
  * The serving side runs a routed call exactly like a local one, through the hub, so the host
  * protocol (ids, re-sends on reconnect, abort frames, timeouts) is the same; progress and the
- * result are published back to the caller's channel.
+ * result are published back to the caller's channel. A routed call whose caller died (its liveness
+ * key lapsed, replica-liveness.ts) is aborted on the host like a cancelled one.
  */
 import { log } from "../log.ts";
 import { ServiceError } from "../services/errors.ts";
@@ -15,6 +16,7 @@ import type { HostRegistration } from "../services/hosts.ts";
 import type { RedisStore } from "../store/redis.ts";
 import type { CommandOptions } from "./command-options.ts";
 import { createHostPresence, PRESENCE_REFRESH_SECONDS } from "./presence.ts";
+import { CALLER_ABANDONED_WITHIN_SECONDS, CALLER_CHECK_MS, createReplicaLiveness } from "./replica-liveness.ts";
 import type { CommandName } from "./protocol.ts";
 import { createRoutingCaller, type HostSentences } from "./routing-caller.ts";
 import { parseRoutedMessage, replicaChannel, ROUTED_MESSAGE_MAX_BYTES, type RoutedMessage } from "./routing-messages.ts";
@@ -46,6 +48,8 @@ export interface HostRouter {
   detached(registrationId: string): void;
   /** Whether another replica holds the host's socket (false, with a warning, when Redis does not answer). */
   isOnlineElsewhere(registrationId: string): Promise<boolean>;
+  /** How many hosts are online across every replica (presence in Redis); rejects when Redis does not answer. */
+  fleetOnlineCount(): Promise<number>;
   /** Runs a command on a host another replica holds; a sentence when none does or it cannot be reached. */
   command(host: HostRegistration, name: CommandName, params: unknown, options: CommandOptions): Promise<unknown>;
   /** Fails this replica's waiting calls and gives up the presence of its hosts (the store, closed by its owner, stops the listening). */
@@ -63,6 +67,7 @@ export interface HostRouterOptions {
 /** Subscribes this replica's channel and returns its router. */
 export async function createHostRouter({ store, defaultTimeoutMs, replicaId = crypto.randomUUID() }: HostRouterOptions): Promise<HostRouter> {
   const presence = createHostPresence(store, replicaId);
+  const liveness = createReplicaLiveness(store, replicaId);
   let local: LocalHosts | null = null;
   const hub = () => {
     if (!local) throw new Error("The host router was not bound to a hub (createHostHub binds it).");
@@ -71,8 +76,8 @@ export async function createHostRouter({ store, defaultTimeoutMs, replicaId = cr
   const caller = createRoutingCaller({ store, presence, replicaId, defaultTimeoutMs, sentences: hub });
   /** Registration ids of the hosts whose socket this replica holds, for the refresh and the goodbye. */
   const held = new Set<string>();
-  /** Routed calls this replica serves, by call id, so an abort reaches the command. */
-  const serving = new Map<string, AbortController>();
+  /** Routed calls this replica serves, by call id, so an abort reaches the command; `watchedCaller` when the caller keeps a liveness key. */
+  const serving = new Map<string, { controller: AbortController; watchedCaller: string | null }>();
   let closed = false;
 
   const reply = (to: string, message: RoutedMessage) => {
@@ -100,7 +105,7 @@ export async function createHostRouter({ store, defaultTimeoutMs, replicaId = cr
 
   function serve(message: Extract<RoutedMessage, { type: "call" }>): void {
     const controller = new AbortController();
-    serving.set(message.callId, controller);
+    serving.set(message.callId, { controller, watchedCaller: message.callerKeepsAlive ? message.replyTo : null });
     const onProgress = (progress: number, total?: number, text?: string) =>
       reply(message.replyTo, { type: "progress", callId: message.callId, progress, ...(total !== undefined && { total }), ...(text !== undefined && { message: text }) });
     hub()
@@ -117,7 +122,7 @@ export async function createHostRouter({ store, defaultTimeoutMs, replicaId = cr
     const message = parseRoutedMessage(raw);
     if (!message) return log.warn("dropped a malformed routed host message", { bytes: raw.length });
     if (message.type === "call") return serve(message);
-    if (message.type === "abort") return serving.get(message.callId)?.abort();
+    if (message.type === "abort") return serving.get(message.callId)?.controller.abort();
     if (message.type === "moved") {
       held.delete(message.registrationId);
       return hub().release(message.registrationId);
@@ -139,9 +144,35 @@ export async function createHostRouter({ store, defaultTimeoutMs, replicaId = cr
       }),
     );
   }
-  const refresher = setInterval(() => void refresh(), PRESENCE_REFRESH_SECONDS * 1000);
+  const refresher = setInterval(() => {
+    void refresh();
+    void liveness.beat().catch((error) => log.warn("could not refresh this replica's liveness key in Redis", { error: String(error) }));
+  }, PRESENCE_REFRESH_SECONDS * 1000);
   refresher.unref?.();
 
+  /** Aborts the routed calls whose caller's liveness key lapsed: nobody waits for them any more. */
+  async function abandonOrphans(): Promise<void> {
+    const callers = new Set<string>();
+    for (const { watchedCaller } of serving.values()) if (watchedCaller) callers.add(watchedCaller);
+    if (callers.size === 0) return;
+    let gone: string[];
+    try {
+      gone = await liveness.gone([...callers]);
+    } catch (error) {
+      // Without Redis nobody can tell; the caller's own checks fail its calls meanwhile.
+      return log.warn("could not check the liveness of calling replicas in Redis", { error: String(error) });
+    }
+    for (const [callId, call] of serving) {
+      if (!call.watchedCaller || !gone.includes(call.watchedCaller)) continue;
+      log.warn("the replica that routed a host call is gone; aborting the call on the host", { callId, caller: call.watchedCaller, withinSeconds: CALLER_ABANDONED_WITHIN_SECONDS });
+      call.controller.abort();
+    }
+  }
+  const orphanCheck = setInterval(() => void abandonOrphans(), CALLER_CHECK_MS);
+  orphanCheck.unref?.();
+
+  // Before the subscription, so no call this replica makes can reach a holder ahead of its key.
+  await liveness.beat();
   await store.subscribe(replicaChannel(replicaId), receive);
   log.info("host routing between replicas on", { replicaId });
 
@@ -173,11 +204,13 @@ export async function createHostRouter({ store, defaultTimeoutMs, replicaId = cr
         return false;
       }
     },
+    fleetOnlineCount: () => presence.onlineCount(),
     command: (host, name, params, options) => caller.command(host, name, params, options),
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(refresher);
+      clearInterval(orphanCheck);
       caller.stop(
         (host, name) =>
           new ServiceError(
@@ -185,7 +218,7 @@ export async function createHostRouter({ store, defaultTimeoutMs, replicaId = cr
             `${hub().label(host)} could not answer ${name}: this server is shutting down; the host may still be working, so check with workspaces_list or terminals_list.`,
           ),
       );
-      await Promise.allSettled([...held].map((registrationId) => presence.release(registrationId)));
+      await Promise.allSettled([...held].map((registrationId) => presence.release(registrationId)).concat(liveness.end()));
       held.clear();
       // Commands on the store's connection are answered in order: PING's answer means the aborts and answers above went out.
       await store.ping(PING_TIMEOUT_MS).catch(() => undefined);

@@ -17,7 +17,10 @@ export type Limiter = (typeof LIMITERS)[number];
 /** Readings taken when Prometheus scrapes, so nothing is counted on the way. */
 export interface GaugeSources {
   openSessions?: () => number;
-  hostsOnline?: () => number;
+  /** Across the fleet (presence in Redis when the store is on), so every replica reports the same figure. */
+  hostsOnline?: () => number | Promise<number>;
+  /** Connected to this process. */
+  hostsConnected?: () => number;
 }
 
 /** Every method is cheap and never throws; label values are bounded by the implementation, whatever a client sends. */

@@ -106,10 +106,18 @@ export function createPrometheusMetrics(toolNames: readonly string[]): Metrics {
   });
   new Gauge({
     name: `${PREFIX}hosts_online`,
-    help: "Host agents connected to this process.",
+    help: "Host agents online across every replica sharing the Redis store (the same on each replica: aggregate with max, not sum); without the store, those connected to this process.",
+    registers,
+    async collect() {
+      this.set((await sources.hostsOnline?.()) ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}hosts_connected`,
+    help: "Host agents whose WebSocket this process holds (sum over replicas for the fleet).",
     registers,
     collect() {
-      this.set(sources.hostsOnline?.() ?? 0);
+      this.set(sources.hostsConnected?.() ?? 0);
     },
   });
 

@@ -115,7 +115,7 @@ export function createApp({
   const modernDispatch = createModernDispatch({ listToolsTtlMs: config.MCP_CACHE_CONFIG.list_tools_ttl * 1000, listeners });
   const modern = createModernTransport({ dispatch: modernDispatch, onStream, metrics });
   const transport = createTransport({ mode: config.MCP_SESSION_MODE, sessions, onStream, metrics, modern, maxRequestBytes: config.MCP_MAX_REQUEST_BYTES });
-  metrics.watch({ openSessions: () => sessions.size, hostsOnline: () => hosts.hub.onlineCount() });
+  metrics.watch({ openSessions: () => sessions.size, hostsOnline: () => hosts.hub.fleetOnlineCount(), hostsConnected: () => hosts.hub.onlineCount() });
   // A GET stream never ends by itself; without this a drain would wait for it until its deadline.
   shutdown.onDrain(() => sessions.endStandaloneStreams());
   // Nor does a subscriptions/listen stream: it gets its closing response first.
@@ -161,7 +161,14 @@ export function createApp({
       mcpRoutes({
         transport,
         services,
-        runtime: { startedAtMs: Date.now(), store: sharedStore ? "redis" : "memory", schedulerRunning: false, hostsOnline: () => hosts.hub.onlineCount(), ...runtime },
+        runtime: {
+          startedAtMs: Date.now(),
+          store: sharedStore ? "redis" : "memory",
+          schedulerRunning: false,
+          hostsOnline: () => hosts.hub.fleetOnlineCount(),
+          hostsConnectedHere: () => hosts.hub.onlineCount(),
+          ...runtime,
+        },
         hosts,
         tools: enabledTools,
         origin: { bindHost: config.MCP_SERVICE_HOST, publicUrl, allowedOrigins: config.MCP_ALLOWED_ORIGINS, allowedHosts: config.MCP_ALLOWED_HOSTS },

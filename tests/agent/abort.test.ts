@@ -32,7 +32,7 @@ async function connectedAgent() {
   const server = standInServer();
   cleanups.push(() => server.stop());
   const dataDir = tempDir("superset-data-");
-  const agent = startHostAgent({ serverUrl: server.url, token: TOKEN, dataDir, hostId: crypto.randomUUID().replaceAll("-", ""), name: "abort-test" });
+  const agent = startHostAgent({ serverUrls: [server.url], token: TOKEN, dataDir, hostId: crypto.randomUUID().replaceAll("-", ""), name: "abort-test" });
   cleanups.push(() => agent.stop());
   await server.waitFor("hello");
   let next = 0;

@@ -40,7 +40,7 @@ function server(): StandInServer {
 }
 
 function agentIn(dataDir: string, url: string) {
-  const agent = startHostAgent({ serverUrl: url, token: TOKEN, dataDir, hostId: randomHostId() });
+  const agent = startHostAgent({ serverUrls: [url], token: TOKEN, dataDir, hostId: randomHostId() });
   cleanups.push(() => agent.stop());
   return agent;
 }

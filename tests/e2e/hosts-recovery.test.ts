@@ -156,7 +156,7 @@ function contextOf(t: ListeningApp, actor: Actor) {
     services: t.services,
     actor,
     scopes: ["mcp:read", "mcp:write"],
-    runtime: { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0 },
+    runtime: { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0, hostsConnectedHere: () => 0 },
     callId: "recovery-test",
     hosts: t.hosts,
   };

@@ -83,13 +83,13 @@ describe("host tools through any replica", () => {
     return result.structuredContent as Structured;
   }
 
-  /** The replica holding the agent's WebSocket, by each one's own superset_hosts_online (null while none does). */
+  /** The replica holding the agent's WebSocket, by each one's own superset_hosts_connected (null while none does). */
   async function holder(): Promise<Replica | null> {
     for (const replica of set.replicas) {
       const scraped = await fetch(`${replica.directUrl}/metrics`)
         .then((response) => response.text())
         .catch(() => "");
-      if (sampleValue(scraped, "superset_hosts_online") === 1) return replica;
+      if (sampleValue(scraped, "superset_hosts_connected") === 1) return replica;
     }
     return null;
   }

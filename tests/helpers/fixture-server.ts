@@ -141,7 +141,7 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
     mcpRoutes({
       transport,
       services,
-      runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0 },
+      runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0, hostsConnectedHere: () => 0 },
       hosts,
       tools,
       origin: { bindHost: "127.0.0.1", publicUrl, allowedOrigins: [], allowedHosts: [] },

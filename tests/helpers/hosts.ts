@@ -47,6 +47,8 @@ export async function registerHost(services: Services, actor: Actor, name = "bui
 
 export interface AgentOptions {
   baseUrl: string;
+  /** More server URLs (other replicas), each passed as its own `--server` after `baseUrl`. */
+  moreServers?: string[];
   token: string;
   dataDir?: string;
   hostId?: string;
@@ -57,7 +59,7 @@ export interface AgentOptions {
 /** A host agent in this process, connected over a real WebSocket. */
 export function inProcessAgent(options: AgentOptions) {
   const dataDir = options.dataDir ?? tempDataDir();
-  const agent = startHostAgent({ serverUrl: options.baseUrl, token: options.token, dataDir, hostId: options.hostId ?? randomHostId(), name: options.name ?? "test-host" });
+  const agent = startHostAgent({ serverUrls: [options.baseUrl], token: options.token, dataDir, hostId: options.hostId ?? randomHostId(), name: options.name ?? "test-host" });
   return { ...agent, dataDir };
 }
 
@@ -65,7 +67,8 @@ export function inProcessAgent(options: AgentOptions) {
 export function agentProcess(options: AgentOptions) {
   const dataDir = options.dataDir ?? tempDataDir();
   const hostId = options.hostId ?? randomHostId();
-  const argv = [process.execPath, join(REPO_ROOT, "src/main.ts"), "host", "run", "--server", options.baseUrl, "--data-dir", dataDir, "--host-id", hostId, "--name", options.name ?? "test-host"];
+  const servers = [options.baseUrl, ...(options.moreServers ?? [])].flatMap((url) => ["--server", url]);
+  const argv = [process.execPath, join(REPO_ROOT, "src/main.ts"), "host", "run", ...servers, "--data-dir", dataDir, "--host-id", hostId, "--name", options.name ?? "test-host"];
   const child = Bun.spawn(argv, { cwd: REPO_ROOT, env: { ...process.env, SUPERSET_HOST_TOKEN: options.token, ...options.env }, stdout: "pipe", stderr: "pipe" });
   let output = "";
   const decoder = new TextDecoder();

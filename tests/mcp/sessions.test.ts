@@ -27,7 +27,7 @@ describe("a session belongs to the principal that opened it", () => {
     const { services } = await createTestApp();
     const actor = await services.accounts.resolveActor(DEV_USERNAME);
     if ("refused" in actor) throw new Error(actor.refused);
-    const runtime = { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0 };
+    const runtime = { startedAtMs: Date.now(), store: "memory" as const, schedulerRunning: false, hostsOnline: () => 0, hostsConnectedHere: () => 0 };
     const principal = { actor, kind: "dev" as const, scopes: TOOL_SCOPES, toolScopesEnforced: false, clientId: null, key: principalKey(actor, TOOL_SCOPES) };
     owner = {
       principal,

@@ -35,7 +35,7 @@ beforeAll(async () => {
 const toolNamed = (name: string) => ALL_TOOLS.find((tool) => tool.name === name)!;
 
 function contextFor(actor: Actor, scopes: readonly string[] = BOTH_SCOPES): ToolContext {
-  return { services, actor, scopes, runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0 }, callId: "test", hosts };
+  return { services, actor, scopes, runtime: { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0, hostsConnectedHere: () => 0 }, callId: "test", hosts };
 }
 
 function manualClock() {

@@ -60,6 +60,7 @@ describe("counters after traffic (dev mode)", () => {
     expect(sampleValue(text, 'superset_mcp_tool_call_duration_seconds_count{tool="health_check"}')).toBe(1);
     expect(sampleValue(text, "superset_mcp_sessions_open")).toBe(1);
     expect(sampleValue(text, "superset_hosts_online")).toBe(0);
+    expect(sampleValue(text, "superset_hosts_connected")).toBe(0);
 
     expect(labelValues(text, "superset_mcp_requests_total", "method").sort()).toEqual(["initialize", "none", "other", "tools/call"]);
     expect(labelValues(text, "superset_mcp_tool_calls_total", "tool").sort()).toEqual(["health_check", "tasks_get"]);

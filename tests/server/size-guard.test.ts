@@ -15,7 +15,7 @@ import { expectWellFormedResult } from "../helpers/tool-results.ts";
 
 const TASK_COUNT = 30;
 const LIST_TOKEN_LIMIT = 2_000;
-const runtime: RuntimeInfo = { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0 };
+const runtime: RuntimeInfo = { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0, hostsConnectedHere: () => 0 };
 
 let services: Services;
 let hosts: HostAccess;

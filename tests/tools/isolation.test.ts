@@ -24,7 +24,7 @@ import { expectWellFormedResult } from "../helpers/tool-results.ts";
 
 const ROLES = ["owner", "admin", "member", "viewer"] as const;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const runtime: RuntimeInfo = { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0 };
+const runtime: RuntimeInfo = { startedAtMs: Date.now(), store: "memory", schedulerRunning: false, hostsOnline: () => 0, hostsConnectedHere: () => 0 };
 
 const propertiesOf = (tool: AnyTool) => (describeTool(tool).inputSchema.properties ?? {}) as Record<string, JsonSchema>;
 const requiredOf = (tool: AnyTool) => new Set((describeTool(tool).inputSchema.required ?? []) as string[]);

@@ -4,7 +4,8 @@ import { defineTool } from "../types.ts";
 
 export const healthCheck = defineTool({
   name: "health_check",
-  description: "Report whether the server and its database answer, with its version, uptime, store, scheduler and how many hosts are online. Call it when other tools fail unexpectedly.",
+  description:
+    "Report whether the server and its database answer, with its version, uptime, store, scheduler and how many hosts are online (across every replica, and on this one). Call it when other tools fail unexpectedly.",
   input: v.strictObject({}),
   output: v.object({
     status: v.picklist(["ok", "degraded"]),
@@ -13,7 +14,10 @@ export const healthCheck = defineTool({
     database: v.picklist(["ok", "down"]),
     store: v.string(),
     scheduler: v.picklist(["running", "off"]),
+    /** Across every replica sharing the Redis store; without it, this server's. */
     hostsOnline: v.number(),
+    /** Of those, the ones whose agent is connected to the replica that answered. */
+    hostsConnectedHere: v.number(),
   }),
   cacheable: false,
   annotations: { title: "Health check", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -29,7 +33,8 @@ export const healthCheck = defineTool({
       database,
       store: runtime.store,
       scheduler: runtime.schedulerRunning ? ("running" as const) : ("off" as const),
-      hostsOnline: runtime.hostsOnline(),
+      hostsOnline: await runtime.hostsOnline(),
+      hostsConnectedHere: runtime.hostsConnectedHere(),
     };
   },
 });
